@@ -1,0 +1,45 @@
+/** The `relstream` CLI: parses the command, wires its parts, turns errors into a message and an exit code. */
+import { cacheDir } from '../paths.js';
+import { describeError, RelstreamError } from '../errors.js';
+import { createLogger, type LogLevel } from '../observability/logger.js';
+import { demoCommand } from './demo-command.js';
+import { kafkaCommand, kafkaUsage } from './kafka-command.js';
+
+const usage = `usage: relstream <command> [flags]
+
+commands:
+  demo     run the sample end to end on a local broker (or on --kafka-brokers)
+  kafka    manage the local single-node Apache Kafka broker
+
+${kafkaUsage}
+
+Every configuration key is a flag and an env var (docs/configuration.md).`;
+
+function logLevelFrom(env: NodeJS.ProcessEnv): LogLevel {
+  const level = env['RELSTREAM_LOG_LEVEL'];
+  return level === 'debug' || level === 'warn' || level === 'error' ? level : 'info';
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const logger = createLogger({ level: logLevelFrom(env), bindings: { service: 'relstream' } });
+  const ctx = { logger, cacheDir: cacheDir(env), stdout: (line: string) => process.stdout.write(`${line}\n`) };
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'demo':
+        return await demoCommand(rest, ctx, env);
+      case 'kafka':
+        return await kafkaCommand(rest, ctx);
+      case undefined:
+      case 'help':
+      case '--help':
+        ctx.stdout(usage);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new RelstreamError('RELSTREAM_CLI_USAGE', `unknown command "${command}"\n\n${usage}`);
+    }
+  } catch (error) {
+    process.stderr.write(`relstream: ${describeError(error)}\n`);
+    return error instanceof RelstreamError && error.code === 'RELSTREAM_CLI_USAGE' ? 2 : 1;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Every error relstream raises on purpose. Codes are stable (docs/errors.md lists them, a test keeps the
+ * two in sync); `retriable` tells a caller whether trying again can help.
+ */
+export const ERROR_CODES = {
+  RELSTREAM_CONFIG_INVALID: 'A configuration value is missing or invalid.',
+  RELSTREAM_CLI_USAGE: 'The command line names an unknown command or flag.',
+  RELSTREAM_KAFKA_CONNECTION: 'The Kafka cluster could not be reached.',
+  RELSTREAM_KAFKA_REQUEST: 'A request to the Kafka cluster failed.',
+  RELSTREAM_LOCAL_KAFKA_JARS: 'The Apache Kafka jars could not be fetched or failed their checksum.',
+  RELSTREAM_LOCAL_KAFKA_START: 'The local Kafka broker did not start or did not accept clients in time.',
+  RELSTREAM_LOCAL_KAFKA_STATE: 'The local Kafka broker state file is missing or names no running broker.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface RelstreamErrorOptions {
+  readonly cause?: unknown;
+  readonly retriable?: boolean;
+}
+
+export class RelstreamError extends Error {
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: RelstreamErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'RelstreamError';
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** A configuration value failed validation; `key` names it as the user wrote it (env var or flag). */
+export class ConfigError extends RelstreamError {
+  readonly key: string;
+
+  constructor(key: string, message: string, options: RelstreamErrorOptions = {}) {
+    super('RELSTREAM_CONFIG_INVALID', `${key}: ${message}`, options);
+    this.name = 'ConfigError';
+    this.key = key;
+  }
+}
+
+export function isRelstreamError(error: unknown): error is RelstreamError {
+  return error instanceof RelstreamError;
+}
+
+/** A readable one-line description of any thrown value, for logs and CLI output. */
+export function describeError(error: unknown): string {
+  if (error instanceof RelstreamError) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,218 @@
+/**
+ * The only module that imports kafkajs. It maps relstream's client interface (./types.ts) onto kafkajs and
+ * converts kafkajs errors into RelstreamError at this boundary.
+ */
+import kafkajs from 'kafkajs';
+import type {
+  Admin as KjsAdmin,
+  Consumer as KjsConsumer,
+  KafkaConfig,
+  LogEntry,
+  Producer as KjsProducer,
+  SASLOptions,
+} from 'kafkajs';
+
+import { RelstreamError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type {
+  ConsumerOptions,
+  ConsumerRunOptions,
+  IncomingMessage,
+  KafkaAdmin,
+  KafkaClient,
+  KafkaConnectionOptions,
+  KafkaConsumer,
+  KafkaProducer,
+  ProducerOptions,
+  TopicPartitionOffset,
+} from './types.js';
+
+const { Kafka, logLevel: KjsLogLevel, Partitioners } = kafkajs;
+
+export function createKafkaClient(options: KafkaConnectionOptions, logger: Logger): KafkaClient {
+  const kafka = new Kafka(toKafkaConfig(options, logger));
+  return {
+    admin: async () => wrapAdmin(await connected(kafka.admin())),
+    producer: async (producerOptions: ProducerOptions = {}) => {
+      const idempotent = producerOptions.idempotent ?? true;
+      // kafkajs requires maxInFlightRequests 1 for idempotence; the batcher keeps requests large instead.
+      const producer = kafka.producer({
+        // murmur2 like the Java client, so a key lands on the same partition whichever client wrote it.
+        createPartitioner: Partitioners.DefaultPartitioner,
+        idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false });
+      return wrapProducer(await connected(producer), idempotent);
+    },
+    consumer: async (consumerOptions: ConsumerOptions) => {
+      const consumer = kafka.consumer({
+        groupId: consumerOptions.groupId,
+        allowAutoTopicCreation: false,
+        ...(consumerOptions.sessionTimeoutMs === undefined ? {} : { sessionTimeout: consumerOptions.sessionTimeoutMs }),
+        ...(consumerOptions.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: consumerOptions.heartbeatIntervalMs }),
+        ...(consumerOptions.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: consumerOptions.maxBytesPerPartition }),
+      });
+      return wrapConsumer(await connected(consumer));
+    },
+  };
+}
+
+function toKafkaConfig(options: KafkaConnectionOptions, logger: Logger): KafkaConfig {
+  const log = logger.child({ component: 'kafkajs' });
+  return {
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeout: options.connectionTimeoutMs }),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeout: options.requestTimeoutMs }),
+    ...(options.retries === undefined ? {} : { retry: { retries: options.retries } }),
+    ...(options.tls === undefined ? {} : { ssl: options.tls }),
+    ...(options.sasl === undefined ? {} : { sasl: toSasl(options.sasl) }),
+    logLevel: KjsLogLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      const { message, ...fields } = entry.log;
+      // kafkajs logs every error response of a request it then retries (coordinator loading, leader moved)
+      // at ERROR; whether the request finally failed reaches the caller as a thrown error instead.
+      const retriedResponse = entry.namespace === 'Connection';
+      const level = retriedResponse ? 'debug' : entry.level <= KjsLogLevel.ERROR ? 'error' : entry.level === KjsLogLevel.WARN ? 'warn' : 'debug';
+      log[level](message, { namespace: entry.namespace, ...fields });
+    },
+  };
+}
+
+function toSasl(sasl: NonNullable<KafkaConnectionOptions['sasl']>): SASLOptions {
+  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password };
+}
+
+async function connected<T extends { connect(): Promise<void> }>(client: T): Promise<T> {
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    throw toRelstreamError(error, 'connect');
+  }
+}
+
+/** kafkajs marks each error retriable or not; keep that flag and the original as the cause. */
+export function toRelstreamError(error: unknown, operation: string): RelstreamError {
+  if (error instanceof RelstreamError) return error;
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  const retriable = typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
+  const isConnection = /Connection|NumberOfRetriesExceeded|BrokerNotFound/.test(name);
+  return new RelstreamError(
+    isConnection ? 'RELSTREAM_KAFKA_CONNECTION' : 'RELSTREAM_KAFKA_REQUEST',
+    `Kafka ${operation} failed: ${name}: ${message}`,
+    { cause: error, retriable },
+  );
+}
+
+async function guarded<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toRelstreamError(error, operation);
+  }
+}
+
+function wrapAdmin(admin: KjsAdmin): KafkaAdmin {
+  return {
+    describeCluster: () => guarded('describeCluster', async () => {
+      const cluster = await admin.describeCluster();
+      return {
+        clusterId: cluster.clusterId,
+        controllerId: cluster.controller,
+        brokers: cluster.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
+      };
+    }),
+    listTopics: () => guarded('listTopics', () => admin.listTopics()),
+    createTopics: (topics) => guarded('createTopics', async () => {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: topics.map((t) => ({
+          topic: t.topic,
+          numPartitions: t.partitions,
+          replicationFactor: t.replicationFactor ?? 1,
+          configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    }),
+    deleteTopics: (topics) => guarded('deleteTopics', () => admin.deleteTopics({ topics: [...topics] })),
+    fetchTopicOffsets: (topic) => guarded('fetchTopicOffsets', async () =>
+      (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high, low: p.low }))),
+    disconnect: () => guarded('disconnect', () => admin.disconnect()),
+  };
+}
+
+function wrapProducer(producer: KjsProducer, idempotent: boolean): KafkaProducer {
+  return {
+    send: (topic, messages) => guarded('produce', async () => {
+      const metadata = await producer.send({
+        topic,
+        acks: idempotent ? -1 : 1,
+        messages: messages.map((m) => ({
+          key: m.key,
+          value: m.value,
+          ...(m.headers === undefined ? {} : { headers: { ...m.headers } }),
+          ...(m.partition === undefined ? {} : { partition: m.partition }),
+        })),
+      });
+      return metadata.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? r.offset ?? '-1' }));
+    }),
+    disconnect: () => guarded('disconnect', () => producer.disconnect()),
+  };
+}
+
+function wrapConsumer(consumer: KjsConsumer): KafkaConsumer {
+  let disconnecting: Promise<void> | undefined;
+  return {
+    run: (options: ConsumerRunOptions) => guarded('consume', async () => {
+      const { GROUP_JOIN, CRASH } = consumer.events;
+      if (options.onGroupJoin) {
+        const onGroupJoin = options.onGroupJoin;
+        consumer.on(GROUP_JOIN, (event) => {
+          onGroupJoin({
+            memberId: event.payload.memberId,
+            partitions: Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions })),
+          });
+        });
+      }
+      if (options.onCrash) {
+        const onCrash = options.onCrash;
+        consumer.on(CRASH, (event) => { onCrash(toRelstreamError(event.payload.error, 'consume')); });
+      }
+      await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async (payload) => {
+          const { batch } = payload;
+          const messages: IncomingMessage[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+            headers: toHeaders(m.headers),
+            timestampMs: Number(m.timestamp),
+          }));
+          await options.eachBatch(
+            { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, messages },
+            { heartbeat: () => payload.heartbeat(), isActive: () => payload.isRunning() && !payload.isStale() },
+          );
+        },
+      });
+    }),
+    commitOffsets: (offsets: readonly TopicPartitionOffset[]) => guarded('commitOffsets', () =>
+      consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })))),
+    pause: (partitions) => { consumer.pause(partitions.map((p) => ({ topic: p.topic, partitions: [...p.partitions] }))); },
+    resume: (partitions) => { consumer.resume(partitions.map((p) => ({ topic: p.topic, partitions: [...p.partitions] }))); },
+    disconnect: () => (disconnecting ??= guarded('disconnect', () => consumer.disconnect())),
+  };
+}
+
+function toHeaders(headers: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, Buffer>> {
+  const out: Record<string, Buffer> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (Buffer.isBuffer(value)) out[name] = value;
+    else if (typeof value === 'string') out[name] = Buffer.from(value);
+  }
+  return out;
+}

@@ -1,0 +1,143 @@
+/**
+ * relstream's view of a Kafka client. Only src/kafka/kafkajs-adapter.ts implements it (and only it imports
+ * kafkajs); every other module depends on these types, so moving to a maintained client is a one-file change.
+ */
+
+export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+export interface KafkaConnectionOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+  /** How often the client itself retries a failed request before giving up (kafkajs default: 5). */
+  readonly retries?: number;
+  /** true for TLS with the system CAs, or explicit PEM material. */
+  readonly tls?: boolean | { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly rejectUnauthorized?: boolean };
+  readonly sasl?: { readonly mechanism: SaslMechanism; readonly username: string; readonly password: string };
+}
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor?: number;
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface ClusterDescription {
+  readonly clusterId: string;
+  readonly controllerId: number | null;
+  readonly brokers: readonly { readonly nodeId: number; readonly host: string; readonly port: number }[];
+}
+
+export interface PartitionOffsets {
+  readonly partition: number;
+  /** Offset of the next message to be written (the high watermark), as a decimal string. */
+  readonly high: string;
+  readonly low: string;
+}
+
+export interface KafkaAdmin {
+  describeCluster(): Promise<ClusterDescription>;
+  listTopics(): Promise<string[]>;
+  /** Creates the topics and waits until their leaders are elected; existing topics are left as they are. */
+  createTopics(topics: readonly TopicSpec[]): Promise<void>;
+  deleteTopics(topics: readonly string[]): Promise<void>;
+  fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  disconnect(): Promise<void>;
+}
+
+export type Headers = Readonly<Record<string, Buffer>>;
+
+export interface OutgoingMessage {
+  readonly key: Buffer | string | null;
+  readonly value: Buffer | null;
+  readonly headers?: Headers;
+  readonly partition?: number;
+}
+
+export interface DeliveryReport {
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset the broker assigned to the first message of the request for this partition. */
+  readonly baseOffset: string;
+}
+
+export interface ProducerOptions {
+  /** Idempotent producer: acks from all in-sync replicas, no duplicates from internal retries. */
+  readonly idempotent?: boolean;
+}
+
+export interface KafkaProducer {
+  send(topic: string, messages: readonly OutgoingMessage[]): Promise<DeliveryReport[]>;
+  disconnect(): Promise<void>;
+}
+
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Headers;
+  /** Kafka record timestamp in epoch milliseconds. */
+  readonly timestampMs: number;
+}
+
+export interface IncomingBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly highWatermark: string;
+  readonly messages: readonly IncomingMessage[];
+}
+
+export interface BatchContext {
+  /** Keeps group membership alive during long work; cheap to call often. */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the partition was revoked: abandon the rest of the batch. */
+  isActive(): boolean;
+}
+
+export interface TopicPartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** The offset of the next message to read (last processed + 1), as Kafka expects it. */
+  readonly offset: string;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly maxBytesPerPartition?: number;
+}
+
+export interface GroupAssignment {
+  readonly memberId: string;
+  readonly partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[];
+}
+
+export interface ConsumerRunOptions {
+  readonly topics: readonly string[];
+  readonly fromBeginning: boolean;
+  /** Called for each fetched batch. Offsets are committed only through `commitOffsets`, never automatically. */
+  readonly eachBatch: (batch: IncomingBatch, context: BatchContext) => Promise<void>;
+  readonly onGroupJoin?: (assignment: GroupAssignment) => void;
+  /** A fatal consumer failure (after the client's own retries): the caller decides how to stop. */
+  readonly onCrash?: (error: Error) => void;
+}
+
+export interface KafkaConsumer {
+  run(options: ConsumerRunOptions): Promise<void>;
+  commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  pause(partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void;
+  resume(partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void;
+  /** Stops fetching, leaves the group and closes connections; safe to call twice. */
+  disconnect(): Promise<void>;
+}
+
+export interface KafkaClient {
+  admin(): Promise<KafkaAdmin>;
+  producer(options?: ProducerOptions): Promise<KafkaProducer>;
+  consumer(options: ConsumerOptions): Promise<KafkaConsumer>;
+}

@@ -1,0 +1,58 @@
+/**
+ * The record a detached broker (`relstream kafka start --detach`) leaves behind, so a later
+ * `relstream kafka stop` in another process can find and stop it.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { RelstreamError } from '../errors.js';
+
+export interface BrokerState {
+  readonly pid: number;
+  readonly bootstrap: string;
+  readonly workDir: string;
+  readonly logFile: string;
+  readonly startedAt: string;
+}
+
+export function stateFile(cacheDir: string): string {
+  return join(cacheDir, 'local-broker.json');
+}
+
+export async function writeBrokerState(cacheDir: string, state: BrokerState): Promise<void> {
+  const file = stateFile(cacheDir);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(state, null, 2) + '\n');
+}
+
+export async function readBrokerState(cacheDir: string): Promise<BrokerState | undefined> {
+  const text = await readFile(stateFile(cacheDir), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as BrokerState);
+}
+
+/** True when `pid` is alive and really a Kafka broker (a recycled pid must never be killed). */
+export function isBrokerProcess(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka');
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM (Kafka's clean shutdown), SIGKILL after `timeoutMs`; then the state and work dir are removed. */
+export async function stopDetachedBroker(cacheDir: string, timeoutMs: number): Promise<BrokerState> {
+  const state = await readBrokerState(cacheDir);
+  if (state === undefined) throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_STATE', `no local broker recorded in ${stateFile(cacheDir)}`);
+  if (isBrokerProcess(state.pid)) {
+    process.kill(state.pid, 'SIGTERM');
+    const deadline = Date.now() + timeoutMs;
+    while (isBrokerProcess(state.pid) && Date.now() < deadline) await sleep(100);
+    if (isBrokerProcess(state.pid)) process.kill(state.pid, 'SIGKILL');
+    while (isBrokerProcess(state.pid)) await sleep(50);
+  }
+  await rm(state.workDir, { recursive: true, force: true });
+  await rm(stateFile(cacheDir), { force: true });
+  return state;
+}

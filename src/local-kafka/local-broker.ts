@@ -1,0 +1,177 @@
+/**
+ * A real single-node Apache Kafka broker (KRaft, no ZooKeeper) run from the Maven Central jars on the
+ * machine's Java, for the demo and the tests. Each start gets a fresh data directory and free ports.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { RelstreamError } from '../errors.js';
+import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
+import { packageRoot } from '../paths.js';
+import { freePort } from './free-port.js';
+import { ensureKafkaJars } from './kafka-jars.js';
+import { renderServerProperties } from './server-properties.js';
+
+export interface LocalBrokerOptions {
+  readonly cacheDir: string;
+  readonly logger: Logger;
+  readonly host?: string;
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  /** JVM heap cap; 512 MiB leaves the 2-core test machine room for the tests themselves. */
+  readonly heapMb?: number;
+  /**
+   * true (the default): the broker stops when this process exits, however it exits (ParentWatch.java).
+   * false: the broker runs on its own until `relstream kafka stop`.
+   */
+  readonly tieToParent?: boolean;
+  readonly startTimeoutMs?: number;
+  readonly stopTimeoutMs?: number;
+  readonly extraProperties?: Readonly<Record<string, string>>;
+}
+
+export interface LocalBroker {
+  readonly bootstrap: string;
+  readonly pid: number;
+  /** Holds server.properties, broker.log and the data; removed by stop(). */
+  readonly workDir: string;
+  readonly logFile: string;
+  /** Stops the broker (SIGTERM, then SIGKILL after stopTimeoutMs) and removes its work dir; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const assetsDir = join(packageRoot, 'scripts', 'kafka');
+
+function javaBinary(): string {
+  const home = process.env['JAVA_HOME'];
+  return home ? join(home, 'bin', 'java') : 'java';
+}
+
+/** KRaft cluster ids are 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
+function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function runToExit(command: string, args: readonly string[], logFile: string): Promise<number | null> {
+  const fd = openSync(logFile, 'a');
+  try {
+    const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
+    return new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code) => { resolve(code); });
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function logTail(logFile: string): Promise<string> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  return text.split('\n').slice(-25).join('\n');
+}
+
+export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
+  const host = options.host ?? '127.0.0.1';
+  const tieToParent = options.tieToParent ?? true;
+  const libsDir = await ensureKafkaJars({ cacheDir: options.cacheDir, logger: options.logger });
+  const workDir = await mkdtemp(join(tmpdir(), 'relstream-kafka-'));
+  const dataDir = join(workDir, 'data');
+  const logFile = join(workDir, 'broker.log');
+  const propertiesFile = join(workDir, 'server.properties');
+  await mkdir(dataDir);
+
+  const port = options.port && options.port > 0 ? options.port : await freePort(host);
+  const controllerPort = await freePort(host);
+  await writeFile(propertiesFile, renderServerProperties({
+    host, port, controllerPort, dataDir, ...(options.extraProperties ? { extra: options.extraProperties } : {}),
+  }));
+
+  const classpath = join(libsDir, '*');
+  const jvmArgs = [
+    `-Xmx${options.heapMb ?? 512}m`, '-Xms128m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20',
+    '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true',
+    `-Dlog4j.configuration=file:${join(assetsDir, 'log4j.properties')}`, `-Dkafka.logs.dir=${workDir}`,
+    '-cp', classpath,
+  ];
+  const formatCode = await runToExit(javaBinary(), [...jvmArgs, 'kafka.tools.StorageTool', 'format',
+    '-t', newClusterId(), '-c', propertiesFile, '--ignore-formatted'], logFile).catch((error: unknown) => {
+    throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', `cannot run ${javaBinary()} (Java 17 is required)`, { cause: error });
+  });
+  if (formatCode !== 0) {
+    await rm(workDir, { recursive: true, force: true });
+    throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', `formatting the KRaft storage failed:\n${await logTail(logFile)}`);
+  }
+
+  const mainArgs = tieToParent ? [join(assetsDir, 'ParentWatch.java'), propertiesFile] : ['kafka.Kafka', propertiesFile];
+  const fd = openSync(logFile, 'a');
+  const child = spawn(javaBinary(), [...jvmArgs, ...mainArgs], {
+    // Tied: we hold the broker's stdin open until we die. Detached: its own session, nothing shared with us.
+    stdio: [tieToParent ? 'pipe' : 'ignore', fd, fd],
+    detached: !tieToParent,
+  });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => { resolve(code); });
+    child.on('error', () => { resolve(null); });
+  });
+  if (!tieToParent) child.unref();
+
+  const bootstrap = `${host}:${port}`;
+  const stop = onceAsync(() => stopChild(child, exited, options.stopTimeoutMs ?? 20_000)
+    .finally(() => rm(workDir, { recursive: true, force: true })));
+  try {
+    await waitUntilReady(bootstrap, exited, options.startTimeoutMs ?? 60_000);
+  } catch (error) {
+    const tail = await logTail(logFile);
+    await stop();
+    throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', `${(error as Error).message}\n--- broker.log ---\n${tail}`, { cause: error });
+  }
+  if (child.pid === undefined) throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', 'broker process has no pid');
+  options.logger.info('local Kafka broker ready', { bootstrap, pid: child.pid, workDir });
+  return { bootstrap, pid: child.pid, workDir, logFile, stop };
+}
+
+/** Ready means a real client can fetch cluster metadata, not merely that the port is open. */
+async function waitUntilReady(bootstrap: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void exited.then((code) => { exitCode = code; });
+  const client = createKafkaClient({ brokers: [bootstrap], clientId: 'relstream-local-broker-probe', connectionTimeoutMs: 1000, retries: 0 }, silentLogger);
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`broker exited during start (code ${exitCode})`);
+    try {
+      const admin = await client.admin();
+      try {
+        await admin.describeCluster();
+        return;
+      } finally {
+        await admin.disconnect();
+      }
+    } catch {
+      await sleep(250);
+    }
+  }
+  throw new Error(`broker did not accept clients within ${timeoutMs} ms`);
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timedOut = Symbol('timeout');
+  const outcome = await Promise.race([exited, sleep(timeoutMs, timedOut)]);
+  if (outcome === timedOut) {
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function onceAsync(work: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= work());
+}

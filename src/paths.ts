@@ -1,0 +1,22 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package root (where package.json is), found from this file whether it runs from src/ or dist/src/. */
+export const packageRoot: string = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`relstream package root not found above ${start}`);
+  }
+}
+
+/** Downloads and local state live outside git: $RELSTREAM_CACHE_DIR, else $XDG_CACHE_HOME/relstream, else ~/.cache/relstream. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env['RELSTREAM_CACHE_DIR'];
+  if (explicit) return explicit;
+  const xdg = env['XDG_CACHE_HOME'];
+  return join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.cache'), 'relstream');
+}
