@@ -3,7 +3,7 @@
  * development. Production points relstream at a real cluster instead.
  */
 import { RelstreamError } from '../errors.js';
-import { isBrokerProcess, readBrokerState, stopDetachedBroker, writeBrokerState } from '../local-kafka/broker-state.js';
+import { defaultStateFile, isBrokerProcess, readBrokerState, stopDetachedBroker, writeBrokerState } from '../local-kafka/broker-state.js';
 import { ensureKafkaJars, KAFKA_VERSION } from '../local-kafka/kafka-jars.js';
 import { startLocalBroker } from '../local-kafka/local-broker.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,6 +14,7 @@ export const kafkaUsage = `relstream kafka <start|stop|status|fetch>
   start [--port N] [--heap-mb N] [--detach]   start a local broker and print its bootstrap address;
                                               runs until Ctrl-C, or with --detach until \`kafka stop\`
   stop                                        stop the broker started with --detach
+  (start --detach, stop and status take --state-file PATH; default: the cache dir's local-broker.json)
   status                                      print the detached broker's address, exit 1 if none runs
   fetch                                       download and verify the Apache Kafka ${KAFKA_VERSION} jars only`;
 
@@ -26,14 +27,17 @@ export interface CommandContext {
 export async function kafkaCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { positionals, commandFlags } = parseCommandArgs(argv, {
     port: { type: 'string' }, 'heap-mb': { type: 'string' }, detach: { type: 'boolean' }, 'stop-timeout-ms': { type: 'string' },
+    'state-file': { type: 'string' },
   });
+  const stateFlag = commandFlags['state-file'];
+  const stateFile = typeof stateFlag === 'string' ? stateFlag : defaultStateFile(ctx.cacheDir);
   const stopTimeoutMs = intFlag(commandFlags['stop-timeout-ms'], 'stop-timeout-ms', 20_000);
   switch (positionals[0]) {
     case 'fetch':
       ctx.stdout(await ensureKafkaJars({ cacheDir: ctx.cacheDir, logger: ctx.logger }));
       return 0;
     case 'status': {
-      const state = await readBrokerState(ctx.cacheDir);
+      const state = await readBrokerState(stateFile);
       if (state === undefined || !isBrokerProcess(state.pid)) {
         ctx.stdout('no local broker running');
         return 1;
@@ -42,7 +46,7 @@ export async function kafkaCommand(argv: readonly string[], ctx: CommandContext)
       return 0;
     }
     case 'stop': {
-      const state = await stopDetachedBroker(ctx.cacheDir, stopTimeoutMs);
+      const state = await stopDetachedBroker(stateFile, stopTimeoutMs);
       ctx.logger.info('local Kafka broker stopped', { bootstrap: state.bootstrap, pid: state.pid });
       return 0;
     }
@@ -52,17 +56,24 @@ export async function kafkaCommand(argv: readonly string[], ctx: CommandContext)
         heapMb: intFlag(commandFlags['heap-mb'], 'heap-mb', 512),
         detach: commandFlags['detach'] === true,
         stopTimeoutMs,
+        stateFile,
       });
     default:
       throw new RelstreamError('RELSTREAM_CLI_USAGE', kafkaUsage);
   }
 }
 
-interface StartOptions { readonly port: number; readonly heapMb: number; readonly detach: boolean; readonly stopTimeoutMs: number }
+interface StartOptions {
+  readonly port: number;
+  readonly heapMb: number;
+  readonly detach: boolean;
+  readonly stopTimeoutMs: number;
+  readonly stateFile: string;
+}
 
 async function start(ctx: CommandContext, options: StartOptions): Promise<number> {
   if (options.detach) {
-    const existing = await readBrokerState(ctx.cacheDir);
+    const existing = await readBrokerState(options.stateFile);
     if (existing !== undefined && isBrokerProcess(existing.pid)) {
       ctx.logger.info('a local Kafka broker is already running', { bootstrap: existing.bootstrap, pid: existing.pid });
       ctx.stdout(existing.bootstrap);
@@ -74,7 +85,7 @@ async function start(ctx: CommandContext, options: StartOptions): Promise<number
     tieToParent: !options.detach, stopTimeoutMs: options.stopTimeoutMs,
   });
   if (options.detach) {
-    await writeBrokerState(ctx.cacheDir, {
+    await writeBrokerState(options.stateFile, {
       pid: broker.pid, bootstrap: broker.bootstrap, workDir: broker.workDir, logFile: broker.logFile, startedAt: new Date().toISOString(),
     });
     ctx.stdout(broker.bootstrap);

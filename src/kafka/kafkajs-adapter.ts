@@ -180,8 +180,10 @@ function wrapConsumer(consumer: KjsConsumer): KafkaConsumer {
       }
       await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning });
       await consumer.run({
+        // Nothing is committed behind our back: the caller commits what it has finished. Auto-resolve only
+        // advances the fetch position once eachBatch returns, so the next fetch does not repeat the batch.
         autoCommit: false,
-        eachBatchAutoResolve: false,
+        eachBatchAutoResolve: true,
         eachBatch: async (payload) => {
           const { batch } = payload;
           const messages: IncomingMessage[] = batch.messages.map((m) => ({

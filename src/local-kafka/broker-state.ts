@@ -17,34 +17,36 @@ export interface BrokerState {
   readonly startedAt: string;
 }
 
-export function stateFile(cacheDir: string): string {
+/** Where `kafka start --detach` records its broker unless told otherwise. */
+export function defaultStateFile(cacheDir: string): string {
   return join(cacheDir, 'local-broker.json');
 }
 
-export async function writeBrokerState(cacheDir: string, state: BrokerState): Promise<void> {
-  const file = stateFile(cacheDir);
+export async function writeBrokerState(file: string, state: BrokerState): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, JSON.stringify(state, null, 2) + '\n');
 }
 
-export async function readBrokerState(cacheDir: string): Promise<BrokerState | undefined> {
-  const text = await readFile(stateFile(cacheDir), 'utf8').catch(() => undefined);
+export async function readBrokerState(file: string): Promise<BrokerState | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
   return text === undefined ? undefined : (JSON.parse(text) as BrokerState);
 }
 
 /** True when `pid` is alive and really a Kafka broker (a recycled pid must never be killed). */
 export function isBrokerProcess(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('kafka.Kafka');
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    // A detached broker runs kafka.Kafka itself; a tied one runs it through ParentWatch.java.
+    return cmdline.includes('kafka.Kafka') || cmdline.includes('ParentWatch.java');
   } catch {
     return false;
   }
 }
 
 /** SIGTERM (Kafka's clean shutdown), SIGKILL after `timeoutMs`; then the state and work dir are removed. */
-export async function stopDetachedBroker(cacheDir: string, timeoutMs: number): Promise<BrokerState> {
-  const state = await readBrokerState(cacheDir);
-  if (state === undefined) throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_STATE', `no local broker recorded in ${stateFile(cacheDir)}`);
+export async function stopDetachedBroker(file: string, timeoutMs: number): Promise<BrokerState> {
+  const state = await readBrokerState(file);
+  if (state === undefined) throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_STATE', `no local broker recorded in ${file}`);
   if (isBrokerProcess(state.pid)) {
     process.kill(state.pid, 'SIGTERM');
     const deadline = Date.now() + timeoutMs;
@@ -53,6 +55,6 @@ export async function stopDetachedBroker(cacheDir: string, timeoutMs: number): P
     while (isBrokerProcess(state.pid)) await sleep(50);
   }
   await rm(state.workDir, { recursive: true, force: true });
-  await rm(stateFile(cacheDir), { force: true });
+  await rm(file, { force: true });
   return state;
 }

@@ -1,0 +1,28 @@
+/** Shared by the integration suites: the run's broker, clients and unique topic names. */
+import { randomUUID } from 'node:crypto';
+
+import { createKafkaClient } from '../../src/kafka/kafkajs-adapter.js';
+import type { KafkaAdmin, KafkaClient } from '../../src/kafka/types.js';
+import { silentLogger } from '../../src/observability/logger.js';
+
+/** The broker this run uses (set by run-tests.js, or by the caller to reuse a running one). */
+export function testBrokers(): string[] {
+  const brokers = process.env['RELSTREAM_TEST_BROKERS'];
+  if (!brokers) throw new Error('RELSTREAM_TEST_BROKERS is not set: run the suites through `npm test`');
+  return brokers.split(',');
+}
+
+export function testClient(clientId = 'relstream-test'): KafkaClient {
+  return createKafkaClient({ brokers: testBrokers(), clientId }, silentLogger);
+}
+
+/** Topic names never collide between test files, runs or a broker shared with a developer. */
+export function uniqueTopic(label: string): string {
+  return `test.${label}.${randomUUID().slice(0, 8)}`;
+}
+
+/** Creates topics for one test and returns a cleanup that deletes them (for `after`/`t.after`). */
+export async function withTopics(admin: KafkaAdmin, topics: readonly { topic: string; partitions: number }[]): Promise<() => Promise<void>> {
+  await admin.createTopics(topics);
+  return () => admin.deleteTopics(topics.map((t) => t.topic));
+}

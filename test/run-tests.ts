@@ -1,0 +1,61 @@
+/**
+ * `npm test` after lint and build: runs the compiled unit, integration and process suites with node's test
+ * runner. Integration suites need a broker: RELSTREAM_TEST_BROKERS names one, otherwise this script starts
+ * one local broker for the whole run and stops it afterwards. The broker is tied to this process
+ * (ParentWatch), so it cannot outlive the run even when this process is killed.
+ *
+ *   node dist/test/run-tests.js            all suites
+ *   node dist/test/run-tests.js --unit     unit suites only, no broker
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { startLocalBroker, type LocalBroker } from '../src/local-kafka/local-broker.js';
+import { createLogger } from '../src/observability/logger.js';
+import { cacheDir } from '../src/paths.js';
+
+const testDir = dirname(fileURLToPath(import.meta.url));
+
+function testFiles(suite: string): string[] {
+  const dir = join(testDir, suite);
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.js'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+async function run(): Promise<number> {
+  const unitOnly = process.argv.includes('--unit');
+  const suites = unitOnly ? ['unit'] : ['unit', 'integration', 'process'];
+  const files = suites.flatMap(testFiles);
+  const env = { ...process.env };
+  let broker: LocalBroker | undefined;
+  const logger = createLogger({ bindings: { service: 'relstream-tests' } });
+
+  if (!unitOnly && !env['RELSTREAM_TEST_BROKERS']) {
+    const started = Date.now();
+    broker = await startLocalBroker({ cacheDir: cacheDir(), logger });
+    logger.info('test broker started', { bootstrap: broker.bootstrap, startMs: Date.now() - started });
+    env['RELSTREAM_TEST_BROKERS'] = broker.bootstrap;
+  }
+  const stopBroker = async (): Promise<void> => { await broker?.stop(); };
+  try {
+    return await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, [
+        '--enable-source-maps', '--test', '--test-reporter=spec', '--test-concurrency=2',
+        // A handle a failing test leaves open must not hang the run; each test still cleans up in t.after.
+        '--test-force-exit', '--test-timeout=180000', ...files,
+      ], { stdio: 'inherit', env });
+      const forward = (signal: NodeJS.Signals): void => { child.kill(signal); };
+      process.on('SIGINT', forward);
+      process.on('SIGTERM', forward);
+      child.on('exit', (code, signal) => { resolve(code ?? (signal ? 128 : 1)); });
+    });
+  } finally {
+    await stopBroker();
+  }
+}
+
+process.exit(await run());

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { envName, flagName, loadConfig } from '../../../src/config/load-config.js';
+import { ConfigError } from '../../../src/errors.js';
+
+describe('loadConfig', () => {
+  it('applies defaults when nothing is set, and freezes the result', () => {
+    const config = loadConfig({ env: {} });
+    assert.deepEqual(config.kafkaBrokers, ['localhost:9092']);
+    assert.equal(config.kafkaClientId, 'relstream');
+    assert.equal(config.kafkaRequestTimeoutMs, 30_000);
+    assert.ok(Object.isFrozen(config));
+  });
+
+  it('reads RELSTREAM_* env vars, splitting lists and coercing numbers', () => {
+    const config = loadConfig({ env: { RELSTREAM_KAFKA_BROKERS: 'a:9092, b:9093', RELSTREAM_KAFKA_REQUEST_TIMEOUT_MS: '1500' } });
+    assert.deepEqual(config.kafkaBrokers, ['a:9092', 'b:9093']);
+    assert.equal(config.kafkaRequestTimeoutMs, 1500);
+  });
+
+  it('lets a flag win over the env var', () => {
+    const config = loadConfig({ env: { RELSTREAM_KAFKA_CLIENT_ID: 'from-env' }, flags: { kafkaClientId: 'from-flag' } });
+    assert.equal(config.kafkaClientId, 'from-flag');
+  });
+
+  it('rejects an invalid env value with an error naming the env var', () => {
+    assert.throws(() => loadConfig({ env: { RELSTREAM_KAFKA_REQUEST_TIMEOUT_MS: 'soon' } }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(error.code, 'RELSTREAM_CONFIG_INVALID');
+      assert.equal(error.key, 'RELSTREAM_KAFKA_REQUEST_TIMEOUT_MS');
+      assert.match(error.message, /soon/);
+      return true;
+    });
+  });
+
+  it('rejects an invalid flag value with an error naming the flag', () => {
+    assert.throws(() => loadConfig({ env: {}, flags: { logLevel: 'loud' } }), { name: 'ConfigError', key: '--log-level' });
+  });
+
+  it('derives env and flag names from the key', () => {
+    assert.equal(envName('kafkaConnectionTimeoutMs'), 'RELSTREAM_KAFKA_CONNECTION_TIMEOUT_MS');
+    assert.equal(flagName('kafkaConnectionTimeoutMs'), '--kafka-connection-timeout-ms');
+  });
+});
