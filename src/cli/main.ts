@@ -2,6 +2,8 @@
 import { cacheDir } from '../paths.js';
 import { describeError, RelstreamError } from '../errors.js';
 import { createLogger, type LogLevel } from '../observability/logger.js';
+import { configTableMarkdown } from '../config/describe-config.js';
+import { errorTableMarkdown } from '../errors-doc.js';
 import { demoCommand } from './demo-command.js';
 import { kafkaCommand, kafkaUsage } from './kafka-command.js';
 
@@ -10,6 +12,7 @@ const usage = `usage: relstream <command> [flags]
 commands:
   demo     run the sample end to end on a local broker (or on --kafka-brokers)
   kafka    manage the local single-node Apache Kafka broker
+  docs     print the configuration and error-code tables (docs/*.md hold the same)
 
 ${kafkaUsage}
 
@@ -30,6 +33,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         return await demoCommand(rest, ctx, env);
       case 'kafka':
         return await kafkaCommand(rest, ctx);
+      case 'docs':
+        ctx.stdout(`${configTableMarkdown()}\n\n${errorTableMarkdown()}`);
+        return 0;
       case undefined:
       case 'help':
       case '--help':
