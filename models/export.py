@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""relstream model export: PyTorch relation-extraction checkpoints to a relstream model directory.
+
+  python models/export.py --hf CHECKPOINT_DIR --out DIR [--fp16] [--optimize] [--pooling start-marker]
+  python models/export.py --random-base --out DIR        full-size random model (benchmarks, export test)
+  python models/export.py --tiny                         rebuild the shipped tiny demo/test model
+
+A model directory holds model.onnx (body and head, dynamic batch and sequence axes), tokenizer.json and
+relstream-model.json (labels, markers, pooling, type constraints, max length, pad id, sha256 of model.onnx).
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+TINY_DIR = HERE / "tiny-re-ct"
+TINY_START_MARKER_DIR = HERE / "tiny-re-ct-start-marker"
+TINY_NOTE = ("Tiny demo/test model: the real architecture at toy size (2 layers, hidden 64), trained for a few "
+             "minutes on synthetic sentences. Not for real use; export the medspaner model with --hf.")
+
+
+def export_hf(checkpoint, out, *, fp16=False, optimize=False, pooling=None, labels=None, name=None, version=None,
+              demo_only=False, notes=None):
+    from relstream_model.checkpoint import load_checkpoint
+    from relstream_model.onnx_export import write_model_dir
+
+    model, tokenizer, labels, raw_config = load_checkpoint(checkpoint, pooling=pooling, labels=labels)
+    source = raw_config.get("relstream_source") or raw_config.get("_name_or_path") or str(checkpoint)
+    return write_model_dir(
+        out, model=model, tokenizer=tokenizer, tokenizer_source=checkpoint, labels=labels,
+        name=name or Path(checkpoint).name, version=version or "1", source=source,
+        precision="fp16" if fp16 else "fp32", optimized=optimize, demo_only=demo_only, notes=notes,
+    )
+
+
+def build_tiny(log=print):
+    """Trains the tiny model, exports both poolings, writes the parity fixture. Deterministic."""
+    from relstream_model.checkpoint import save_checkpoint
+    from relstream_model.fixture import build_fixture
+    from relstream_model.labels import V2_LABELS, constraints_for
+    from relstream_model.tiny import train_tiny
+
+    started = time.time()
+    tokenizer, model, accuracy = train_tiny(log=log)
+    with tempfile.TemporaryDirectory() as checkpoint:
+        save_checkpoint(checkpoint, model, tokenizer, source="relstream synthetic tiny model")
+        common = dict(name="tiny-re-ct", version="1", demo_only=True)
+        config = export_hf(checkpoint, TINY_DIR, notes=TINY_NOTE + f" Held-out synthetic accuracy: {accuracy:.4f}.", **common)
+        export_hf(checkpoint, TINY_START_MARKER_DIR, pooling="start-marker", notes=TINY_NOTE + " start-marker pooling variant.", **common)
+    cases = build_fixture(model, tokenizer, constraints_for(V2_LABELS), config["maxLength"])
+    fixture = {
+        "about": "PyTorch reference for relstream's TypeScript encoder and ONNX session (export.py --tiny).",
+        "models": {"span-max": TINY_DIR.name, "start-marker": TINY_START_MARKER_DIR.name},
+        "heldOutAccuracy": accuracy,
+        "cases": cases,
+    }
+    (TINY_DIR / "parity-fixture.json").write_text(json.dumps(fixture, ensure_ascii=False) + "\n")
+    log(f"tiny model written to {TINY_DIR} ({len(cases)} fixture pairs, {time.time() - started:.0f} s)")
+    return accuracy
+
+
+def build_random_base(out, log=print):
+    """A randomly initialised checkpoint with bert-base-multilingual-cased dimensions, exported via --hf."""
+    import torch
+    from transformers import BertConfig, PreTrainedTokenizerFast
+
+    from relstream_model.checkpoint import save_checkpoint
+    from relstream_model.head import RelationClassifier
+    from relstream_model.labels import V2_LABELS, argument_types, constraints_for
+    from relstream_model.markers import marker_tokens
+    from relstream_model.tiny import build_tokenizer
+
+    torch.manual_seed(0)
+    base = build_tokenizer()
+    # mBERT's vocab size with synthetic filler entries: the shapes and the tokenizer's size are what matter here.
+    backend = json.loads(base.backend_tokenizer.to_str())
+    vocab = backend["model"]["vocab"]
+    for i in range(len(vocab), 119_547):
+        vocab[f"[unused{i}]"] = i
+    backend["added_tokens"] = [t for t in backend["added_tokens"] if t["special"]]
+    from tokenizers import Tokenizer
+
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=Tokenizer.from_str(json.dumps(backend)), unk_token="[UNK]", pad_token="[PAD]",
+        cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]", model_max_length=512,
+    )
+    tokenizer.add_tokens(marker_tokens(argument_types(constraints_for(V2_LABELS))))
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
+                        intermediate_size=3072, max_position_embeddings=512,
+                        id2label=dict(enumerate(V2_LABELS)), label2id={l: i for i, l in enumerate(V2_LABELS)})
+    model = RelationClassifier(config, len(V2_LABELS)).eval()
+    checkpoint = Path(out).with_name(Path(out).name + "-checkpoint")
+    save_checkpoint(checkpoint, model, tokenizer, source="random bert-base-multilingual-cased dimensions")
+    log(f"random full-size checkpoint saved to {checkpoint} (vocab {len(tokenizer)})")
+    return export_hf(checkpoint, out, name="random-base-re", version="0")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = parser.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--hf", metavar="DIR", help="local checkpoint directory (config.json, tokenizer.json, weights)")
+    mode.add_argument("--random-base", action="store_true", help="random full-size model, exported with the --hf path")
+    mode.add_argument("--tiny", action="store_true", help="rebuild models/tiny-re-ct (and its start-marker variant)")
+    parser.add_argument("--out", help="output model directory (--hf, --random-base)")
+    parser.add_argument("--fp16", action="store_true", help="fp16 weights, fp32 inputs and outputs (GPU)")
+    parser.add_argument("--optimize", action="store_true", help="onnxruntime BERT fusion (GPU)")
+    parser.add_argument("--pooling", choices=["span-max", "start-marker"], help="override the checkpoint's pooling")
+    parser.add_argument("--labels", help="comma-separated labels in id order, if config.json has no id2label")
+    parser.add_argument("--name")
+    parser.add_argument("--version")
+    args = parser.parse_args(argv)
+
+    if args.tiny:
+        accuracy = build_tiny()
+        print(json.dumps({"heldOutAccuracy": accuracy}))
+        return 0
+    if not args.out:
+        parser.error("--out is required")
+    started = time.time()
+    if args.random_base:
+        config = build_random_base(args.out)
+    else:
+        config = export_hf(args.hf, args.out, fp16=args.fp16, optimize=args.optimize, pooling=args.pooling,
+                           labels=args.labels.split(",") if args.labels else None, name=args.name, version=args.version)
+    size = (Path(args.out) / "model.onnx").stat().st_size
+    print(json.dumps({"out": args.out, "sha256": config["onnx"]["sha256"], "bytes": size, "seconds": round(time.time() - started, 1)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

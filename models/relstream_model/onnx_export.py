@@ -1,0 +1,99 @@
+"""ONNX export of the whole relation classifier (body and head) and the relstream model directory."""
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import torch
+
+from .labels import argument_types, constraints_for
+from .markers import MARKER_FORMAT, type_tag
+
+INPUTS = ["input_ids", "attention_mask", "token_type_ids", "span_idxs"]
+OPSET = 17
+CONFIG_FILE = "relstream-model.json"
+
+
+def export_onnx(model, path, seq_len=16):
+    model.eval()
+    batch = 2
+    dummy = (
+        torch.ones((batch, seq_len), dtype=torch.long),
+        torch.ones((batch, seq_len), dtype=torch.long),
+        torch.zeros((batch, seq_len), dtype=torch.long),
+        torch.tensor([[1, 3, 5, 7]] * batch, dtype=torch.long),
+    )
+    axes = {name: {0: "batch", 1: "sequence"} for name in INPUTS[:3]}
+    axes["span_idxs"] = {0: "batch"}
+    axes["logits"] = {0: "batch"}
+    with torch.no_grad():
+        # The TorchScript exporter: its BERT graphs are what onnxruntime's transformer fusion recognises.
+        torch.onnx.export(
+            model, dummy, str(path), input_names=INPUTS, output_names=["logits"], dynamic_axes=axes,
+            opset_version=OPSET, do_constant_folding=True, dynamo=False,
+        )
+
+
+def optimize_onnx(source, target, config, fp16):
+    """onnxruntime's BERT fusion (attention, layer norm, GELU); optionally fp16 with fp32 inputs/outputs."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    optimized = optimize_model(str(source), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size)
+    if fp16:
+        optimized.convert_float_to_float16(keep_io_types=True)
+    optimized.save_model_to_file(str(target))
+
+
+def to_fp16(source, target):
+    import onnx
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    converted = convert_float_to_float16(onnx.load(str(source)), keep_io_types=True)
+    onnx.save(converted, str(target))
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_model_dir(out, *, model, tokenizer, tokenizer_source, labels, name, version, source, precision="fp32",
+                    optimized=False, demo_only=False, notes=None):
+    """Writes model.onnx, tokenizer.json (copied as is) and relstream-model.json into `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    raw = out / "model.fp32.onnx" if (precision != "fp32" or optimized) else out / "model.onnx"
+    export_onnx(model, raw)
+    if optimized:
+        optimize_onnx(raw, out / "model.onnx", model.bert.config, fp16=precision == "fp16")
+        raw.unlink()
+    elif precision == "fp16":
+        to_fp16(raw, out / "model.onnx")
+        raw.unlink()
+    shutil.copyfile(Path(tokenizer_source) / "tokenizer.json", out / "tokenizer.json")
+    constraints = constraints_for(labels)
+    types = argument_types(constraints)
+    config = {
+        "format": "relstream-model/1",
+        "name": name,
+        "version": version,
+        "source": source,
+        "labels": labels,
+        "markers": dict(MARKER_FORMAT),
+        "typeTags": {t: type_tag(t) for t in types},
+        "pooling": model.pooling,
+        "constraints": {label: {"subjects": s, "objects": o} for label, (s, o) in constraints.items()},
+        "maxLength": min(int(tokenizer.model_max_length), model.bert.config.max_position_embeddings),
+        "padId": int(tokenizer.pad_token_id),
+        "onnx": {"file": "model.onnx", "sha256": sha256_file(out / "model.onnx"), "precision": precision,
+                 "optimized": optimized, "opset": OPSET},
+        "demoOnly": demo_only,
+    }
+    if notes:
+        config["notes"] = notes
+    (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    return config
