@@ -1,0 +1,40 @@
+/**
+ * From one pair's logits to a relation: softmax over all labels, then the highest-scoring label the pair's
+ * types allow. The model has no "no relation" class, so `minScore` is what keeps weak guesses out.
+ */
+export interface DecodedRelation {
+  readonly labelId: number;
+  /** Probability of labelId under the softmax over all labels. */
+  readonly score: number;
+  /** The unconstrained argmax, recorded for analysis. */
+  readonly rawLabelId: number;
+  readonly rawScore: number;
+}
+
+export function softmax(logits: Float32Array | readonly number[], offset = 0, count = logits.length): Float64Array {
+  let max = -Infinity;
+  for (let i = 0; i < count; i++) max = Math.max(max, logits[offset + i] ?? -Infinity);
+  const out = new Float64Array(count);
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    const value = Math.exp((logits[offset + i] ?? -Infinity) - max);
+    out[i] = value;
+    sum += value;
+  }
+  for (let i = 0; i < count; i++) out[i] = (out[i] ?? 0) / sum;
+  return out;
+}
+
+/** Decodes row `row` of a [B, L] logits buffer; undefined when the best allowed label scores below minScore. */
+export function decodeRelation(
+  logits: Float32Array, row: number, numLabels: number, allowedLabels: readonly number[], minScore: number,
+): DecodedRelation | undefined {
+  const probabilities = softmax(logits, row * numLabels, numLabels);
+  let rawLabelId = 0;
+  for (let i = 1; i < numLabels; i++) if ((probabilities[i] ?? 0) > (probabilities[rawLabelId] ?? 0)) rawLabelId = i;
+  let labelId = -1;
+  for (const id of allowedLabels) if (labelId < 0 || (probabilities[id] ?? 0) > (probabilities[labelId] ?? 0)) labelId = id;
+  const score = probabilities[labelId] ?? 0;
+  if (labelId < 0 || score < minScore) return undefined;
+  return { labelId, score, rawLabelId, rawScore: probabilities[rawLabelId] ?? 0 };
+}

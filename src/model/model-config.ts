@@ -1,0 +1,36 @@
+/**
+ * relstream-model.json, the one config file of a model directory (written by models/export.py). Nothing
+ * model-specific is hard-coded in relstream: labels, markers, pooling, type rules and pad id come from here.
+ */
+import { z } from 'zod';
+
+export const MODEL_CONFIG_FILE = 'relstream-model.json';
+
+const markerTemplate = z.string().regex(/\{T\}/, 'must contain {T}');
+
+export const modelConfigSchema = z.object({
+  format: z.literal('relstream-model/1'),
+  name: z.string().min(1),
+  version: z.string().min(1),
+  source: z.string(),
+  labels: z.array(z.string().min(1)).min(1),
+  markers: z.object({ subjectOpen: markerTemplate, subjectClose: markerTemplate, objectOpen: markerTemplate, objectClose: markerTemplate }),
+  /** Corpus entity type -> T in <S:T>. */
+  typeTags: z.record(z.string(), z.string().min(1)),
+  /** Baked into model.onnx; recorded so a reader knows which head it is. */
+  pooling: z.enum(['span-max', 'start-marker']),
+  constraints: z.record(z.string(), z.object({ subjects: z.array(z.string()), objects: z.array(z.string()) })),
+  maxLength: z.number().int().min(8).max(8192),
+  padId: z.number().int().min(0),
+  onnx: z.object({
+    file: z.string().min(1),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    precision: z.enum(['fp32', 'fp16']),
+    optimized: z.boolean(),
+    opset: z.number().int(),
+  }),
+  demoOnly: z.boolean().default(false),
+  notes: z.string().optional(),
+});
+
+export type ModelConfig = z.output<typeof modelConfigSchema>;

@@ -1,0 +1,112 @@
+/**
+ * Loads and validates a model directory: relstream-model.json, tokenizer.json (+ optional
+ * tokenizer_config.json) and model.onnx, whose sha256 must match the config. Every failure names the file.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { RelstreamError } from '../errors.js';
+import { MODEL_CONFIG_FILE, modelConfigSchema, type ModelConfig } from './model-config.js';
+import { createWordTokenizer, type WordTokenizer } from './word-tokenizer.js';
+
+/** The four marker token ids of one entity type. */
+export interface MarkerIds {
+  readonly subjectOpen: number;
+  readonly subjectClose: number;
+  readonly objectOpen: number;
+  readonly objectClose: number;
+}
+
+export interface ModelBundle {
+  readonly dir: string;
+  readonly config: ModelConfig;
+  readonly onnxPath: string;
+  readonly tokenizer: WordTokenizer;
+  /** Types whose markers the tokenizer has; a type missing here can never be a relation argument. */
+  readonly markerIds: ReadonlyMap<string, MarkerIds>;
+  /** Types named by the constraints but lacking markers in tokenizer.json (pairs with them are never formed). */
+  readonly typesWithoutMarkers: readonly string[];
+}
+
+function invalid(file: string, problem: string, cause?: unknown): RelstreamError {
+  return new RelstreamError('RELSTREAM_MODEL_DIR_INVALID', `${file}: ${problem}`, cause === undefined ? {} : { cause });
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw invalid(path, 'missing or unreadable', error);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw invalid(path, 'not valid JSON', error);
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function markerText(template: string, tag: string): string {
+  return template.replaceAll('{T}', tag);
+}
+
+export async function loadModelDir(dir: string): Promise<ModelBundle> {
+  const configPath = join(dir, MODEL_CONFIG_FILE);
+  const parsed = modelConfigSchema.safeParse(await readJson(configPath));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw invalid(configPath, `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const config = parsed.data;
+  for (const [label, rule] of Object.entries(config.constraints)) {
+    if (!config.labels.includes(label)) throw invalid(configPath, `constraints name "${label}", which is not in labels`);
+    for (const type of [...rule.subjects, ...rule.objects]) {
+      if (config.typeTags[type] === undefined) throw invalid(configPath, `constraint type "${type}" has no entry in typeTags`);
+    }
+  }
+
+  const onnxPath = join(dir, config.onnx.file);
+  const onnxStat = await stat(onnxPath).catch((error: unknown) => { throw invalid(onnxPath, 'missing', error); });
+  if (!onnxStat.isFile()) throw invalid(onnxPath, 'not a file');
+  const actual = await sha256File(onnxPath);
+  if (actual !== config.onnx.sha256) {
+    throw invalid(onnxPath, `sha256 ${actual} does not match ${config.onnx.sha256} in ${MODEL_CONFIG_FILE} (a different or damaged model)`);
+  }
+
+  const tokenizerPath = join(dir, 'tokenizer.json');
+  const tokenizerJson = await readJson(tokenizerPath);
+  const tokenizerConfigPath = join(dir, 'tokenizer_config.json');
+  const tokenizerConfig = await readFile(tokenizerConfigPath, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>, () => ({}));
+  let tokenizer: WordTokenizer;
+  try {
+    tokenizer = createWordTokenizer(tokenizerJson, tokenizerConfig);
+  } catch (error) {
+    throw invalid(tokenizerPath, `not a usable tokenizer: ${(error as Error).message}`, error);
+  }
+
+  const markerIds = new Map<string, MarkerIds>();
+  const typesWithoutMarkers: string[] = [];
+  for (const [type, tag] of Object.entries(config.typeTags)) {
+    const ids = {
+      subjectOpen: tokenizer.addedTokens.get(markerText(config.markers.subjectOpen, tag)),
+      subjectClose: tokenizer.addedTokens.get(markerText(config.markers.subjectClose, tag)),
+      objectOpen: tokenizer.addedTokens.get(markerText(config.markers.objectOpen, tag)),
+      objectClose: tokenizer.addedTokens.get(markerText(config.markers.objectClose, tag)),
+    };
+    if (ids.subjectOpen === undefined || ids.subjectClose === undefined || ids.objectOpen === undefined || ids.objectClose === undefined) {
+      typesWithoutMarkers.push(type);
+    } else {
+      markerIds.set(type, { subjectOpen: ids.subjectOpen, subjectClose: ids.subjectClose, objectOpen: ids.objectOpen, objectClose: ids.objectClose });
+    }
+  }
+  if (markerIds.size === 0) throw invalid(tokenizerPath, 'contains no entity marker tokens for any type in typeTags');
+  return { dir, config, onnxPath, tokenizer, markerIds, typesWithoutMarkers };
+}

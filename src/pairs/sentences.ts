@@ -1,0 +1,54 @@
+/**
+ * Sentences of a record's text, from the platform's Unicode sentence segmenter (Intl.Segmenter, ICU), with
+ * each entity assigned to the sentence that holds it. An entity that crosses a sentence boundary (a
+ * segmenter mistake such as "p. ej.") merges the sentences it touches, so it is never cut or dropped.
+ */
+import { CodePointIndex } from './code-points.js';
+import type { RecordEntity, SentenceEntity } from './entities.js';
+
+export interface Sentence {
+  /** UTF-16 offsets of the sentence in the record text. */
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  readonly entities: readonly SentenceEntity[];
+}
+
+const segmenters = new Map<string, Intl.Segmenter>();
+
+function segmenterFor(language: string): Intl.Segmenter {
+  let segmenter = segmenters.get(language);
+  if (!segmenter) {
+    segmenter = new Intl.Segmenter(language, { granularity: 'sentence' });
+    segmenters.set(language, segmenter);
+  }
+  return segmenter;
+}
+
+/**
+ * Entities must already be validated (0 <= start < end <= text length in code points).
+ * Sentences without entities are left out: no pair can come from them.
+ */
+export function splitSentences(text: string, entities: readonly RecordEntity[], language = 'es'): Sentence[] {
+  const index = new CodePointIndex(text);
+  const spans = entities.map((e, i) => ({ entity: e, index: i, start: index.toUtf16(e.start) ?? 0, end: index.toUtf16(e.end) ?? 0 }));
+
+  const bounds: { start: number; end: number }[] = [];
+  for (const { index: at, segment } of segmenterFor(language).segment(text)) bounds.push({ start: at, end: at + segment.length });
+  // Merge a sentence into the previous one while some entity starts before its start and ends after it.
+  const merged: { start: number; end: number }[] = [];
+  for (const bound of bounds) {
+    const previous = merged.at(-1);
+    if (previous && spans.some((s) => s.start < bound.start && s.end > bound.start)) previous.end = bound.end;
+    else merged.push({ ...bound });
+  }
+
+  const sentences: Sentence[] = [];
+  for (const bound of merged) {
+    const inside = spans
+      .filter((s) => s.start >= bound.start && s.end <= bound.end)
+      .map((s) => ({ id: s.entity.id, type: s.entity.type, start: s.start - bound.start, end: s.end - bound.start, index: s.index }));
+    if (inside.length > 0) sentences.push({ start: bound.start, end: bound.end, text: text.slice(bound.start, bound.end), entities: inside });
+  }
+  return sentences;
+}
