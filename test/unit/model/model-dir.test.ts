@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+
+import { loadModelDir } from '../../../src/model/model-dir.js';
+import { tinyModelDir } from '../../helpers/model.js';
+
+const scratch = await mkdtemp(join(tmpdir(), 'relstream-model-'));
+after(() => rm(scratch, { recursive: true, force: true }));
+let copies = 0;
+
+/** A copy of the tiny model directory, damaged by `damage`. */
+async function damagedCopy(damage: (dir: string) => Promise<void>): Promise<string> {
+  const dir = join(scratch, `copy-${copies++}`);
+  await cp(tinyModelDir, dir, { recursive: true });
+  await damage(dir);
+  return dir;
+}
+
+async function editConfig(dir: string, edit: (config: Record<string, unknown>) => void): Promise<void> {
+  const path = join(dir, 'relstream-model.json');
+  const config = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  edit(config);
+  await writeFile(path, JSON.stringify(config));
+}
+
+function rejectsNaming(file: string, pattern: RegExp) {
+  return (error: unknown): boolean => {
+    assert.ok(error instanceof Error);
+    assert.equal((error as { code?: string }).code, 'RELSTREAM_MODEL_DIR_INVALID');
+    assert.ok(error.message.includes(file), `"${error.message}" names ${file}`);
+    assert.match(error.message, pattern);
+    return true;
+  };
+}
+
+describe('loadModelDir', () => {
+  it('loads the shipped tiny model: labels, marker ids from tokenizer.json, pad id', async () => {
+    const bundle = await loadModelDir(tinyModelDir);
+    assert.equal(bundle.config.labels.length, 8);
+    assert.equal(bundle.config.labels[4], 'Has_Frequency');
+    assert.equal(bundle.config.demoOnly, true);
+    assert.deepEqual(bundle.typesWithoutMarkers, []);
+    const chem = bundle.markerIds.get('CHEM');
+    assert.ok(chem);
+    assert.equal(bundle.tokenizer.addedTokens.get('<S:CHE>'), chem.subjectOpen);
+    assert.equal(new Set([chem.subjectOpen, chem.subjectClose, chem.objectOpen, chem.objectClose]).size, 4);
+  });
+
+  it('names a missing relstream-model.json', async () => {
+    const dir = await damagedCopy((d) => unlink(join(d, 'relstream-model.json')));
+    await assert.rejects(loadModelDir(dir), rejectsNaming('relstream-model.json', /missing/));
+  });
+
+  it('names the invalid field of relstream-model.json', async () => {
+    const dir = await damagedCopy((d) => editConfig(d, (c) => { c['pooling'] = 'mean'; }));
+    await assert.rejects(loadModelDir(dir), rejectsNaming('relstream-model.json', /pooling/));
+  });
+
+  it('rejects constraints naming a label the model does not have', async () => {
+    const dir = await damagedCopy((d) => editConfig(d, (c) => { (c['constraints'] as Record<string, unknown>)['Causes'] = { subjects: ['CHEM'], objects: ['DISO'] }; }));
+    await assert.rejects(loadModelDir(dir), rejectsNaming('relstream-model.json', /Causes/));
+  });
+
+  it('names a missing model.onnx', async () => {
+    const dir = await damagedCopy((d) => unlink(join(d, 'model.onnx')));
+    await assert.rejects(loadModelDir(dir), rejectsNaming('model.onnx', /missing/));
+  });
+
+  it('rejects a model.onnx whose sha256 differs from the config', async () => {
+    const dir = await damagedCopy(async (d) => {
+      const bytes = await readFile(join(d, 'model.onnx'));
+      bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+      await writeFile(join(d, 'model.onnx'), bytes);
+    });
+    await assert.rejects(loadModelDir(dir), rejectsNaming('model.onnx', /sha256 .* does not match/));
+  });
+
+  it('names a missing or corrupt tokenizer.json', async () => {
+    const missing = await damagedCopy((d) => unlink(join(d, 'tokenizer.json')));
+    await assert.rejects(loadModelDir(missing), rejectsNaming('tokenizer.json', /missing/));
+    const corrupt = await damagedCopy((d) => writeFile(join(d, 'tokenizer.json'), '{"model":'));
+    await assert.rejects(loadModelDir(corrupt), rejectsNaming('tokenizer.json', /not valid JSON/));
+  });
+
+  it('a type whose markers are not in the tokenizer can never be an argument', async () => {
+    const dir = await damagedCopy((d) => editConfig(d, (c) => { (c['typeTags'] as Record<string, string>)['CHEM'] = 'XYZ'; }));
+    const bundle = await loadModelDir(dir);
+    assert.deepEqual(bundle.typesWithoutMarkers, ['CHEM']);
+    assert.equal(bundle.markerIds.has('CHEM'), false);
+  });
+});
