@@ -39,8 +39,9 @@ def export_hf(checkpoint, out, *, fp16=False, optimize=False, pooling=None, labe
     )
 
 
-def build_tiny(log=print):
+def build_tiny(out=TINY_DIR, start_marker_out=TINY_START_MARKER_DIR, log=print):
     """Trains the tiny model, exports both poolings, writes the parity fixture. Deterministic."""
+    out, start_marker_out = Path(out), Path(start_marker_out)
     from relstream_model.checkpoint import save_checkpoint
     from relstream_model.fixture import build_fixture
     from relstream_model.labels import V2_LABELS, constraints_for
@@ -51,17 +52,17 @@ def build_tiny(log=print):
     with tempfile.TemporaryDirectory() as checkpoint:
         save_checkpoint(checkpoint, model, tokenizer, source="relstream synthetic tiny model")
         common = dict(name="tiny-re-ct", version="1", demo_only=True)
-        config = export_hf(checkpoint, TINY_DIR, notes=TINY_NOTE + f" Held-out synthetic accuracy: {accuracy:.4f}.", **common)
-        export_hf(checkpoint, TINY_START_MARKER_DIR, pooling="start-marker", notes=TINY_NOTE + " start-marker pooling variant.", **common)
+        config = export_hf(checkpoint, out, notes=TINY_NOTE + f" Held-out synthetic accuracy: {accuracy:.4f}.", **common)
+        export_hf(checkpoint, start_marker_out, pooling="start-marker", notes=TINY_NOTE + " start-marker pooling variant.", **common)
     cases = build_fixture(model, tokenizer, constraints_for(V2_LABELS), config["maxLength"])
     fixture = {
         "about": "PyTorch reference for relstream's TypeScript encoder and ONNX session (export.py --tiny).",
-        "models": {"span-max": TINY_DIR.name, "start-marker": TINY_START_MARKER_DIR.name},
+        "models": {"span-max": out.name, "start-marker": start_marker_out.name},
         "heldOutAccuracy": accuracy,
         "cases": cases,
     }
-    (TINY_DIR / "parity-fixture.json").write_text(json.dumps(fixture, ensure_ascii=False) + "\n")
-    log(f"tiny model written to {TINY_DIR} ({len(cases)} fixture pairs, {time.time() - started:.0f} s)")
+    (out / "parity-fixture.json").write_text(json.dumps(fixture, ensure_ascii=False) + "\n")
+    log(f"tiny model written to {out} ({len(cases)} fixture pairs, {time.time() - started:.0f} s)")
     return accuracy
 
 

@@ -17,6 +17,9 @@ CONFIG_FILE = "relstream-model.json"
 
 def export_onnx(model, path, seq_len=16):
     model.eval()
+    # Eager attention traces to the MatMul/Softmax pattern that onnxruntime's BERT fusion turns into its fused
+    # Attention op; the SDPA path exports a graph it cannot fuse (and traces shape checks as constants).
+    model.bert.set_attn_implementation("eager")
     batch = 2
     dummy = (
         torch.ones((batch, seq_len), dtype=torch.long),

@@ -1,0 +1,20 @@
+/**
+ * `npm run bench`: runs the benchmark scenarios and writes bench/results/latest.json (and a timestamped
+ * copy) plus a table on stdout. Targets live here, never in tests.
+ *   npm run bench                      all scenarios
+ *   npm run bench -- --model DIR       another model directory (default: the shipped tiny model)
+ */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { packageRoot } from '../src/paths.js';
+import { encoderBench } from './encoder.bench.js';
+import { table, writeReport } from './report.js';
+
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' } } });
+const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
+const minMs = Number(values['min-ms'] ?? 3000);
+
+const results = [...(await encoderBench(modelDir, minMs))];
+const file = await writeReport(join(packageRoot, 'bench', 'results'), results);
+process.stdout.write(`${table(results)}\n\nresults: ${file}\n`);

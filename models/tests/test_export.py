@@ -1,0 +1,88 @@
+"""End to end through the --hf path on a small local checkpoint: files, config, and ORT == PyTorch."""
+
+import json
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+import torch
+
+import export
+from relstream_model.checkpoint import save_checkpoint
+from relstream_model.head import RelationClassifier
+from relstream_model.labels import V2_LABELS
+from relstream_model.markers import encode_pair
+from relstream_model.onnx_export import sha256_file
+from relstream_model.tiny import build_tokenizer, tiny_config
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    torch.manual_seed(1)
+    tokenizer = build_tokenizer()
+    model = RelationClassifier(tiny_config(len(tokenizer)), len(V2_LABELS)).eval()
+    directory = tmp_path_factory.mktemp("checkpoint")
+    save_checkpoint(directory, model, tokenizer, source="test checkpoint")
+    return directory, model, tokenizer
+
+
+def ort_logits(path, model_inputs):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(["logits"], {k: v.numpy() for k, v in model_inputs.items()})[0]
+
+
+def sample_inputs(tokenizer):
+    text = "Los pacientes recibirán metformina 850 mg cada 12 horas ."
+    chem = {"start": text.index("metformina"), "end": text.index("metformina") + 10, "type": "CHEM"}
+    dose = {"start": text.index("850 mg"), "end": text.index("850 mg") + 6, "type": "Dose"}
+    freq = {"start": text.index("cada"), "end": text.index("horas") + 5, "type": "Frequency"}
+    pairs = [encode_pair(tokenizer, text, chem, dose, 512), encode_pair(tokenizer, text, chem, freq, 512)]
+    width = max(len(p["input_ids"]) for p in pairs)
+    ids = torch.tensor([p["input_ids"] + [0] * (width - len(p["input_ids"])) for p in pairs])
+    mask = torch.tensor([[1] * len(p["input_ids"]) + [0] * (width - len(p["input_ids"])) for p in pairs])
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids),
+            "span_idxs": torch.tensor([p["span_idxs"] for p in pairs])}
+
+
+def test_hf_export_writes_a_complete_model_directory(checkpoint, tmp_path):
+    directory, model, tokenizer = checkpoint
+    out = tmp_path / "model"
+    config = export.export_hf(directory, out, name="test-re", version="3")
+    assert sorted(p.name for p in out.iterdir()) == ["model.onnx", "relstream-model.json", "tokenizer.json"]
+    written = json.loads((out / "relstream-model.json").read_text())
+    assert written == config
+    assert written["labels"] == V2_LABELS
+    assert written["onnx"]["sha256"] == sha256_file(out / "model.onnx")
+    assert written["padId"] == tokenizer.pad_token_id
+    assert written["maxLength"] == 512
+    assert written["pooling"] == "span-max"
+    assert written["typeTags"]["Dose"] == "Dos"
+    assert written["constraints"]["Has_Age"] == {"subjects": ["LIVB"], "objects": ["Age"]}
+
+
+def test_onnx_logits_equal_pytorch_with_dynamic_batch_and_length(checkpoint, tmp_path):
+    directory, model, tokenizer = checkpoint
+    out = tmp_path / "model"
+    export.export_hf(directory, out)
+    inputs = sample_inputs(tokenizer)
+    with torch.no_grad():
+        expected = model(**inputs).numpy()
+    np.testing.assert_allclose(ort_logits(out / "model.onnx", inputs), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("flags", [{"fp16": True}, {"optimize": True}, {"optimize": True, "fp16": True}])
+def test_gpu_variants_load_and_stay_close(checkpoint, tmp_path, flags):
+    directory, model, tokenizer = checkpoint
+    out = tmp_path / "variant"
+    config = export.export_hf(directory, out, **flags)
+    assert config["onnx"]["precision"] == ("fp16" if flags.get("fp16") else "fp32")
+    assert config["onnx"]["optimized"] == bool(flags.get("optimize"))
+    inputs = sample_inputs(tokenizer)
+    with torch.no_grad():
+        expected = model(**inputs).numpy()
+    np.testing.assert_allclose(ort_logits(out / "model.onnx", inputs), expected, atol=5e-2 if flags.get("fp16") else 1e-4)
+
+
+def test_missing_checkpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="config.json"):
+        export.export_hf(tmp_path / "nowhere", tmp_path / "out")
