@@ -3,18 +3,22 @@
  * copy) plus a table on stdout. Targets live here, never in tests.
  *   npm run bench                      all scenarios
  *   npm run bench -- --model DIR       another model directory (default: the shipped tiny model)
+ *   npm run bench -- --provider cuda   inference on the CUDA execution provider
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { packageRoot } from '../src/paths.js';
 import { encoderBench } from './encoder.bench.js';
+import { inferenceBench } from './inference.bench.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
-const results = [...(await encoderBench(modelDir, minMs))];
+const provider = values.provider === 'cuda' ? 'cuda' : 'cpu';
+
+const results = [...(await encoderBench(modelDir, minMs)), ...(await inferenceBench(modelDir, provider, minMs))];
 const file = await writeReport(join(packageRoot, 'bench', 'results'), results);
 process.stdout.write(`${table(results)}\n\nresults: ${file}\n`);
