@@ -13,6 +13,9 @@ export const ERROR_CODES = {
   RELSTREAM_MODEL_DIR_INVALID: 'The model directory lacks a file, or a file is invalid or does not match its sha256.',
   RELSTREAM_MODEL_PROVIDER_UNAVAILABLE: 'The requested ONNX Runtime execution provider (CUDA) could not be loaded.',
   RELSTREAM_MODEL_SESSION: 'The ONNX Runtime session failed to load the model or to run a batch.',
+  RELSTREAM_RECORD_MALFORMED: 'A record is not valid Avro TrialRecord bytes (sent to the dead-letter topic).',
+  RELSTREAM_RECORD_INVALID: 'A record breaks a rule or limit (sent to the dead-letter topic; the reason header says which).',
+  RELSTREAM_SHUTDOWN: 'The processor is stopping; work in flight was abandoned and will be redelivered.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,77 +1,118 @@
 /**
- * `relstream demo`: the main job on the embedded default. Starts the local broker unless brokers are
- * configured, sends a sample trial record through a topic and reads it back with a consumer group.
- * (The processor issue turns this into the full relation-extraction demo.)
+ * `relstream demo`: the whole flow on the embedded default. Starts the local Kafka broker (unless brokers are
+ * configured), creates the topics, produces the shipped sample trial records, runs the processor on the
+ * tiny demo model, prints each relation as it arrives with a progress line, then stops cleanly.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { Counter } from 'prom-client';
 
 import { envName, loadConfig } from '../config/load-config.js';
+import type { Config } from '../config/schema.js';
+import { RelstreamError } from '../errors.js';
 import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
-import type { IncomingMessage } from '../kafka/types.js';
 import { startLocalBroker, type LocalBroker } from '../local-kafka/local-broker.js';
-import { parseCommandArgs } from './args.js';
+import { packageRoot } from '../paths.js';
+import { kafkaConnection, startService } from '../processor/start-service.js';
+import { relationEventCodec, trialRecordCodec, type RelationEvent } from '../records/avro.js';
+import { trialRecordFromJson } from '../records/json-record.js';
+import { intFlag, parseCommandArgs } from './args.js';
 import type { CommandContext } from './kafka-command.js';
 
-const SAMPLE_RECORD = {
-  id: 'demo-0001',
-  text: 'Aspirina administrada cada 8 horas.',
-  entities: [
-    { id: 'T1', type: 'CHEM', start: 0, end: 8 },
-    { id: 'T2', type: 'Frequency', start: 21, end: 34 },
-  ],
-};
+const SAMPLES = join(packageRoot, 'samples', 'trials.jsonl');
+
+async function total(counter: Counter): Promise<number> {
+  return (await counter.get()).values.reduce((n, v) => n + v.value, 0);
+}
+
+function describe(event: RelationEvent): string {
+  const arg = (a: RelationEvent['subject']): string => `${a.type} "${a.text}"`;
+  return `${event.recordId}  ${arg(event.subject)} --${event.relation} (${event.score.toFixed(2)})--> ${arg(event.object)}`;
+}
 
 export async function demoCommand(argv: readonly string[], ctx: CommandContext, env: NodeJS.ProcessEnv): Promise<number> {
-  const { configFlags } = parseCommandArgs(argv);
-  const config = loadConfig({ env, flags: configFlags });
+  const { configFlags, commandFlags } = parseCommandArgs(argv, { 'timeout-ms': { type: 'string' } });
+  const timeoutMs = intFlag(commandFlags['timeout-ms'], 'timeout-ms', 120_000);
   const useLocalBroker = configFlags.kafkaBrokers === undefined && !env[envName('kafkaBrokers')];
   const started = Date.now();
+  const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   let broker: LocalBroker | undefined;
   try {
     if (useLocalBroker) {
-      ctx.stdout('starting a local Apache Kafka broker (first run downloads the jars)...');
+      ctx.stdout('starting a local Apache Kafka broker (the first run downloads its jars)...');
       broker = await startLocalBroker({ cacheDir: ctx.cacheDir, logger: ctx.logger });
-      ctx.stdout(`broker ready at ${broker.bootstrap} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      ctx.stdout(`broker ready at ${broker.bootstrap} after ${elapsed()}`);
     }
-    const brokers = broker ? [broker.bootstrap] : config.kafkaBrokers;
-    const client = createKafkaClient({ brokers, clientId: config.kafkaClientId, connectionTimeoutMs: config.kafkaConnectionTimeoutMs }, ctx.logger);
-    const topic = `${config.inputTopic}.demo-${randomUUID().slice(0, 8)}`;
-    const admin = await client.admin();
-    await admin.createTopics([{ topic, partitions: 3 }]);
-
-    const producer = await client.producer();
-    const value = Buffer.from(JSON.stringify(SAMPLE_RECORD));
-    const [report] = await producer.send(topic, [{ key: SAMPLE_RECORD.id, value }]);
-    ctx.stdout(`produced record ${SAMPLE_RECORD.id} to ${topic}[${report?.partition ?? '?'}]@${report?.baseOffset ?? '?'}`);
-    await producer.disconnect();
-
-    const received = await readOne(client, topic);
-    ctx.stdout(`consumed ${received.topic}[${received.partition}]@${received.offset}: ${received.value?.toString() ?? ''}`);
-    await admin.deleteTopics([topic]);
-    await admin.disconnect();
-    ctx.stdout(`demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return 0;
+    // The demo serves metrics on a free port unless one is configured, so it never clashes with a running `relstream run`.
+    const config: Config = loadConfig({
+      env,
+      flags: { httpPort: '0', ...configFlags, ...(broker ? { kafkaBrokers: broker.bootstrap } : {}), groupId: configFlags.groupId ?? `relstream-demo-${randomUUID().slice(0, 8)}` },
+    });
+    return await runDemo(config, ctx, timeoutMs, elapsed);
   } finally {
     await broker?.stop();
   }
 }
 
-async function readOne(client: ReturnType<typeof createKafkaClient>, topic: string): Promise<IncomingMessage> {
-  const consumer = await client.consumer({ groupId: `relstream-demo-${randomUUID()}` });
+async function runDemo(config: Config, ctx: CommandContext, timeoutMs: number, elapsed: () => string): Promise<number> {
+  const client = createKafkaClient(kafkaConnection(config), ctx.logger);
+  const admin = await client.admin();
+  await admin.createTopics([
+    { topic: config.inputTopic, partitions: 3 }, { topic: config.outputTopic, partitions: 3 }, { topic: config.deadLetterTopic, partitions: 1 },
+  ]);
+  await admin.disconnect();
+
+  const lines = (await readFile(SAMPLES, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+  const codec = trialRecordCodec();
+  const producer = await client.producer();
+  await producer.send(config.inputTopic, lines.map((line, i) => {
+    const record = trialRecordFromJson(line, i + 1);
+    return { key: record.id, value: codec.encode(record) };
+  }));
+  await producer.disconnect();
+  ctx.stdout(`produced ${lines.length} sample trial records to ${config.inputTopic}`);
+
+  const events = relationEventCodec();
+  let printed = 0;
+  const relations = await client.consumer({ groupId: `relstream-demo-reader-${randomUUID()}` });
+  await relations.run({
+    topics: [config.outputTopic], fromBeginning: true,
+    eachBatch: (batch) => {
+      for (const message of batch.messages) {
+        if (!message.value) continue;
+        ctx.stdout(describe(events.decode(message.value)));
+        printed++;
+      }
+      return Promise.resolve();
+    },
+  });
+
+  const service = await startService(config, ctx.logger);
+  const { metrics } = service;
+  const deadline = Date.now() + timeoutMs;
   try {
-    return await new Promise<IncomingMessage>((resolve, reject) => {
-      consumer.run({
-        topics: [topic],
-        fromBeginning: true,
-        eachBatch: (batch) => {
-          const first = batch.messages[0];
-          if (first) resolve(first);
-          return Promise.resolve();
-        },
-        onCrash: reject,
-      }).catch(reject);
-    });
+    for (;;) {
+      const processed = await total(metrics.recordsProcessed);
+      const deadLettered = await total(metrics.recordsDeadLettered);
+      const published = await total(metrics.relationsPublished);
+      const finished = processed + deadLettered >= lines.length && printed >= published;
+      if (finished) {
+        const pairs = await total(metrics.pairsFormed);
+        const seconds = (await metrics.inferenceSeconds.get()).values.find((v) => v.metricName === 'relstream_inference_seconds_sum')?.value ?? 0;
+        ctx.stdout(`done: ${processed} records processed, ${deadLettered} dead-lettered, ${pairs} candidate pairs, ${published} relations ` +
+          `(provider ${service.provider}, ${elapsed()}; tiny demo model: relations are illustrative)`);
+        ctx.stdout(`inference: ${pairs} pairs in ${seconds.toFixed(3)} s of model time`);
+        return 0;
+      }
+      if (Date.now() > deadline) throw new RelstreamError('RELSTREAM_SHUTDOWN', `demo did not finish within ${timeoutMs} ms (${processed}/${lines.length} records)`);
+      process.stderr.write(`progress: ${processed + deadLettered}/${lines.length} records, ${published} relations\n`);
+      await sleep(500);
+    }
   } finally {
-    await consumer.disconnect();
+    await service.stop();
+    await relations.disconnect();
   }
 }

@@ -4,13 +4,19 @@ import { describeError, RelstreamError } from '../errors.js';
 import { createLogger, type LogLevel } from '../observability/logger.js';
 import { configTableMarkdown } from '../config/describe-config.js';
 import { errorTableMarkdown } from '../errors-doc.js';
+import { consumeCommand } from './consume-command.js';
 import { demoCommand } from './demo-command.js';
 import { kafkaCommand, kafkaUsage } from './kafka-command.js';
+import { produceCommand } from './produce-command.js';
+import { runCommand } from './run-command.js';
 
 const usage = `usage: relstream <command> [flags]
 
 commands:
-  demo     run the sample end to end on a local broker (or on --kafka-brokers)
+  run      the stream processor: trial records in, relation events out (SIGTERM/Ctrl-C stops it cleanly)
+  demo     the whole flow on a local broker with the tiny demo model and sample records, then stop
+  produce  [FILE] JSON lines of TrialRecords (stdin without FILE) -> Avro -> the input topic
+  consume  the relations topic -> JSON lines on stdout [--max N] [--idle-ms N] [--group ID]
   kafka    manage the local single-node Apache Kafka broker
   docs     print the configuration and error-code tables (docs/*.md hold the same)
 
@@ -29,8 +35,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const [command, ...rest] = argv;
   try {
     switch (command) {
+      case 'run':
+        return await runCommand(rest, ctx, env);
       case 'demo':
         return await demoCommand(rest, ctx, env);
+      case 'produce':
+        return await produceCommand(rest, ctx, env);
+      case 'consume':
+        return await consumeCommand(rest, ctx, env);
       case 'kafka':
         return await kafkaCommand(rest, ctx);
       case 'docs':

@@ -12,6 +12,9 @@ const stringList = (fallback: readonly string[]) => z.preprocess(
 );
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+/** "true"/"false" from env vars and flags; z.coerce.boolean would read "false" as true. */
+const flag = (fallback: boolean) => z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean().default(fallback));
 
 export const configSchema = z.object({
   kafkaBrokers: stringList(['localhost:9092']).describe('Bootstrap brokers, comma-separated host:port.'),
@@ -19,6 +22,30 @@ export const configSchema = z.object({
   kafkaConnectionTimeoutMs: positiveInt(3000).describe('Timeout for opening a broker connection.'),
   kafkaRequestTimeoutMs: positiveInt(30_000).describe('Timeout for one Kafka request.'),
   inputTopic: z.string().min(1).default('trials.annotated').describe('Topic of annotated trial records (Avro TrialRecord).'),
+  outputTopic: z.string().min(1).default('trials.relations').describe('Topic the relation events (Avro RelationEvent) go to.'),
+  deadLetterTopic: z.string().min(1).default('trials.annotated.dlq').describe('Topic for records that cannot be processed, with the reason in headers.'),
+  groupId: z.string().min(1).default('relstream').describe('Consumer group; start more processes with the same id to scale out.'),
+  fromBeginning: flag(true).describe('A new group starts at the earliest offset (true) or the latest (false).'),
+  sessionTimeoutMs: positiveInt(30_000).describe('Consumer group session timeout.'),
+  heartbeatIntervalMs: positiveInt(3000).describe('Consumer heartbeat interval; heartbeats continue during inference.'),
+  commitIntervalMs: positiveInt(1000).describe('How often finished offsets are committed.'),
+  modelDir: z.string().min(1).default('models/tiny-re-ct').describe('Model directory (model.onnx, tokenizer.json, relstream-model.json).'),
+  executionProvider: z.enum(['cpu', 'cuda']).default('cpu').describe('ONNX Runtime execution provider.'),
+  cudaDeviceId: nonNegativeInt(0).describe('GPU index for the CUDA provider.'),
+  cudaFallback: z.enum(['fail', 'cpu']).default('fail').describe('If CUDA cannot load: stop at start (fail) or run on CPU, loudly (cpu).'),
+  intraOpThreads: nonNegativeInt(0).describe('CPU threads per inference worker (0: ONNX Runtime decides).'),
+  minScore: z.coerce.number().min(0).max(1).default(0.5).describe('Relations scoring below this are not emitted (the model has no "no relation" class).'),
+  batchMaxPairs: positiveInt(32).describe('A batch closes at this many pairs.'),
+  batchMaxTokens: positiveInt(8192).describe('A batch closes when pairs x longest pair reaches this (padded tokens).'),
+  batchMaxWaitMs: nonNegativeInt(20).describe('A batch closes when its oldest pair has waited this long.'),
+  inferenceConcurrency: positiveInt(1).describe('Inference worker threads, each with its own ONNX session; batches in flight at most.'),
+  queueMaxPairs: positiveInt(4096).describe('Pairs waiting for inference; above it the consumer pauses its partitions.'),
+  maxTextLength: positiveInt(100_000).describe('Longest record text in code points; longer records go to the dead-letter topic.'),
+  maxEntitiesPerRecord: positiveInt(500).describe('Most entities per record; more go to the dead-letter topic.'),
+  maxPairsPerRecord: positiveInt(5000).describe('Most candidate pairs per record; more go to the dead-letter topic.'),
+  httpHost: z.string().min(1).default('0.0.0.0').describe('Address of the /metrics, /healthz and /readyz server.'),
+  httpPort: nonNegativeInt(9464).describe('Port of the HTTP server (0: any free port).'),
+  shutdownTimeoutMs: positiveInt(30_000).describe('Bound on a graceful shutdown; in-flight work not finished by then is abandoned uncommitted.'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Lowest log level written to stderr.'),
 });
 

@@ -1,0 +1,43 @@
+/**
+ * One inference worker thread with its own ONNX Runtime session. session.run blocks the thread that calls
+ * it (onnxruntime-node, an open upstream issue), so it runs here and the main thread keeps consuming.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+
+import { createLogger } from '../observability/logger.js';
+import type { BatchInputs } from './batch-tensors.js';
+import { openModelSession, type SessionOptions } from './model-session.js';
+
+export interface WorkerInit {
+  readonly onnxPath: string;
+  readonly numLabels: number;
+  readonly session: SessionOptions;
+}
+
+export type WorkerRequest = { readonly id: number; readonly batch: BatchInputs } | { readonly close: true };
+export type WorkerReply =
+  | { readonly ready: true; readonly provider: 'cuda' | 'cpu' }
+  | { readonly id: number; readonly logits: Float32Array }
+  | { readonly id?: number; readonly error: string; readonly code?: string | undefined };
+
+const port = parentPort;
+if (!port) throw new Error('inference-worker must run in a worker thread');
+const init = workerData as WorkerInit;
+const logger = createLogger({ bindings: { service: 'relstream', component: 'inference-worker' } });
+
+try {
+  const session = await openModelSession(init.onnxPath, init.numLabels, init.session, logger);
+  port.on('message', (request: WorkerRequest) => {
+    if ('close' in request) {
+      void session.close().finally(() => { port.close(); });
+      return;
+    }
+    session.run(request.batch).then(
+      (logits) => { port.postMessage({ id: request.id, logits } satisfies WorkerReply, [logits.buffer as ArrayBuffer]); },
+      (error: unknown) => { port.postMessage({ id: request.id, error: (error as Error).message, code: (error as { code?: string }).code } satisfies WorkerReply); },
+    );
+  });
+  port.postMessage({ ready: true, provider: session.provider } satisfies WorkerReply);
+} catch (error) {
+  port.postMessage({ error: (error as Error).message, code: (error as { code?: string }).code } satisfies WorkerReply);
+}

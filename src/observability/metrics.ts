@@ -1,0 +1,37 @@
+/**
+ * relstream's Prometheus metrics, registered on a registry passed in (no global registry). Prefix
+ * `relstream_`, base units, `_total` counters, no per-record labels. docs/metrics.md lists them all and a test
+ * keeps that table in sync with this registry.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export function createMetrics(register: Registry, options: { defaultMetrics?: boolean } = {}) {
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register, prefix: 'relstream_' });
+  const registers = [register];
+  return {
+    recordsConsumed: new Counter({ name: 'relstream_records_consumed_total', help: 'Input records read from Kafka.', registers }),
+    recordsProcessed: new Counter({ name: 'relstream_records_processed_total', help: 'Input records whose relation events were all acknowledged.', registers }),
+    recordsDeadLettered: new Counter({ name: 'relstream_records_dead_lettered_total', help: 'Input records sent to the dead-letter topic, by reason.', labelNames: ['reason'] as const, registers }),
+    pairsFormed: new Counter({ name: 'relstream_pairs_formed_total', help: 'Candidate pairs sent to inference.', registers }),
+    pairsSkipped: new Counter({ name: 'relstream_pairs_skipped_total', help: 'Entity pairs not classified, by reason.', labelNames: ['reason'] as const, registers }),
+    relationsPublished: new Counter({ name: 'relstream_relations_published_total', help: 'Relation events acknowledged by Kafka, by relation label.', labelNames: ['relation'] as const, registers }),
+    relationsBelowMinScore: new Counter({ name: 'relstream_relations_below_min_score_total', help: 'Classified pairs not emitted because their score was below minScore.', registers }),
+    batchPairs: new Histogram({ name: 'relstream_batch_pairs', help: 'Pairs per inference batch.', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers }),
+    batchTokens: new Histogram({ name: 'relstream_batch_tokens', help: 'Padded tokens per inference batch (pairs x longest).', buckets: [64, 256, 1024, 2048, 4096, 8192, 16384, 32768], registers }),
+    batchPaddingRatio: new Histogram({ name: 'relstream_batch_padding_ratio', help: 'Share of a batch\'s padded tokens that are padding.', buckets: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9], registers }),
+    queueWaitSeconds: new Histogram({ name: 'relstream_queue_wait_seconds', help: 'Time a pair waited in the micro-batcher.', buckets: SECONDS, registers }),
+    inferenceSeconds: new Histogram({ name: 'relstream_inference_seconds', help: 'Time one batch spent in the ONNX session.', buckets: SECONDS, registers }),
+    publishSeconds: new Histogram({ name: 'relstream_publish_seconds', help: 'Time from sending relation events to their acknowledgement.', buckets: SECONDS, registers }),
+    endToEndSeconds: new Histogram({ name: 'relstream_end_to_end_latency_seconds', help: 'From the input record\'s Kafka timestamp to its events being acknowledged.', buckets: [...SECONDS, 60, 300], registers }),
+    consumerLag: new Gauge({ name: 'relstream_consumer_lag', help: 'Messages behind the high watermark, per assigned partition.', labelNames: ['topic', 'partition'] as const, registers }),
+    consumerPaused: new Gauge({ name: 'relstream_consumer_paused', help: '1 while the consumer is paused because the inference queue is full.', registers }),
+    queuedPairs: new Gauge({ name: 'relstream_queued_pairs', help: 'Pairs waiting in the micro-batcher.', registers }),
+    batchesInFlight: new Gauge({ name: 'relstream_inference_batches_in_flight', help: 'Batches running in inference workers.', registers }),
+    recordsInFlight: new Gauge({ name: 'relstream_records_in_flight', help: 'Records admitted but not yet finished.', registers }),
+    modelInfo: new Gauge({ name: 'relstream_model_info', help: 'The model in use and the execution provider that really runs it (value 1).', labelNames: ['model', 'version', 'sha256', 'provider'] as const, registers }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

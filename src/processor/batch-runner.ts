@@ -1,0 +1,90 @@
+/**
+ * Runs one micro-batch: pad, infer in a worker, decode each pair, and publish the events of every record the
+ * batch completed in one acknowledged send. Records then count as finished for the commit point.
+ */
+import type { Config } from '../config/schema.js';
+import { decodeRelation } from '../decoding/decode-relation.js';
+import { padBatch } from '../inference/batch-tensors.js';
+import type { InferencePool } from '../inference/inference-pool.js';
+import type { KafkaProducer } from '../kafka/types.js';
+import type { ModelBundle } from '../model/model-dir.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Codec, RelationEvent } from '../records/avro.js';
+import { modelIdentity, relationEvent } from '../publish/relation-event.js';
+import type { PairJob, RecordTask } from './record-task.js';
+
+export interface BatchRunnerDeps {
+  readonly config: Config;
+  readonly bundle: ModelBundle;
+  readonly pool: InferencePool;
+  readonly producer: KafkaProducer;
+  readonly codec: Codec<RelationEvent>;
+  readonly metrics: Metrics;
+  /** Called for each record whose events were acknowledged (or that had none). */
+  readonly onRecordDone: (task: RecordTask) => void;
+  readonly now?: () => number;
+}
+
+export function createBatchRunner(deps: BatchRunnerDeps) {
+  const { config, bundle, pool, producer, codec, metrics } = deps;
+  const now = deps.now ?? (() => performance.now());
+  const labels = bundle.config.labels;
+  const model = modelIdentity(bundle.config);
+
+  /** Publishes the events of finished records together; records of revoked partitions are dropped. */
+  async function publish(tasks: readonly RecordTask[]): Promise<void> {
+    const live = tasks.filter((t) => !t.partition.revoked);
+    const events = live.flatMap((t) => t.events);
+    if (events.length > 0) {
+      const started = now();
+      await producer.send(config.outputTopic, events.map((e) => ({ key: e.recordId, value: codec.encode(e) })));
+      metrics.publishSeconds.observe((now() - started) / 1000);
+      for (const e of events) metrics.relationsPublished.inc({ relation: e.relation });
+    }
+    for (const task of live) deps.onRecordDone(task);
+  }
+
+  async function run(jobs: PairJob[], queuedAt: readonly number[]): Promise<void> {
+    const started = now();
+    for (const at of queuedAt) metrics.queueWaitSeconds.observe((started - at) / 1000);
+    const live = jobs.filter((j) => !j.task.partition.revoked);
+    if (live.length === 0) return;
+    const inputs = padBatch(live.map((j) => j.pair), bundle.config.padId);
+    const padded = inputs.batchSize * inputs.sequenceLength;
+    const real = live.reduce((n, j) => n + j.length, 0);
+    metrics.batchPairs.observe(inputs.batchSize);
+    metrics.batchTokens.observe(padded);
+    metrics.batchPaddingRatio.observe(padded === 0 ? 0 : (padded - real) / padded);
+
+    metrics.batchesInFlight.inc();
+    let logits: Float32Array;
+    try {
+      logits = await pool.run(inputs);
+    } finally {
+      metrics.batchesInFlight.dec();
+    }
+    metrics.inferenceSeconds.observe((now() - started) / 1000);
+
+    const processedAt = new Date();
+    const completed: RecordTask[] = [];
+    live.forEach((job, row) => {
+      const decoded = decodeRelation(logits, row, labels.length, job.allowedLabels, config.minScore);
+      const { task } = job;
+      if (decoded) {
+        task.events.push(relationEvent({
+          record: task.record, text: task.text, subjectIndex: job.subjectIndex, objectIndex: job.objectIndex,
+          relation: labels[decoded.labelId] ?? String(decoded.labelId), score: decoded.score,
+          rawRelation: labels[decoded.rawLabelId] ?? String(decoded.rawLabelId), rawScore: decoded.rawScore,
+          model, provider: pool.provider, processedAt,
+          provenance: { topic: task.message.topic, partition: task.message.partition, offset: Number(task.offset) },
+        }));
+      } else {
+        metrics.relationsBelowMinScore.inc();
+      }
+      if (--task.pendingPairs === 0) completed.push(task);
+    });
+    await publish(completed);
+  }
+
+  return { run, publish };
+}
