@@ -55,9 +55,9 @@ export async function startInferencePool(init: WorkerInit, concurrency: number):
 
   for (const entry of workers) {
     entry.worker.on('message', (reply: WorkerReply) => {
-      if (!("id" in reply) || reply.id === undefined) return;
+      if (!('id' in reply)) return;
       const job = pending.get(reply.id);
-      if (!job || reply.id === undefined) return;
+      if (!job) return;
       pending.delete(reply.id);
       job.worker.busy = false;
       if ('logits' in reply) job.resolve(reply.logits);
