@@ -137,6 +137,8 @@ function wrapAdmin(admin: KjsAdmin): KafkaAdmin {
     deleteTopics: (topics) => guarded('deleteTopics', () => admin.deleteTopics({ topics: [...topics] })),
     fetchTopicOffsets: (topic) => guarded('fetchTopicOffsets', async () =>
       (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high, low: p.low }))),
+    fetchCommittedOffsets: (groupId, topic) => guarded('fetchOffsets', async () =>
+      (await admin.fetchOffsets({ groupId, topics: [topic] })).flatMap((t) => t.partitions.map((p) => ({ partition: p.partition, offset: p.offset })))),
     disconnect: () => guarded('disconnect', () => admin.disconnect()),
   };
 }

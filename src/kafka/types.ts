@@ -44,6 +44,8 @@ export interface KafkaAdmin {
   createTopics(topics: readonly TopicSpec[]): Promise<void>;
   deleteTopics(topics: readonly string[]): Promise<void>;
   fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>;
+  /** The group's committed offsets (next to read) per partition; '-1' where none is committed. */
+  fetchCommittedOffsets(groupId: string, topic: string): Promise<{ readonly partition: number; readonly offset: string }[]>;
   disconnect(): Promise<void>;
 }
 

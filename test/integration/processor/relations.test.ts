@@ -1,0 +1,138 @@
+/**
+ * The processor against the real broker, in this process: sample records in, exactly the expected relation
+ * events out; poison records to the dead-letter topic with their reasons while good ones are processed.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import type { KafkaAdmin, KafkaClient } from '../../../src/kafka/types.js';
+import { silentLogger } from '../../../src/observability/logger.js';
+import { startService } from '../../../src/processor/start-service.js';
+import { DEAD_LETTER_HEADERS } from '../../../src/publish/dead-letter.js';
+import { relationEventId } from '../../../src/publish/relation-event.js';
+import { relationEventCodec, trialRecordCodec, type TrialRecord } from '../../../src/records/avro.js';
+import { expectedRelations } from '../../helpers/expected-relations.js';
+import { testClient } from '../../helpers/kafka.js';
+import { produceRecords, readTopic, sampleRecords, testConfig, testTopics, type TestTopics } from '../../helpers/processor.js';
+
+const TIMEOUT = { timeout: 120_000 };
+const events = relationEventCodec();
+
+describe('the stream processor', () => {
+  let client: KafkaClient;
+  let admin: KafkaAdmin;
+  before(async () => {
+    client = testClient();
+    admin = await client.admin();
+  });
+  after(() => admin.disconnect());
+
+  async function createTopics(topics: TestTopics): Promise<() => Promise<void>> {
+    const names = [topics.inputTopic, topics.outputTopic, topics.deadLetterTopic];
+    await admin.createTopics(names.map((topic) => ({ topic, partitions: 3 })));
+    return () => admin.deleteTopics(names);
+  }
+
+  it('turns the sample records into exactly the expected relation events', TIMEOUT, async (t) => {
+    const topics = testTopics('relations');
+    t.after(await createTopics(topics));
+    const records = sampleRecords();
+    const expected = await expectedRelations(records, 0.5);
+    assert.ok(expected.length > 40, 'the samples hold many relations');
+    assert.ok(expected.some((e) => e.recordId === 'demo-0002' && e.relation === 'Has_Frequency'), 'Aspirina cada 8 horas');
+
+    const reader = await readTopic(client, topics.outputTopic);
+    t.after(() => reader.close());
+    const service = await startService(testConfig(topics), silentLogger);
+    t.after(() => service.stop());
+    await produceRecords(client, topics.inputTopic, records);
+    await reader.until((m) => m.length >= expected.length, `${expected.length} relation events`);
+    await new Promise((r) => setTimeout(r, 500)); // anything extra would arrive now
+
+    const got = reader.messages.map((m) => ({ key: m.key?.toString(), event: events.decode(m.value ?? Buffer.alloc(0)) }));
+    assert.equal(got.length, expected.length, 'no extra events');
+    const byPair = new Map(got.map((g) => [`${g.event.recordId}|${g.event.subject.id}|${g.event.object.id}`, g]));
+    for (const e of expected) {
+      const found = byPair.get(`${e.recordId}|${e.subjectId}|${e.objectId}`);
+      assert.ok(found, `event for ${e.recordId} ${e.subjectId}->${e.objectId}`);
+      const { event, key } = found;
+      assert.equal(event.relation, e.relation);
+      assert.ok(Math.abs(event.score - e.score) < 1e-5, `score ${event.score} vs ${e.score}`);
+      assert.equal(key, e.recordId, 'keyed by record id');
+      assert.equal(event.provider, 'cpu');
+      assert.equal(event.model.name, 'tiny-re-ct');
+      assert.equal(event.provenance.topic, topics.inputTopic);
+      assert.equal(event.id, relationEventId(e.recordId, e.subjectId, e.objectId, `${event.model.name}@${event.model.version}#${event.model.sha256}`));
+    }
+    const aspirin = got.find((g) => g.event.recordId === 'demo-0002')?.event;
+    assert.deepEqual([aspirin?.subject.text, aspirin?.object.text], ['Aspirina', 'cada 8 horas']);
+    const nonBmp = got.find((g) => g.event.recordId === 'demo-0010' && g.event.object.type === 'DISO')?.event;
+    assert.equal(nonBmp?.object.text, 'diabetes tipo 1', 'code-point offsets after 🩺 resolve to the right text');
+    assert.equal((await service.metrics.recordsProcessed.get()).values[0]?.value, records.length);
+  });
+
+  it('sends each poison record to the dead-letter topic with its reason and processes every good record', TIMEOUT, async (t) => {
+    const topics = testTopics('poison');
+    t.after(await createTopics(topics));
+    const good = sampleRecords().slice(0, 6);
+    const base = good[1]; // "Aspirina administrada cada 8 horas."
+    const [chem, freq] = base?.entities ?? [];
+    assert.ok(base && chem && freq);
+    const poison: { record: TrialRecord | Buffer; reason: string }[] = [
+      { record: Buffer.from('not avro at all'), reason: 'malformed_avro' },
+      { record: { ...base, id: 'p-unknown-type', entities: [{ ...chem, type: 'Medicine' }] }, reason: 'unknown_entity_type' },
+      { record: { ...base, id: 'p-out-of-range', entities: [{ id: 'T1', type: 'CHEM', start: 30, end: 99 }] }, reason: 'offsets_out_of_range' },
+      { record: { ...base, id: 'p-inverted', entities: [{ id: 'T1', type: 'CHEM', start: 8, end: 0 }] }, reason: 'offsets_inverted' },
+      { record: { ...base, id: 'p-duplicate', entities: [chem, { ...freq, id: 'T1' }] }, reason: 'duplicate_entity_id' },
+      { record: { ...base, id: 'p-too-long', text: 'x'.repeat(3000), entities: [] }, reason: 'text_too_long' },
+      { record: { ...base, id: 'p-many-entities', entities: Array.from({ length: 60 }, (_, i) => ({ id: `E${i}`, type: 'CHEM', start: 0, end: 8 })) }, reason: 'too_many_entities' },
+      { record: { ...base, id: 'p-many-pairs', entities: Array.from({ length: 40 }, (_, i) => ({ id: `E${i}`, type: i % 2 ? 'CHEM' : 'Frequency', start: i % 2 ? 0 : 22, end: i % 2 ? 8 : 34 })) }, reason: 'too_many_pairs' },
+    ];
+    const codec = trialRecordCodec();
+    const producer = await client.producer();
+    const interleaved = good.flatMap((record, i) => {
+      const bad = poison[i] ? [poison[i]] : [];
+      const extra = i === good.length - 1 ? poison.slice(good.length) : [];
+      return [...bad, ...extra, { record, reason: '' }];
+    });
+    await producer.send(topics.inputTopic, interleaved.map(({ record }) => Buffer.isBuffer(record)
+      ? { key: 'raw', value: record, partition: 0 }
+      : { key: record.id, value: codec.encode(record), partition: 0 }));
+    await producer.disconnect();
+
+    const dlq = await readTopic(client, topics.deadLetterTopic);
+    t.after(() => dlq.close());
+    const out = await readTopic(client, topics.outputTopic);
+    t.after(() => out.close());
+    const expected = await expectedRelations(good, 0.5);
+    const service = await startService(testConfig(topics, { maxTextLength: '2000', maxEntitiesPerRecord: '50', maxPairsPerRecord: '100' }), silentLogger);
+    t.after(() => service.stop());
+
+    await dlq.until((m) => m.length >= poison.length, `${poison.length} dead letters`);
+    await out.until((m) => m.length >= expected.length, `${expected.length} relation events`);
+    const header = (m: (typeof dlq.messages)[number], name: string): string | undefined => m.headers[name]?.toString();
+    assert.deepEqual(dlq.messages.map((m) => header(m, DEAD_LETTER_HEADERS.reason)).sort(), poison.map((p) => p.reason).sort());
+    for (const m of dlq.messages) {
+      assert.equal(header(m, DEAD_LETTER_HEADERS.topic), topics.inputTopic);
+      assert.equal(header(m, DEAD_LETTER_HEADERS.partition), '0');
+      assert.match(header(m, DEAD_LETTER_HEADERS.offset) ?? '', /^\d+$/);
+      assert.ok((header(m, DEAD_LETTER_HEADERS.message) ?? '').length > 5, 'a readable reason');
+      assert.match(header(m, DEAD_LETTER_HEADERS.code) ?? '', /^RELSTREAM_RECORD_(MALFORMED|INVALID)$/);
+    }
+    const malformed = dlq.messages.find((m) => header(m, DEAD_LETTER_HEADERS.reason) === 'malformed_avro');
+    assert.equal(malformed?.value?.toString(), 'not avro at all', 'original bytes kept');
+    const recordIds = new Set(out.messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).recordId));
+    assert.deepEqual([...recordIds].sort(), [...new Set(expected.map((e) => e.recordId))].sort());
+
+    // Every offset, poison included, gets committed: the group has consumed the whole partition.
+    const deadline = Date.now() + 30_000;
+    let committed = '';
+    while (Date.now() < deadline) {
+      committed = (await admin.fetchCommittedOffsets(topics.groupId, topics.inputTopic)).find((p) => p.partition === 0)?.offset ?? '';
+      if (committed === String(interleaved.length)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(committed, String(interleaved.length));
+    assert.equal((await service.metrics.recordsProcessed.get()).values[0]?.value, good.length);
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * Real `relstream run` processes against the real broker: two in one group share a 6-partition topic and
+ * together process every record; SIGTERM mid-stream exits 0, and after a restart no record's relations are
+ * missing (duplicates are counted and reported, not yet forbidden).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it, type TestContext } from 'node:test';
+
+import type { KafkaAdmin, KafkaClient } from '../../src/kafka/types.js';
+import { relationEventCodec } from '../../src/records/avro.js';
+import { startCli, waitFor, type CliProcess } from '../helpers/cli.js';
+import { expectedRelations } from '../helpers/expected-relations.js';
+import { testClient } from '../helpers/kafka.js';
+import { manyRecords, produceRecords, readTopic, sampleRecords, testEnv, testTopics, type TestTopics } from '../helpers/processor.js';
+
+const TIMEOUT = { timeout: 180_000 };
+const events = relationEventCodec();
+
+function startProcessor(t: TestContext, topics: TestTopics): CliProcess {
+  const cli = startCli(['run'], testEnv(topics, { RELSTREAM_LOG_LEVEL: 'info' }));
+  t.after(() => { cli.child.kill('SIGKILL'); });
+  return cli;
+}
+
+async function httpPort(cli: CliProcess): Promise<number> {
+  const line = await waitFor(() => cli.logs.find((l) => l['msg'] === 'http server listening'), 'the http server');
+  return Number(line['port']);
+}
+
+async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return Number(line?.split(' ')[1] ?? NaN);
+}
+
+/** The partitions of a process's latest group join. */
+function latestAssignment(cli: CliProcess): string[] | undefined {
+  const joins = cli.logs.filter((l) => l['msg'] === 'joined the consumer group');
+  return joins.at(-1)?.['partitions'] as string[] | undefined;
+}
+
+describe('relstream run processes', () => {
+  let client: KafkaClient;
+  let admin: KafkaAdmin;
+  let perSample: Map<string, number>;
+  before(async () => {
+    client = testClient();
+    admin = await client.admin();
+    const expected = await expectedRelations(sampleRecords(), 0.5);
+    perSample = new Map<string, number>();
+    for (const e of expected) perSample.set(e.recordId, (perSample.get(e.recordId) ?? 0) + 1);
+  });
+  after(() => admin.disconnect());
+
+  async function setUp(t: TestContext, label: string): Promise<TestTopics> {
+    const topics = testTopics(label);
+    const names = [topics.inputTopic, topics.outputTopic, topics.deadLetterTopic];
+    await admin.createTopics([{ topic: topics.inputTopic, partitions: 6 }, { topic: topics.outputTopic, partitions: 3 }, { topic: topics.deadLetterTopic, partitions: 1 }]);
+    t.after(() => admin.deleteTopics(names));
+    return topics;
+  }
+
+  const expectedEventCount = (copies: number): number => [...perSample.values()].reduce((a, b) => a + b, 0) * copies;
+
+  it('two processes in one group share a 6-partition topic and together process every record', TIMEOUT, async (t) => {
+    const topics = await setUp(t, 'scale');
+    const a = startProcessor(t, topics);
+    const b = startProcessor(t, topics);
+    // Produce only once the group has settled on a split of all six partitions, so no rebalance repeats work.
+    await waitFor(() => {
+      const [pa, pb] = [latestAssignment(a), latestAssignment(b)];
+      return pa && pb && pa.length > 0 && pb.length > 0 && pa.length + pb.length === 6 && new Set([...pa, ...pb]).size === 6 ? true : undefined;
+    }, 'both members to share the six partitions');
+    const copies = 30;
+    const records = manyRecords(copies);
+    const out = await readTopic(client, topics.outputTopic);
+    t.after(() => out.close());
+    await produceRecords(client, topics.inputTopic, records);
+    await out.until((m) => m.length >= expectedEventCount(copies), `${expectedEventCount(copies)} events`, 120_000);
+
+    const ports = await Promise.all([httpPort(a), httpPort(b)]);
+    const processed = await Promise.all(ports.map((p) => metric(p, 'relstream_records_processed_total')));
+    t.diagnostic(`records processed per process: ${processed.join(', ')} of ${records.length}`);
+    assert.ok(processed.every((n) => n > 0), 'each process did a share');
+    assert.equal(processed.reduce((x, y) => x + y, 0), records.length, 'together, every record once');
+    const recordIds = new Set(out.messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).recordId));
+    assert.equal(recordIds.size, records.length);
+  });
+
+  it('SIGTERM mid-stream exits 0; after a restart no record is missing its relations', TIMEOUT, async (t) => {
+    const topics = await setUp(t, 'restart');
+    const copies = 100;
+    const records = manyRecords(copies);
+    const out = await readTopic(client, topics.outputTopic);
+    t.after(() => out.close());
+    await produceRecords(client, topics.inputTopic, records);
+
+    const first = startProcessor(t, topics);
+    await out.until((m) => m.length > 0, 'the first events');
+    first.child.kill('SIGTERM');
+    const exit = await first.exited;
+    assert.deepEqual(exit, { code: 0, signal: null }, 'graceful exit');
+    const beforeRestart = out.messages.length;
+    assert.ok(beforeRestart < expectedEventCount(copies), `stopped mid-stream (${beforeRestart} of ${expectedEventCount(copies)} events)`);
+
+    const second = startProcessor(t, topics);
+    await out.until((m) => new Set(m.map((x) => x.key?.toString())).size >= records.length, 'events for every record', 120_000);
+    await out.until((m) => m.length >= expectedEventCount(copies), 'all events');
+    second.child.kill('SIGTERM');
+    assert.equal((await second.exited).code, 0);
+
+    const ids = out.messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).id);
+    const unique = new Set(ids);
+    t.diagnostic(`events: ${ids.length}, unique: ${unique.size}, duplicates after the restart: ${ids.length - unique.size}`);
+    assert.equal(unique.size, expectedEventCount(copies), 'every relation of every record is there');
+    for (const record of records) {
+      const base = record.id.split('/')[0] ?? '';
+      const count = new Set(out.messages.filter((m) => m.key?.toString() === record.id).map((m) => events.decode(m.value ?? Buffer.alloc(0)).id)).size;
+      assert.equal(count, perSample.get(base), `relations of ${record.id}`);
+    }
+  });
+});
