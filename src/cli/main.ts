@@ -2,10 +2,9 @@
 import { cacheDir } from '../paths.js';
 import { describeError, RelstreamError } from '../errors.js';
 import { createLogger, type LogLevel } from '../observability/logger.js';
-import { configTableMarkdown } from '../config/describe-config.js';
-import { errorTableMarkdown } from '../errors-doc.js';
 import { consumeCommand } from './consume-command.js';
 import { demoCommand } from './demo-command.js';
+import { docsCommand } from './docs-command.js';
 import { kafkaCommand, kafkaUsage } from './kafka-command.js';
 import { produceCommand } from './produce-command.js';
 import { runCommand } from './run-command.js';
@@ -18,7 +17,7 @@ commands:
   produce  [FILE] JSON lines of TrialRecords (stdin without FILE) -> Avro -> the input topic
   consume  the relations topic -> JSON lines on stdout [--max N] [--idle-ms N] [--group ID]
   kafka    manage the local single-node Apache Kafka broker
-  docs     print the configuration and error-code tables (docs/*.md hold the same)
+  docs     print the configuration, error-code and metric tables; --write updates docs/*.md
 
 ${kafkaUsage}
 
@@ -46,8 +45,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       case 'kafka':
         return await kafkaCommand(rest, ctx);
       case 'docs':
-        ctx.stdout(`${configTableMarkdown()}\n\n${errorTableMarkdown()}`);
-        return 0;
+        return await docsCommand(rest, ctx);
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { MicroBatcher } from '../../../src/batching/micro-batcher.js';
+
+interface Item { readonly length: number; readonly n: number }
+
+function harness(options: { maxPairs?: number; maxTokens?: number; maxWaitMs?: number; concurrency?: number; capacityPairs?: number }) {
+  const batches: Item[][] = [];
+  const release: (() => void)[] = [];
+  const batcher = new MicroBatcher<Item>({
+    maxPairs: options.maxPairs ?? 4, maxTokens: options.maxTokens ?? 10_000, maxWaitMs: options.maxWaitMs ?? 10_000,
+    concurrency: options.concurrency ?? 1, capacityPairs: options.capacityPairs ?? 100,
+    run: (items) => { batches.push(items); return new Promise<void>((resolve) => release.push(resolve)); },
+  });
+  return { batcher, batches, release };
+}
+
+describe('MicroBatcher', () => {
+  it('closes a batch at maxPairs without waiting', () => {
+    const { batcher, batches } = harness({ maxPairs: 3 });
+    for (let n = 0; n < 3; n++) batcher.submit({ length: 10, n });
+    assert.deepEqual(batches.map((b) => b.map((i) => i.n)), [[0, 1, 2]]);
+    batcher.close();
+  });
+
+  it('closes a partial batch once its oldest pair waited maxWaitMs', async () => {
+    const { batcher, batches } = harness({ maxPairs: 8, maxWaitMs: 30 });
+    batcher.submit({ length: 10, n: 0 });
+    assert.equal(batches.length, 0);
+    await sleep(80);
+    assert.deepEqual(batches.map((b) => b.length), [1]);
+    batcher.close();
+  });
+
+  it('keeps padded tokens (pairs x longest) within maxTokens and groups similar lengths', () => {
+    const { batcher, batches, release } = harness({ maxPairs: 8, maxTokens: 300, concurrency: 1 });
+    batcher.submit({ length: 400, n: 0 }); // alone: a pair longer than the budget still runs, by itself
+    for (const [n, length] of [[1, 100], [2, 20], [3, 98], [4, 22], [5, 99], [6, 21]] as const) batcher.submit({ length, n });
+    release[0]?.();
+    return sleep(10).then(() => {
+      assert.deepEqual(batches[0]?.map((i) => i.n), [0]);
+      const second = batches[1] ?? [];
+      const longest = Math.max(...second.map((i) => i.length));
+      assert.ok(longest * second.length <= 300);
+      assert.deepEqual(second.map((i) => i.n).sort(), [1, 3, 5], 'the ~100-token pairs go together, the ~20-token ones wait');
+      batcher.close();
+    });
+  });
+
+  it('never runs more than `concurrency` batches, and reports when it has room again', async () => {
+    const { batcher, batches, release } = harness({ maxPairs: 1, concurrency: 2, capacityPairs: 2 });
+    for (let n = 0; n < 4; n++) batcher.submit({ length: 5, n });
+    assert.equal(batches.length, 2);
+    assert.equal(batcher.queuedPairs, 2);
+    assert.equal(batcher.hasRoom(), false);
+    let roomy = false;
+    void batcher.whenRoom().then(() => { roomy = true; });
+    release[0]?.();
+    await sleep(5);
+    assert.equal(batches.length, 3);
+    assert.equal(roomy, true);
+    release[1]?.(); release[2]?.();
+    await sleep(5);
+    release[3]?.();
+    await batcher.whenIdle();
+    batcher.close();
+  });
+
+  it('discards queued work of revoked partitions', () => {
+    const { batcher } = harness({ maxPairs: 10 });
+    for (let n = 0; n < 4; n++) batcher.submit({ length: 5, n });
+    const dropped = batcher.discard((item) => item.n % 2 === 0);
+    assert.deepEqual(dropped.map((i) => i.n), [1, 3]);
+    assert.equal(batcher.queuedPairs, 2);
+    batcher.close();
+  });
+});
