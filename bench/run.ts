@@ -4,6 +4,7 @@
  *   npm run bench                      all scenarios
  *   npm run bench -- --model DIR       another model directory (default: the shipped tiny model)
  *   npm run bench -- --provider cuda   inference on the CUDA execution provider
+ *   npm run bench -- --records N       records through the end-to-end pipeline (default 10000; --skip-pipeline skips it)
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,14 +12,18 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/paths.js';
 import { encoderBench } from './encoder.bench.js';
 import { inferenceBench } from './inference.bench.js';
+import { pipelineBench } from './pipeline.bench.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
 const provider = values.provider === 'cuda' ? 'cuda' : 'cpu';
 
 const results = [...(await encoderBench(modelDir, minMs)), ...(await inferenceBench(modelDir, provider, minMs))];
+if (!values['skip-pipeline']) {
+  results.push(...(await pipelineBench(modelDir, Number(values.records ?? 10_000), { RELSTREAM_EXECUTION_PROVIDER: provider })));
+}
 const file = await writeReport(join(packageRoot, 'bench', 'results'), results);
 process.stdout.write(`${table(results)}\n\nresults: ${file}\n`);

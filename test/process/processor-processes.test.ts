@@ -4,9 +4,11 @@
  * missing (duplicates are counted and reported, not yet forbidden).
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 
 import type { KafkaAdmin, KafkaClient } from '../../src/kafka/types.js';
+import { packageRoot } from '../../src/paths.js';
 import { relationEventCodec } from '../../src/records/avro.js';
 import { startCli, waitFor, type CliProcess } from '../helpers/cli.js';
 import { expectedRelations } from '../helpers/expected-relations.js';
@@ -79,12 +81,31 @@ describe('relstream run processes', () => {
     await out.until((m) => m.length >= expectedEventCount(copies), `${expectedEventCount(copies)} events`, 120_000);
 
     const ports = await Promise.all([httpPort(a), httpPort(b)]);
+    for (const port of ports) {
+      assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200, 'ready: model warmed, in the group');
+    }
     const processed = await Promise.all(ports.map((p) => metric(p, 'relstream_records_processed_total')));
     t.diagnostic(`records processed per process: ${processed.join(', ')} of ${records.length}`);
     assert.ok(processed.every((n) => n > 0), 'each process did a share');
     assert.equal(processed.reduce((x, y) => x + y, 0), records.length, 'together, every record once');
     const recordIds = new Set(out.messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).recordId));
     assert.equal(recordIds.size, records.length);
+  });
+
+  it('`produce` turns JSON lines into input records and `consume` prints the relation events as JSON lines', TIMEOUT, async (t) => {
+    const topics = await setUp(t, 'cli');
+    const env = testEnv(topics);
+    const produce = startCli(['produce', join(packageRoot, 'samples', 'trials.jsonl')], env);
+    assert.equal((await produce.exited).code, 0);
+    startProcessor(t, topics);
+    const expected = expectedEventCount(1);
+    const consume = startCli(['consume', '--max', String(expected)], env);
+    t.after(() => { consume.child.kill('SIGKILL'); });
+    assert.equal((await consume.exited).code, 0);
+    const printed = consume.stdoutLines.map((line) => JSON.parse(line) as { recordId: string; relation: string; subject: { text: string } });
+    assert.equal(printed.length, expected);
+    assert.ok(printed.some((e) => e.recordId === 'demo-0002' && e.relation === 'Has_Frequency' && e.subject.text === 'Aspirina'));
   });
 
   it('SIGTERM mid-stream exits 0; after a restart no record is missing its relations', TIMEOUT, async (t) => {

@@ -1,0 +1,95 @@
+/**
+ * End to end on the local broker: 10,000 trial records through one `relstream run` process (a child, as in
+ * production). Reports records/s and pairs/s from the processor's own metrics, and its peak RSS (VmHWM),
+ * inference worker threads included.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { createKafkaClient } from '../src/kafka/kafkajs-adapter.js';
+import { startLocalBroker } from '../src/local-kafka/local-broker.js';
+import { silentLogger } from '../src/observability/logger.js';
+import { cacheDir, packageRoot } from '../src/paths.js';
+import { trialRecordCodec } from '../src/records/avro.js';
+import { trialRecordFromJson } from '../src/records/json-record.js';
+import type { BenchResult } from './report.js';
+
+async function scrape(port: number): Promise<Map<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line.trim() === '') continue;
+    const [name, value] = line.split(' ');
+    if (name && value && !name.includes('{')) values.set(name, Number(value));
+  }
+  return values;
+}
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return kib / 1024;
+}
+
+export async function pipelineBench(modelDir: string, records = 10_000, extraEnv: Readonly<Record<string, string>> = {}): Promise<BenchResult[]> {
+  const broker = await startLocalBroker({ cacheDir: cacheDir(), logger: silentLogger });
+  try {
+    const client = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'bench' }, silentLogger);
+    const admin = await client.admin();
+    await admin.createTopics([{ topic: 'bench.in', partitions: 6 }, { topic: 'bench.out', partitions: 6 }, { topic: 'bench.dlq', partitions: 1 }]);
+    await admin.disconnect();
+    const samples = readFileSync(join(packageRoot, 'samples', 'trials.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l, i) => trialRecordFromJson(l, i + 1));
+    const codec = trialRecordCodec();
+    const producer = await client.producer();
+    for (let i = 0; i < records; i += 1000) {
+      const chunk = Array.from({ length: Math.min(1000, records - i) }, (_, j) => {
+        const sample = samples[(i + j) % samples.length];
+        if (!sample) throw new Error('no samples');
+        return { ...sample, id: `${sample.id}/${i + j}` };
+      });
+      await producer.send('bench.in', chunk.map((r) => ({ key: r.id, value: codec.encode(r) })));
+    }
+    await producer.disconnect();
+
+    const child = spawn(process.execPath, [join(packageRoot, 'bin', 'relstream.js'), 'run'], {
+      env: {
+        ...process.env, RELSTREAM_KAFKA_BROKERS: broker.bootstrap, RELSTREAM_INPUT_TOPIC: 'bench.in', RELSTREAM_OUTPUT_TOPIC: 'bench.out',
+        RELSTREAM_DEAD_LETTER_TOPIC: 'bench.dlq', RELSTREAM_GROUP_ID: 'bench', RELSTREAM_HTTP_PORT: '0', RELSTREAM_HTTP_HOST: '127.0.0.1',
+        RELSTREAM_MODEL_DIR: modelDir, RELSTREAM_LOG_LEVEL: 'info', ...extraEnv,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let port = 0;
+    let startedAt = 0;
+    child.stderr.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.includes('"http server listening"')) port = Number(/"port":(\d+)/.exec(line)?.[1] ?? 0);
+        if (line.includes('"processor started"')) startedAt = performance.now();
+      }
+    });
+    try {
+      while (port === 0 || startedAt === 0) await sleep(50);
+      let metrics = await scrape(port);
+      while ((metrics.get('relstream_records_processed_total') ?? 0) < records) {
+        await sleep(200);
+        metrics = await scrape(port);
+      }
+      const seconds = (performance.now() - startedAt) / 1000;
+      const rss = child.pid === undefined ? NaN : peakRssMiB(child.pid);
+      const pairs = metrics.get('relstream_pairs_formed_total') ?? 0;
+      const detail = { records, pairs, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6 };
+      return [
+        { scenario: 'pipeline', metric: 'records/s', value: records / seconds, unit: 'records/s', detail },
+        { scenario: 'pipeline', metric: 'pairs/s', value: pairs / seconds, unit: 'pairs/s', detail },
+        { scenario: 'pipeline', metric: 'peak RSS', value: rss, unit: 'MiB', detail: { source: '/proc/PID/status VmHWM' } },
+      ];
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  } finally {
+    await broker.stop();
+  }
+}
