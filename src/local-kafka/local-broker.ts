@@ -77,6 +77,21 @@ async function logTail(logFile: string): Promise<string> {
 }
 
 export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
+  // A free port can be taken between our probe and the JVM's bind (busy test machines hand out ephemeral
+  // ports all the time): with automatic ports, a bind failure is retried on new ones.
+  const attempts = options.port && options.port > 0 ? 1 : 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      const bindFailure = error instanceof RelstreamError && /BindException|Address already in use/.test(error.message);
+      if (!bindFailure || attempt >= attempts) throw error;
+      options.logger.warn('local Kafka broker port was taken; retrying on another', { attempt });
+    }
+  }
+}
+
+async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
   const host = options.host ?? '127.0.0.1';
   const tieToParent = options.tieToParent ?? true;
   const libsDir = await ensureKafkaJars({ cacheDir: options.cacheDir, logger: options.logger });

@@ -12,6 +12,8 @@ export interface CliProcess {
   readonly stdoutLines: string[];
   /** stderr log lines that parsed as JSON. */
   readonly logs: Record<string, unknown>[];
+  /** stderr lines that are not log records (a CLI error message). */
+  readonly errors: string[];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -19,18 +21,19 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
   const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
   const stdoutLines: string[] = [];
   const logs: Record<string, unknown>[] = [];
+  const errors: string[] = [];
   collectLines(child.stdout, (line) => stdoutLines.push(line));
   collectLines(child.stderr, (line) => {
     try {
       logs.push(JSON.parse(line) as Record<string, unknown>);
     } catch {
-      // Plain text on stderr (a CLI error message) is not a log record.
+      errors.push(line);
     }
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => { resolve({ code, signal }); });
   });
-  return { child, stdoutLines, logs, exited };
+  return { child, stdoutLines, logs, errors, exited };
 }
 
 function collectLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {

@@ -62,7 +62,7 @@ describe('local broker lifecycle', () => {
     const stateFile = join(dir, 'broker.json');
 
     const start = startCli(['kafka', 'start', '--detach', '--state-file', stateFile]);
-    assert.equal((await start.exited).code, 0);
+    assert.equal((await start.exited).code, 0, start.errors.join('\n'));
     const state = JSON.parse(await readFile(stateFile, 'utf8')) as BrokerState;
     t.after(() => { if (isBrokerProcess(state.pid)) process.kill(state.pid, 'SIGKILL'); });
     assert.equal(start.stdoutLines[0], state.bootstrap);
