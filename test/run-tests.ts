@@ -36,9 +36,14 @@ async function run(): Promise<number> {
 
   if (!unitOnly && !env['RELSTREAM_TEST_BROKERS']) {
     const started = Date.now();
-    broker = await startLocalBroker({ cacheDir: cacheDir(), logger });
-    logger.info('test broker started', { bootstrap: broker.bootstrap, startMs: Date.now() - started });
+    // The SASL listener's user is a throwaway test credential of this run's broker only.
+    const saslUser = { username: 'relstream-test', password: `pw-${process.pid}-${Date.now()}` };
+    broker = await startLocalBroker({ cacheDir: cacheDir(), logger, saslUser });
+    logger.info('test broker started', { bootstrap: broker.bootstrap, saslBootstrap: broker.saslBootstrap, startMs: Date.now() - started });
     env['RELSTREAM_TEST_BROKERS'] = broker.bootstrap;
+    env['RELSTREAM_TEST_SASL_BROKERS'] = broker.saslBootstrap;
+    env['RELSTREAM_TEST_SASL_USER'] = saslUser.username;
+    env['RELSTREAM_TEST_SASL_PASSWORD'] = saslUser.password;
   }
   const stopBroker = async (): Promise<void> => { await broker?.stop(); };
   try {

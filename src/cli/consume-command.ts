@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 
 import { loadConfig } from '../config/load-config.js';
 import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
-import { kafkaConnection } from '../processor/start-service.js';
+import { kafkaConnection } from '../kafka/connection-from-config.js';
 import { relationEventCodec } from '../records/avro.js';
 import { intFlag, parseCommandArgs } from './args.js';
 import type { CommandContext } from './kafka-command.js';

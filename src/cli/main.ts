@@ -23,13 +23,16 @@ ${kafkaUsage}
 
 Every configuration key is a flag and an env var (docs/configuration.md).`;
 
-function logLevelFrom(env: NodeJS.ProcessEnv): LogLevel {
-  const level = env['RELSTREAM_LOG_LEVEL'];
+/** The logger exists before the configuration is validated, so it reads --log-level / RELSTREAM_LOG_LEVEL itself. */
+function logLevelFrom(env: NodeJS.ProcessEnv, argv: readonly string[]): LogLevel {
+  const flagAt = argv.findIndex((a) => a === '--log-level' || a.startsWith('--log-level='));
+  const flag = flagAt < 0 ? undefined : (argv[flagAt]?.split('=')[1] ?? argv[flagAt + 1]);
+  const level = flag ?? env['RELSTREAM_LOG_LEVEL'];
   return level === 'debug' || level === 'warn' || level === 'error' ? level : 'info';
 }
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const logger = createLogger({ level: logLevelFrom(env), bindings: { service: 'relstream' } });
+  const logger = createLogger({ level: logLevelFrom(env, argv), bindings: { service: 'relstream' } });
   const ctx = { logger, cacheDir: cacheDir(env), stdout: (line: string) => process.stdout.write(`${line}\n`) };
   const [command, ...rest] = argv;
   try {

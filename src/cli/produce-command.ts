@@ -6,7 +6,7 @@ import { loadConfig } from '../config/load-config.js';
 import { RelstreamError } from '../errors.js';
 import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
 import type { OutgoingMessage } from '../kafka/types.js';
-import { kafkaConnection } from '../processor/start-service.js';
+import { kafkaConnection } from '../kafka/connection-from-config.js';
 import { trialRecordCodec } from '../records/avro.js';
 import { trialRecordFromJson } from '../records/json-record.js';
 import { parseCommandArgs } from './args.js';

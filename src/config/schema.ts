@@ -21,6 +21,15 @@ export const configSchema = z.object({
   kafkaClientId: z.string().min(1).default('relstream').describe('Kafka client id, seen in broker logs and quotas.'),
   kafkaConnectionTimeoutMs: positiveInt(3000).describe('Timeout for opening a broker connection.'),
   kafkaRequestTimeoutMs: positiveInt(30_000).describe('Timeout for one Kafka request.'),
+  kafkaTls: flag(false).describe('Connect to Kafka over TLS (system CAs unless kafkaTlsCaFile is set).'),
+  kafkaTlsCaFile: z.string().default('').describe('PEM file of the CA(s) that sign the brokers\' certificates.'),
+  kafkaTlsCertFile: z.string().default('').describe('PEM client certificate, for brokers that require mutual TLS.'),
+  kafkaTlsKeyFile: z.string().default('').describe('PEM private key of kafkaTlsCertFile.'),
+  kafkaTlsRejectUnauthorized: flag(true).describe('Verify the brokers\' certificates; false only for testing.'),
+  kafkaSaslMechanism: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']).default('none').describe('SASL mechanism for Kafka authentication.'),
+  kafkaSaslUsername: z.string().default('').describe('SASL user name.'),
+  kafkaSaslPassword: z.string().default('').describe('SASL password (secret: never logged). Prefer kafkaSaslPasswordFile.'),
+  kafkaSaslPasswordFile: z.string().default('').describe('File holding the SASL password, e.g. a mounted Kubernetes Secret.'),
   inputTopic: z.string().min(1).default('trials.annotated').describe('Topic of annotated trial records (Avro TrialRecord).'),
   outputTopic: z.string().min(1).default('trials.relations').describe('Topic the relation events (Avro RelationEvent) go to.'),
   deadLetterTopic: z.string().min(1).default('trials.annotated.dlq').describe('Topic for records that cannot be processed, with the reason in headers.'),
@@ -50,5 +59,8 @@ export const configSchema = z.object({
 });
 
 export type Config = Readonly<z.output<typeof configSchema>>;
+
+/** Keys whose values must never reach a log line, an error message or /metrics. */
+export const SECRET_KEYS: readonly (keyof Config)[] = ['kafkaSaslPassword'];
 export type ConfigKey = keyof Config;
 export const configKeys = Object.keys(configSchema.shape) as ConfigKey[];

@@ -16,7 +16,7 @@ import { silentLogger, type Logger } from '../observability/logger.js';
 import { packageRoot } from '../paths.js';
 import { freePort } from './free-port.js';
 import { ensureKafkaJars } from './kafka-jars.js';
-import { renderServerProperties } from './server-properties.js';
+import { renderServerProperties, scramFormatArgs } from './server-properties.js';
 
 export interface LocalBrokerOptions {
   readonly cacheDir: string;
@@ -34,10 +34,14 @@ export interface LocalBrokerOptions {
   readonly startTimeoutMs?: number;
   readonly stopTimeoutMs?: number;
   readonly extraProperties?: Readonly<Record<string, string>>;
+  /** Also open a SASL_PLAINTEXT listener with this user (SCRAM-SHA-256/512 and PLAIN). */
+  readonly saslUser?: { readonly username: string; readonly password: string };
 }
 
 export interface LocalBroker {
   readonly bootstrap: string;
+  /** The SASL_PLAINTEXT listener's address, when saslUser was given. */
+  readonly saslBootstrap?: string;
   readonly pid: number;
   /** Holds server.properties, broker.log and the data; removed by stop(). */
   readonly workDir: string;
@@ -103,8 +107,9 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
 
   const port = options.port && options.port > 0 ? options.port : await freePort(host);
   const controllerPort = await freePort(host);
+  const sasl = options.saslUser ? { ...options.saslUser, port: await freePort(host) } : undefined;
   await writeFile(propertiesFile, renderServerProperties({
-    host, port, controllerPort, dataDir, ...(options.extraProperties ? { extra: options.extraProperties } : {}),
+    host, port, controllerPort, dataDir, ...(sasl ? { sasl } : {}), ...(options.extraProperties ? { extra: options.extraProperties } : {}),
   }));
 
   const classpath = join(libsDir, '*');
@@ -115,7 +120,7 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
     '-cp', classpath,
   ];
   const formatCode = await runToExit(javaBinary(), [...jvmArgs, 'kafka.tools.StorageTool', 'format',
-    '-t', newClusterId(), '-c', propertiesFile, '--ignore-formatted'], logFile).catch((error: unknown) => {
+    '-t', newClusterId(), '-c', propertiesFile, '--ignore-formatted', ...(sasl ? scramFormatArgs(sasl) : [])], logFile).catch((error: unknown) => {
     throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', `cannot run ${javaBinary()} (Java 17 is required)`, { cause: error });
   });
   if (formatCode !== 0) {
@@ -148,8 +153,9 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
     throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', `${(error as Error).message}\n--- broker.log ---\n${tail}`, { cause: error });
   }
   if (child.pid === undefined) throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', 'broker process has no pid');
-  options.logger.info('local Kafka broker ready', { bootstrap, pid: child.pid, workDir });
-  return { bootstrap, pid: child.pid, workDir, logFile, stop };
+  const saslBootstrap = sasl ? `${host}:${sasl.port}` : undefined;
+  options.logger.info('local Kafka broker ready', { bootstrap, ...(saslBootstrap ? { saslBootstrap } : {}), pid: child.pid, workDir });
+  return { bootstrap, ...(saslBootstrap ? { saslBootstrap } : {}), pid: child.pid, workDir, logFile, stop };
 }
 
 /** Ready means a real client can fetch cluster metadata, not merely that the port is open. */

@@ -4,6 +4,8 @@ export interface ServerPropertiesInput {
   readonly port: number;
   readonly controllerPort: number;
   readonly dataDir: string;
+  /** A second listener that requires SASL (SCRAM-SHA-256/512 and PLAIN), for testing authentication. */
+  readonly sasl?: { readonly port: number; readonly username: string; readonly password: string };
   /** Added last, so they can override the defaults (extra listeners, SASL, ...). */
   readonly extra?: Readonly<Record<string, string>>;
 }
@@ -32,7 +34,31 @@ export function renderServerProperties(input: ServerPropertiesInput): string {
     'num.network.threads': '2',
     'num.io.threads': '4',
     'log.retention.hours': '24',
+    ...(input.sasl ? saslListener(input.host, input.port, input.controllerPort, input.sasl) : {}),
     ...input.extra,
   };
   return Object.entries(properties).map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
+}
+
+/**
+ * SASL_PLAINTEXT beside PLAINTEXT. SCRAM users live in the KRaft metadata (added at format time, see
+ * scramFormatArgs); PLAIN users in the JAAS line. Test-only: no TLS on this listener.
+ */
+function saslListener(host: string, port: number, controllerPort: number, sasl: NonNullable<ServerPropertiesInput['sasl']>): Record<string, string> {
+  const scram = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+  return {
+    listeners: `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort},SASL_PLAINTEXT://${host}:${sasl.port}`,
+    'advertised.listeners': `PLAINTEXT://${host}:${port},SASL_PLAINTEXT://${host}:${sasl.port}`,
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
+    'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': scram,
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': scram,
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config':
+      `org.apache.kafka.common.security.plain.PlainLoginModule required user_${sasl.username}="${sasl.password}";`,
+  };
+}
+
+/** `kafka-storage format` arguments that create the SCRAM credentials of the SASL listener's user. */
+export function scramFormatArgs(sasl: { readonly username: string; readonly password: string }): string[] {
+  return ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => ['--add-scram', `${mechanism}=[name=${sasl.username},password=${sasl.password}]`]);
 }

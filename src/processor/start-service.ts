@@ -13,7 +13,8 @@ import { startOpsServer, type OpsServer } from '../http/ops-server.js';
 import { padBatch } from '../inference/batch-tensors.js';
 import { startInferencePool, type InferencePool } from '../inference/inference-pool.js';
 import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
-import type { KafkaConnectionOptions } from '../kafka/types.js';
+import { kafkaConnection } from '../kafka/connection-from-config.js';
+import { redactConfig } from '../config/redact.js';
 import { loadModelDir } from '../model/model-dir.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
@@ -30,14 +31,9 @@ export interface Service {
   readonly fatal: Promise<unknown>;
 }
 
-export function kafkaConnection(config: Config): KafkaConnectionOptions {
-  return {
-    brokers: config.kafkaBrokers, clientId: config.kafkaClientId,
-    connectionTimeoutMs: config.kafkaConnectionTimeoutMs, requestTimeoutMs: config.kafkaRequestTimeoutMs,
-  };
-}
-
 export async function startService(config: Config, logger: Logger): Promise<Service> {
+  logger.info('configuration', { config: redactConfig(config) });
+  const connection = kafkaConnection(config);
   const modelDir = isAbsolute(config.modelDir) ? config.modelDir : join(process.cwd(), config.modelDir);
   const bundle = await loadModelDir(modelDir).catch(async (error: unknown) => {
     // The default path is relative to the package, so `relstream run` works from any directory.
@@ -61,7 +57,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
 
   let reportFatal: (error: unknown) => void = () => undefined;
   const fatal = new Promise<unknown>((resolve) => { reportFatal = resolve; });
-  const client = createKafkaClient(kafkaConnection(config), logger);
+  const client = createKafkaClient(connection, logger);
   const processor: Processor = createProcessor({ config, client, bundle, pool, metrics, logger, onFatal: (error) => { reportFatal(error); } });
   const http: OpsServer = await startOpsServer({ host: config.httpHost, port: config.httpPort, registry, isReady: () => processor.isReady() });
   logger.info('http server listening', { port: http.port, endpoints: ['/metrics', '/healthz', '/readyz'] });
