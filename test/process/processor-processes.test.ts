@@ -64,34 +64,37 @@ describe('relstream run processes', () => {
 
   const expectedEventCount = (copies: number): number => [...perSample.values()].reduce((a, b) => a + b, 0) * copies;
 
-  it('two processes in one group share a 6-partition topic and together process every record', TIMEOUT, async (t) => {
-    const topics = await setUp(t, 'scale');
-    const a = startProcessor(t, topics);
-    const b = startProcessor(t, topics);
-    // Produce only once the group has settled on a split of all six partitions, so no rebalance repeats work.
-    await waitFor(() => {
-      const [pa, pb] = [latestAssignment(a), latestAssignment(b)];
-      return pa && pb && pa.length > 0 && pb.length > 0 && pa.length + pb.length === 6 && new Set([...pa, ...pb]).size === 6 ? true : undefined;
-    }, 'both members to share the six partitions');
-    const copies = 30;
-    const records = manyRecords(copies);
-    const out = await readTopic(client, topics.outputTopic);
-    t.after(() => out.close());
-    await produceRecords(client, topics.inputTopic, records);
-    await out.until((m) => m.length >= expectedEventCount(copies), `${expectedEventCount(copies)} events`, 120_000);
+  for (const members of [2, 3]) {
+    it(`${members} processes in one group share a 6-partition topic and together process every record`, TIMEOUT, async (t) => {
+      const topics = await setUp(t, `scale${members}`);
+      const processes = Array.from({ length: members }, () => startProcessor(t, topics));
+      // Produce only once the group has settled on a split of all six partitions, so no rebalance repeats work.
+      await waitFor(() => {
+        const assignments = processes.map(latestAssignment);
+        const all = assignments.flatMap((a) => a ?? []);
+        return assignments.every((a) => a && a.length > 0) && all.length === 6 && new Set(all).size === 6 ? true : undefined;
+      }, `all ${members} members to share the six partitions`);
+      const copies = 30;
+      const records = manyRecords(copies);
+      const out = await readTopic(client, topics.outputTopic);
+      t.after(() => out.close());
+      await produceRecords(client, topics.inputTopic, records);
+      await out.until((m) => m.length >= expectedEventCount(copies), `${expectedEventCount(copies)} events`, 120_000);
 
-    const ports = await Promise.all([httpPort(a), httpPort(b)]);
-    for (const port of ports) {
-      assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
-      assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200, 'ready: model warmed, in the group');
-    }
-    const processed = await Promise.all(ports.map((p) => metric(p, 'relstream_records_processed_total')));
-    t.diagnostic(`records processed per process: ${processed.join(', ')} of ${records.length}`);
-    assert.ok(processed.every((n) => n > 0), 'each process did a share');
-    assert.equal(processed.reduce((x, y) => x + y, 0), records.length, 'together, every record once');
-    const recordIds = new Set(out.messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).recordId));
-    assert.equal(recordIds.size, records.length);
-  });
+      const ports = await Promise.all(processes.map(httpPort));
+      for (const port of ports) {
+        assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
+        assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200, 'ready: model warmed, in the group');
+      }
+      // Each process's own metrics: a share each, and together every record exactly once.
+      const processed = await Promise.all(ports.map((p) => metric(p, 'relstream_records_processed_total')));
+      t.diagnostic(`records processed per process: ${processed.join(', ')} of ${records.length}`);
+      assert.ok(processed.every((n) => n > 0), 'each process did a share');
+      assert.equal(processed.reduce((x, y) => x + y, 0), records.length, 'together, every record once');
+      const recordIds = new Set(out.messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).recordId));
+      assert.equal(recordIds.size, records.length);
+    });
+  }
 
   it('`produce` turns JSON lines into input records and `consume` prints the relation events as JSON lines', TIMEOUT, async (t) => {
     const topics = await setUp(t, 'cli');
