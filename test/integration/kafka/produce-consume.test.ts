@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
 import type { GroupAssignment, IncomingMessage, KafkaAdmin, KafkaClient, KafkaConsumer } from '../../../src/kafka/types.js';
+import { waitFor } from '../../helpers/cli.js';
 import { testClient, uniqueTopic, withTopics } from '../../helpers/kafka.js';
 
 interface Member {
@@ -11,14 +12,8 @@ interface Member {
   assignment: GroupAssignment | undefined;
 }
 
-/** Resolves once `check` holds, polling; rejects after `timeoutMs` with `what` in the message. */
-async function eventually(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Resolves once `check` holds (the shared waitFor helper, for boolean checks). */
+const eventually = (check: () => boolean, what: string): Promise<true> => waitFor(() => (check() ? true : undefined), what, 30_000);
 
 describe('kafkajs adapter against the real broker', () => {
   let client: KafkaClient;
