@@ -8,13 +8,14 @@
  *   node dist/test/run-tests.js --unit     unit suites only, no broker
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { startLocalBroker, type LocalBroker } from '../src/local-kafka/local-broker.js';
 import { createLogger } from '../src/observability/logger.js';
 import { cacheDir } from '../src/paths.js';
+import { hasOpenssl, makeTestCerts, type TestCerts } from './helpers/test-certs.js';
 
 const testDir = dirname(fileURLToPath(import.meta.url));
 
@@ -32,20 +33,29 @@ async function run(): Promise<number> {
   const files = suites.flatMap(testFiles);
   const env = { ...process.env };
   let broker: LocalBroker | undefined;
+  let certs: TestCerts | undefined;
   const logger = createLogger({ bindings: { service: 'relstream-tests' } });
 
   if (!unitOnly && !env['RELSTREAM_TEST_BROKERS']) {
     const started = Date.now();
     // The SASL listener's user is a throwaway test credential of this run's broker only.
     const saslUser = { username: 'relstream-test', password: `pw-${process.pid}-${Date.now()}` };
-    broker = await startLocalBroker({ cacheDir: cacheDir(), logger, saslUser });
-    logger.info('test broker started', { bootstrap: broker.bootstrap, saslBootstrap: broker.saslBootstrap, startMs: Date.now() - started });
+    certs = hasOpenssl() ? makeTestCerts() : undefined;
+    broker = await startLocalBroker({ cacheDir: cacheDir(), logger, saslUser, ...(certs ? { tlsKeystorePem: certs.keystorePem } : {}) });
+    logger.info('test broker started', { bootstrap: broker.bootstrap, saslBootstrap: broker.saslBootstrap, tlsBootstrap: broker.tlsBootstrap, startMs: Date.now() - started });
+    if (certs && broker.tlsBootstrap) {
+      env['RELSTREAM_TEST_TLS_BROKERS'] = broker.tlsBootstrap;
+      env['RELSTREAM_TEST_TLS_CA_FILE'] = certs.caFile;
+    }
     env['RELSTREAM_TEST_BROKERS'] = broker.bootstrap;
     env['RELSTREAM_TEST_SASL_BROKERS'] = broker.saslBootstrap;
     env['RELSTREAM_TEST_SASL_USER'] = saslUser.username;
     env['RELSTREAM_TEST_SASL_PASSWORD'] = saslUser.password;
   }
-  const stopBroker = async (): Promise<void> => { await broker?.stop(); };
+  const stopBroker = async (): Promise<void> => {
+    await broker?.stop();
+    if (certs) rmSync(certs.dir, { recursive: true, force: true });
+  };
   try {
     return await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, [

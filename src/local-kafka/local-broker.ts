@@ -36,12 +36,16 @@ export interface LocalBrokerOptions {
   readonly extraProperties?: Readonly<Record<string, string>>;
   /** Also open a SASL_PLAINTEXT listener with this user (SCRAM-SHA-256/512 and PLAIN). */
   readonly saslUser?: { readonly username: string; readonly password: string };
+  /** Also open a TLS listener with this PEM key and certificate chain. */
+  readonly tlsKeystorePem?: string;
 }
 
 export interface LocalBroker {
   readonly bootstrap: string;
   /** The SASL_PLAINTEXT listener's address, when saslUser was given. */
   readonly saslBootstrap?: string;
+  /** The TLS listener's address, when tlsKeystorePem was given. */
+  readonly tlsBootstrap?: string;
   readonly pid: number;
   /** Holds server.properties, broker.log and the data; removed by stop(). */
   readonly workDir: string;
@@ -108,8 +112,9 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
   const port = options.port && options.port > 0 ? options.port : await freePort(host);
   const controllerPort = await freePort(host);
   const sasl = options.saslUser ? { ...options.saslUser, port: await freePort(host) } : undefined;
+  const tls = options.tlsKeystorePem ? { keystorePem: options.tlsKeystorePem, port: await freePort(host) } : undefined;
   await writeFile(propertiesFile, renderServerProperties({
-    host, port, controllerPort, dataDir, ...(sasl ? { sasl } : {}), ...(options.extraProperties ? { extra: options.extraProperties } : {}),
+    host, port, controllerPort, dataDir, ...(sasl ? { sasl } : {}), ...(tls ? { tls } : {}), ...(options.extraProperties ? { extra: options.extraProperties } : {}),
   }));
 
   const classpath = join(libsDir, '*');
@@ -153,9 +158,12 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
     throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', `${(error as Error).message}\n--- broker.log ---\n${tail}`, { cause: error });
   }
   if (child.pid === undefined) throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', 'broker process has no pid');
-  const saslBootstrap = sasl ? `${host}:${sasl.port}` : undefined;
-  options.logger.info('local Kafka broker ready', { bootstrap, ...(saslBootstrap ? { saslBootstrap } : {}), pid: child.pid, workDir });
-  return { bootstrap, ...(saslBootstrap ? { saslBootstrap } : {}), pid: child.pid, workDir, logFile, stop };
+  const extra = {
+    ...(sasl ? { saslBootstrap: `${host}:${sasl.port}` } : {}),
+    ...(tls ? { tlsBootstrap: `${host}:${tls.port}` } : {}),
+  };
+  options.logger.info('local Kafka broker ready', { bootstrap, ...extra, pid: child.pid, workDir });
+  return { bootstrap, ...extra, pid: child.pid, workDir, logFile, stop };
 }
 
 /** Ready means a real client can fetch cluster metadata, not merely that the port is open. */

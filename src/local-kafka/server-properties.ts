@@ -6,19 +6,27 @@ export interface ServerPropertiesInput {
   readonly dataDir: string;
   /** A second listener that requires SASL (SCRAM-SHA-256/512 and PLAIN), for testing authentication. */
   readonly sasl?: { readonly port: number; readonly username: string; readonly password: string };
+  /** A TLS listener; `keystorePem` is a PEM file with the server's private key (PKCS#8) and certificate chain. */
+  readonly tls?: { readonly port: number; readonly keystorePem: string };
   /** Added last, so they can override the defaults (extra listeners, SASL, ...). */
   readonly extra?: Readonly<Record<string, string>>;
 }
 
 export function renderServerProperties(input: ServerPropertiesInput): string {
+  // Client-facing listeners: PLAINTEXT always, SASL_PLAINTEXT and SSL when asked for.
+  const client = [
+    { name: 'PLAINTEXT', port: input.port },
+    ...(input.sasl ? [{ name: 'SASL_PLAINTEXT', port: input.sasl.port }] : []),
+    ...(input.tls ? [{ name: 'SSL', port: input.tls.port }] : []),
+  ];
   const properties: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@${input.host}:${input.controllerPort}`,
-    listeners: `PLAINTEXT://${input.host}:${input.port},CONTROLLER://${input.host}:${input.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://${input.host}:${input.port}`,
+    listeners: [...client.map((l) => `${l.name}://${input.host}:${l.port}`), `CONTROLLER://${input.host}:${input.controllerPort}`].join(','),
+    'advertised.listeners': client.map((l) => `${l.name}://${input.host}:${l.port}`).join(','),
     'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map': ['CONTROLLER:PLAINTEXT', ...client.map((l) => `${l.name}:${l.name}`)].join(','),
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': input.dataDir,
     // One broker: internal topics cannot have more than one replica.
@@ -34,22 +42,20 @@ export function renderServerProperties(input: ServerPropertiesInput): string {
     'num.network.threads': '2',
     'num.io.threads': '4',
     'log.retention.hours': '24',
-    ...(input.sasl ? saslListener(input.host, input.port, input.controllerPort, input.sasl) : {}),
+    ...(input.sasl ? saslSettings(input.sasl) : {}),
+    ...(input.tls ? { 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': input.tls.keystorePem } : {}),
     ...input.extra,
   };
   return Object.entries(properties).map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
 }
 
 /**
- * SASL_PLAINTEXT beside PLAINTEXT. SCRAM users live in the KRaft metadata (added at format time, see
+ * The SASL_PLAINTEXT listener's mechanisms. SCRAM users live in the KRaft metadata (added at format time, see
  * scramFormatArgs); PLAIN users in the JAAS line. Test-only: no TLS on this listener.
  */
-function saslListener(host: string, port: number, controllerPort: number, sasl: NonNullable<ServerPropertiesInput['sasl']>): Record<string, string> {
+function saslSettings(sasl: NonNullable<ServerPropertiesInput['sasl']>): Record<string, string> {
   const scram = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
   return {
-    listeners: `PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort},SASL_PLAINTEXT://${host}:${sasl.port}`,
-    'advertised.listeners': `PLAINTEXT://${host}:${port},SASL_PLAINTEXT://${host}:${sasl.port}`,
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
     'sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
     'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': scram,
     'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': scram,

@@ -18,8 +18,8 @@ import { manyRecords, produceRecords, readTopic, sampleRecords, testEnv, testTop
 const TIMEOUT = { timeout: 180_000 };
 const events = relationEventCodec();
 
-function startProcessor(t: TestContext, topics: TestTopics): CliProcess {
-  const cli = startCli(['run'], testEnv(topics, { RELSTREAM_LOG_LEVEL: 'info' }));
+function startProcessor(t: TestContext, topics: TestTopics, extraEnv: Readonly<Record<string, string>> = {}): CliProcess {
+  const cli = startCli(['run'], testEnv(topics, { RELSTREAM_LOG_LEVEL: 'info', ...extraEnv }));
   t.after(() => { cli.child.kill('SIGKILL'); });
   return cli;
 }
@@ -109,6 +109,27 @@ describe('relstream run processes', () => {
     const printed = consume.stdoutLines.map((line) => JSON.parse(line) as { recordId: string; relation: string; subject: { text: string } });
     assert.equal(printed.length, expected);
     assert.ok(printed.some((e) => e.recordId === 'demo-0002' && e.relation === 'Has_Frequency' && e.subject.text === 'Aspirina'));
+  });
+
+  it('a member joining mid-stream (a rebalance) loses no record\'s relations', TIMEOUT, async (t) => {
+    const topics = await setUp(t, 'rebalance');
+    const copies = 200;
+    const records = manyRecords(copies);
+    const out = await readTopic(client, topics.outputTopic);
+    t.after(() => out.close());
+    await produceRecords(client, topics.inputTopic, records);
+    // Tiny batches slow the tiny model down enough that the second member joins while work is in flight.
+    const slow = { RELSTREAM_BATCH_MAX_PAIRS: '2', RELSTREAM_QUEUE_MAX_PAIRS: '16' };
+    const first = startProcessor(t, topics, slow);
+    await out.until((m) => m.length > 0, 'the first events');
+    const second = startProcessor(t, topics, slow);
+    await out.until((m) => new Set(m.map((x) => events.decode(x.value ?? Buffer.alloc(0)).id)).size >= expectedEventCount(copies), 'every relation', 120_000);
+    const joins = first.logs.filter((l) => l['msg'] === 'joined the consumer group');
+    assert.ok(joins.length >= 2, `the first member went through a rebalance (${out.messages.length} events before it)`);
+    assert.ok((latestAssignment(second)?.length ?? 0) > 0, 'the second member took partitions over');
+    const ids = out.messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).id);
+    t.diagnostic(`events: ${ids.length}, unique: ${new Set(ids).size}, redelivered duplicates: ${ids.length - new Set(ids).size}`);
+    assert.equal(new Set(ids).size, expectedEventCount(copies));
   });
 
   it('SIGTERM mid-stream exits 0; after a restart no record is missing its relations', TIMEOUT, async (t) => {
