@@ -112,6 +112,17 @@ async function guarded<T>(operation: string, work: () => Promise<T>): Promise<T>
   }
 }
 
+async function retrying<T>(operation: string, attempts: number, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await guarded(operation, work);
+    } catch (error) {
+      if (!(error instanceof RelstreamError) || !error.retriable || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
 function wrapAdmin(admin: KjsAdmin): KafkaAdmin {
   return {
     describeCluster: () => guarded('describeCluster', async () => {
@@ -123,8 +134,9 @@ function wrapAdmin(admin: KjsAdmin): KafkaAdmin {
       };
     }),
     listTopics: () => guarded('listTopics', () => admin.listTopics()),
-    createTopics: (topics) => guarded('createTopics', async () => {
-      await admin.createTopics({
+    // kafkajs's wait for leaders gives up on a transient UNKNOWN_TOPIC_OR_PARTITION right after creation;
+    // creating again is harmless (existing topics are kept), so retriable failures are retried here.
+    createTopics: (topics) => retrying('createTopics', 5, () => admin.createTopics({
         waitForLeaders: true,
         topics: topics.map((t) => ({
           topic: t.topic,
@@ -132,8 +144,7 @@ function wrapAdmin(admin: KjsAdmin): KafkaAdmin {
           replicationFactor: t.replicationFactor ?? 1,
           configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
         })),
-      });
-    }),
+      }).then(() => undefined)),
     deleteTopics: (topics) => guarded('deleteTopics', () => admin.deleteTopics({ topics: [...topics] })),
     fetchTopicOffsets: (topic) => guarded('fetchTopicOffsets', async () =>
       (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, high: p.high, low: p.low }))),

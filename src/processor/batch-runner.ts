@@ -1,6 +1,8 @@
 /**
  * Runs one micro-batch: pad, infer in a worker, decode each pair, and publish the events of every record the
- * batch completed in one acknowledged send. Records then count as finished for the commit point.
+ * batch completed in one send. Records count as finished for the commit point once that send is
+ * acknowledged. Publishing overlaps the next batch's inference (at most `MAX_PUBLISHES_IN_FLIGHT` sends), so
+ * the GPU does not wait for Kafka acknowledgements.
  */
 import type { Config } from '../config/schema.js';
 import { decodeRelation } from '../decoding/decode-relation.js';
@@ -22,11 +24,17 @@ export interface BatchRunnerDeps {
   readonly metrics: Metrics;
   /** Called for each record whose events were acknowledged (or that had none). */
   readonly onRecordDone: (task: RecordTask) => void;
+  /** A send failed past the producer's own retries: its records must be redelivered, so the owner stops. */
+  readonly onPublishFailed: (error: Error) => void;
   readonly now?: () => number;
 }
 
+const MAX_PUBLISHES_IN_FLIGHT = 4;
+
 export function createBatchRunner(deps: BatchRunnerDeps) {
   const { config, bundle, pool, producer, codec, metrics } = deps;
+  const publishing = new Set<Promise<void>>();
+  let publishError: Error | undefined;
   const now = deps.now ?? (() => performance.now());
   const labels = bundle.config.labels;
   const model = modelIdentity(bundle.config);
@@ -83,8 +91,22 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
       }
       if (--task.pendingPairs === 0) completed.push(task);
     });
-    await publish(completed);
+    if (publishError !== undefined) throw publishError;
+    // Bound the sends in flight: a slow broker slows inference down instead of growing memory.
+    while (publishing.size >= MAX_PUBLISHES_IN_FLIGHT) await Promise.race(publishing);
+    const send = publish(completed).catch((error: unknown) => {
+      publishError ??= error instanceof Error ? error : new Error(String(error));
+      deps.onPublishFailed(publishError);
+    });
+    publishing.add(send);
+    void send.finally(() => publishing.delete(send));
   }
 
-  return { run, publish };
+  /** Resolves when every started send has been acknowledged; rejects if one failed. */
+  async function flush(): Promise<void> {
+    await Promise.all(publishing);
+    if (publishError !== undefined) throw publishError;
+  }
+
+  return { run, publish, flush };
 }

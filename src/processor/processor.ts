@@ -180,8 +180,11 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     };
     if (commitTimer) clearInterval(commitTimer);
     await step('pause fetching', () => { setPaused(true); return Promise.resolve(); });
-    const remaining = Math.max(0, deadline - Date.now() - 2000);
-    await step('finish in-flight batches', () => Promise.race([batcher.whenIdle(), sleep(remaining)]));
+    const drained = async (): Promise<void> => {
+      await batcher.whenIdle();
+      await runner?.flush();
+    };
+    await step('finish in-flight batches', () => Promise.race([drained(), sleep(Math.max(0, deadline - Date.now() - 2000))]));
     if (batcher.queuedPairs > 0 || batcher.batchesInFlight > 0) {
       logger.warn('shutdown: abandoning unfinished work; it will be redelivered', { queuedPairs: batcher.queuedPairs, batchesInFlight: batcher.batchesInFlight });
     }
@@ -195,7 +198,13 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   return {
     async start() {
       producer = await client.producer({ idempotent: true });
-      runner = createBatchRunner({ config, bundle, pool, producer, codec: relationEventCodec(), metrics, onRecordDone: recordDone });
+      runner = createBatchRunner({
+        config, bundle, pool, producer, codec: relationEventCodec(), metrics, onRecordDone: recordDone,
+        onPublishFailed: (error) => {
+          logger.error('publishing relation events failed; stopping so their records are redelivered', { error });
+          deps.onFatal(error);
+        },
+      });
       consumer = await client.consumer({ groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs });
       await consumer.run({
         topics: [config.inputTopic], fromBeginning: config.fromBeginning, eachBatch, onGroupJoin,
