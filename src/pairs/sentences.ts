@@ -29,8 +29,7 @@ function segmenterFor(language: string): Intl.Segmenter {
  * Entities must already be validated (0 <= start < end <= text length in code points).
  * Sentences without entities are left out: no pair can come from them.
  */
-export function splitSentences(text: string, entities: readonly RecordEntity[], language = 'es'): Sentence[] {
-  const index = new CodePointIndex(text);
+export function splitSentences(text: string, entities: readonly RecordEntity[], language = 'es', index = new CodePointIndex(text)): Sentence[] {
   const spans = entities.map((e, i) => ({ entity: e, index: i, start: index.toUtf16(e.start) ?? 0, end: index.toUtf16(e.end) ?? 0 }));
 
   const bounds: { start: number; end: number }[] = [];

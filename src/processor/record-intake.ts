@@ -44,10 +44,11 @@ export class RecordIntake {
     } catch (error) {
       return { kind: 'dead-letter', reason: 'malformed_avro', message: `not a TrialRecord: ${(error as Error).message}` };
     }
-    const validation = validateRecord(record, this.config, this.knownTypes);
+    const text = new CodePointIndex(record.text);
+    const validation = validateRecord(record, text, this.config, this.knownTypes);
     if (!validation.ok) return { kind: 'dead-letter', reason: validation.reason, message: validation.message };
 
-    const sentences = splitSentences(record.text, record.entities, record.language);
+    const sentences = splitSentences(record.text, record.entities, record.language, text);
     const candidates = sentences.map((sentence) => ({ sentence, ...candidatePairs(sentence.entities, this.rules) }));
     const total = candidates.reduce((n, c) => n + c.pairs.length, 0);
     if (total > this.config.maxPairsPerRecord) {
@@ -55,7 +56,7 @@ export class RecordIntake {
     }
 
     const task: RecordTask = {
-      partition, offset: BigInt(message.offset), message, record, text: new CodePointIndex(record.text), pendingPairs: 0, events: [],
+      partition, offset: BigInt(message.offset), message, record, text, pendingPairs: 0, events: [],
     };
     const jobs: PairJob[] = [];
     let truncated = 0;

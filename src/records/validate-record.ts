@@ -2,7 +2,7 @@
  * Checks a decoded record before any work is spent on it. A record that fails is not an error of the
  * service: it goes to the dead-letter topic with one of these reasons, and the stream goes on.
  */
-import { CodePointIndex } from '../pairs/code-points.js';
+import type { CodePointIndex } from '../pairs/code-points.js';
 import type { TrialRecord } from './avro.js';
 
 export const DEAD_LETTER_REASONS = [
@@ -28,9 +28,9 @@ export type Validation = { readonly ok: true } | { readonly ok: false; readonly 
 
 const fail = (reason: DeadLetterReason, message: string): Validation => ({ ok: false, reason, message });
 
-export function validateRecord(record: TrialRecord, limits: RecordLimits, knownTypes: ReadonlySet<string>): Validation {
+/** `text` indexes record.text (built once per record by the caller, who needs it again later). */
+export function validateRecord(record: TrialRecord, text: CodePointIndex, limits: RecordLimits, knownTypes: ReadonlySet<string>): Validation {
   if (record.id.length === 0) return fail('missing_id', 'record id is empty');
-  const text = new CodePointIndex(record.text);
   if (text.length > limits.maxTextLength) {
     return fail('text_too_long', `text has ${text.length} code points, more than the limit of ${limits.maxTextLength}`);
   }

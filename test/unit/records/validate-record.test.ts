@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { CodePointIndex } from '../../../src/pairs/code-points.js';
 import type { TrialRecord } from '../../../src/records/avro.js';
 import { knownEntityTypes } from '../../../src/records/entity-types.js';
 import { validateRecord } from '../../../src/records/validate-record.js';
@@ -11,7 +12,7 @@ const record = (patch: Partial<TrialRecord>): TrialRecord => ({
   id: 'r1', source: null, language: 'es', text: 'Aspirina cada 8 horas', metadata: {},
   entities: [{ id: 'T1', type: 'CHEM', start: 0, end: 8 }], ...patch,
 });
-const reason = (r: TrialRecord): string => { const v = validateRecord(r, limits, types); return v.ok ? 'ok' : v.reason; };
+const reason = (r: TrialRecord): string => { const v = validateRecord(r, new CodePointIndex(r.text), limits, types); return v.ok ? 'ok' : v.reason; };
 
 describe('validateRecord', () => {
   it('accepts a good record, attribute labels included', () => {
