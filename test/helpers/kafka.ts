@@ -1,5 +1,6 @@
 /** Shared by the integration suites: the run's broker, clients and unique topic names. */
 import { randomUUID } from 'node:crypto';
+import { after, before, type TestContext } from 'node:test';
 
 import { createKafkaClient } from '../../src/kafka/kafkajs-adapter.js';
 import type { KafkaAdmin, KafkaClient } from '../../src/kafka/types.js';
@@ -25,4 +26,41 @@ export function uniqueTopic(label: string): string {
 export async function withTopics(admin: KafkaAdmin, topics: readonly { topic: string; partitions: number }[]): Promise<() => Promise<void>> {
   await admin.createTopics(topics);
   return () => admin.deleteTopics(topics.map((t) => t.topic));
+}
+
+/** A suite's Kafka client and admin, connected before its tests and disconnected after them. */
+export class KafkaFixture {
+  #client: KafkaClient | undefined;
+  #admin: KafkaAdmin | undefined;
+
+  get client(): KafkaClient {
+    if (!this.#client) throw new Error('the Kafka fixture is used before its before() hook ran');
+    return this.#client;
+  }
+
+  get admin(): KafkaAdmin {
+    if (!this.#admin) throw new Error('the Kafka fixture is used before its before() hook ran');
+    return this.#admin;
+  }
+
+  async connect(): Promise<void> {
+    this.#client = testClient();
+    this.#admin = await this.#client.admin();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.#admin?.disconnect();
+  }
+
+  /** Creates the topics for one test and deletes them when it ends. */
+  async topics(t: TestContext, specs: readonly { topic: string; partitions: number }[]): Promise<void> {
+    t.after(await withTopics(this.admin, specs));
+  }
+}
+
+export function useKafka(): KafkaFixture {
+  const fixture = new KafkaFixture();
+  before(() => fixture.connect());
+  after(() => fixture.disconnect());
+  return fixture;
 }

@@ -6,14 +6,13 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { KafkaAdmin, KafkaClient } from '../../src/kafka/types.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { packageRoot } from '../../src/paths.js';
 import { startService } from '../../src/processor/start-service.js';
-import { testClient } from '../helpers/kafka.js';
+import { useKafka } from '../helpers/kafka.js';
 import { manyRecords, testConfig, testTopics } from '../helpers/processor.js';
 import { hasPrometheus, startPrometheus } from '../helpers/prometheus.js';
 import { trialRecordCodec } from '../../src/records/avro.js';
@@ -24,19 +23,11 @@ const dashboardFile = join(packageRoot, 'deploy', 'grafana', 'dashboards', 'rels
 const alertsFile = join(packageRoot, 'deploy', 'prometheus', 'alerts.yml');
 
 describe('dashboard queries against Prometheus', { skip: hasPrometheus() ? false : 'prometheus is not installed (.ci/run installs it)' }, () => {
-  let client: KafkaClient;
-  let admin: KafkaAdmin;
-  before(async () => {
-    client = testClient();
-    admin = await client.admin();
-  });
-  after(() => admin.disconnect());
+  const kafka = useKafka();
 
   it('every panel expression parses and returns data during a real run', { timeout: 180_000 }, async (t) => {
     const topics = testTopics('dashboard');
-    const names = [topics.inputTopic, topics.outputTopic, topics.deadLetterTopic];
-    await admin.createTopics(names.map((topic) => ({ topic, partitions: 2 })));
-    t.after(() => admin.deleteTopics(names));
+    await kafka.topics(t, [topics.inputTopic, topics.outputTopic, topics.deadLetterTopic].map((topic) => ({ topic, partitions: 2 })));
     // A small queue and few pairs per batch keep the pause, lag and batch series moving during the run.
     const service = await startService(testConfig(topics, { batchMaxPairs: '8', queueMaxPairs: '64' }), silentLogger);
     t.after(() => service.stop());
@@ -45,7 +36,7 @@ describe('dashboard queries against Prometheus', { skip: hasPrometheus() ? false
 
     // Feed records (and one poison record) for a while, so every rate has several scrapes of activity.
     const codec = trialRecordCodec();
-    const producer = await client.producer();
+    const producer = await kafka.client.producer();
     t.after(() => producer.disconnect());
     const records = manyRecords(40);
     for (let round = 0; round < 10; round++) {

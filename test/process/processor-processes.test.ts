@@ -5,14 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { before, describe, it, type TestContext } from 'node:test';
 
-import type { KafkaAdmin, KafkaClient } from '../../src/kafka/types.js';
 import { packageRoot } from '../../src/paths.js';
 import { relationEventCodec } from '../../src/records/avro.js';
 import { startCli, waitFor, type CliProcess } from '../helpers/cli.js';
 import { expectedRelations } from '../helpers/expected-relations.js';
-import { testClient } from '../helpers/kafka.js';
+import { useKafka } from '../helpers/kafka.js';
 import { manyRecords, produceRecords, readTopic, sampleRecords, testEnv, testTopics, type TestTopics } from '../helpers/processor.js';
 
 const TIMEOUT = { timeout: 180_000 };
@@ -42,23 +41,17 @@ function latestAssignment(cli: CliProcess): string[] | undefined {
 }
 
 describe('relstream run processes', () => {
-  let client: KafkaClient;
-  let admin: KafkaAdmin;
+  const kafka = useKafka();
   let perSample: Map<string, number>;
   before(async () => {
-    client = testClient();
-    admin = await client.admin();
     const expected = await expectedRelations(sampleRecords(), 0.5);
     perSample = new Map<string, number>();
     for (const e of expected) perSample.set(e.recordId, (perSample.get(e.recordId) ?? 0) + 1);
   });
-  after(() => admin.disconnect());
 
   async function setUp(t: TestContext, label: string): Promise<TestTopics> {
     const topics = testTopics(label);
-    const names = [topics.inputTopic, topics.outputTopic, topics.deadLetterTopic];
-    await admin.createTopics([{ topic: topics.inputTopic, partitions: 6 }, { topic: topics.outputTopic, partitions: 3 }, { topic: topics.deadLetterTopic, partitions: 1 }]);
-    t.after(() => admin.deleteTopics(names));
+    await kafka.topics(t, [{ topic: topics.inputTopic, partitions: 6 }, { topic: topics.outputTopic, partitions: 3 }, { topic: topics.deadLetterTopic, partitions: 1 }]);
     return topics;
   }
 
@@ -76,9 +69,9 @@ describe('relstream run processes', () => {
       }, `all ${members} members to share the six partitions`);
       const copies = 30;
       const records = manyRecords(copies);
-      const out = await readTopic(client, topics.outputTopic);
+      const out = await readTopic(kafka.client, topics.outputTopic);
       t.after(() => out.close());
-      await produceRecords(client, topics.inputTopic, records);
+      await produceRecords(kafka.client, topics.inputTopic, records);
       await out.until((m) => m.length >= expectedEventCount(copies), `${expectedEventCount(copies)} events`, 120_000);
 
       const ports = await Promise.all(processes.map(httpPort));
@@ -115,9 +108,9 @@ describe('relstream run processes', () => {
     const topics = await setUp(t, 'rebalance');
     const copies = 200;
     const records = manyRecords(copies);
-    const out = await readTopic(client, topics.outputTopic);
+    const out = await readTopic(kafka.client, topics.outputTopic);
     t.after(() => out.close());
-    await produceRecords(client, topics.inputTopic, records);
+    await produceRecords(kafka.client, topics.inputTopic, records);
     // Tiny batches slow the tiny model down enough that the second member joins while work is in flight.
     const slow = { RELSTREAM_BATCH_MAX_PAIRS: '2', RELSTREAM_QUEUE_MAX_PAIRS: '16' };
     const first = startProcessor(t, topics, slow);
@@ -136,9 +129,9 @@ describe('relstream run processes', () => {
     const topics = await setUp(t, 'restart');
     const copies = 100;
     const records = manyRecords(copies);
-    const out = await readTopic(client, topics.outputTopic);
+    const out = await readTopic(kafka.client, topics.outputTopic);
     t.after(() => out.close());
-    await produceRecords(client, topics.inputTopic, records);
+    await produceRecords(kafka.client, topics.inputTopic, records);
 
     const first = startProcessor(t, topics);
     await out.until((m) => m.length > 0, 'the first events');

@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import type { KafkaAdmin, KafkaClient } from '../../src/kafka/types.js';
 import { startCli, waitFor } from '../helpers/cli.js';
-import { testClient } from '../helpers/kafka.js';
+import { useKafka } from '../helpers/kafka.js';
 import { produceRecords, readTopic, sampleRecords, testEnv, testTopics } from '../helpers/processor.js';
 
 const saslBrokers = process.env['RELSTREAM_TEST_SASL_BROKERS'];
@@ -15,26 +14,18 @@ const username = process.env['RELSTREAM_TEST_SASL_USER'] ?? '';
 const password = process.env['RELSTREAM_TEST_SASL_PASSWORD'] ?? '';
 
 describe('secrets', { skip: saslBrokers ? false : 'no SASL listener: run through `npm test`' }, () => {
-  let client: KafkaClient;
-  let admin: KafkaAdmin;
-  before(async () => {
-    client = testClient();
-    admin = await client.admin();
-  });
-  after(() => admin.disconnect());
+  const kafka = useKafka();
 
   for (const via of ['env', 'file'] as const) {
     it(`a SCRAM run (password by ${via}) processes records and never logs the password`, { timeout: 120_000 }, async (t) => {
       const topics = testTopics(`secret-${via}`);
-      const names = [topics.inputTopic, topics.outputTopic, topics.deadLetterTopic];
-      await admin.createTopics(names.map((topic) => ({ topic, partitions: 1 })));
-      t.after(() => admin.deleteTopics(names));
+      await kafka.topics(t, [topics.inputTopic, topics.outputTopic, topics.deadLetterTopic].map((topic) => ({ topic, partitions: 1 })));
       const dir = await mkdtemp(join(tmpdir(), 'relstream-secret-'));
       t.after(() => rm(dir, { recursive: true, force: true }));
       const passwordFile = join(dir, 'password');
       await writeFile(passwordFile, `${password}\n`);
 
-      const out = await readTopic(client, topics.outputTopic);
+      const out = await readTopic(kafka.client, topics.outputTopic);
       t.after(() => out.close());
       const cli = startCli(['run', '--log-level', 'debug'], testEnv(topics, {
         RELSTREAM_KAFKA_BROKERS: saslBrokers ?? '', RELSTREAM_KAFKA_SASL_MECHANISM: 'scram-sha-512', RELSTREAM_KAFKA_SASL_USERNAME: username,
@@ -45,7 +36,7 @@ describe('secrets', { skip: saslBrokers ? false : 'no SASL listener: run through
       const raw: string[] = [];
       cli.child.stdout.on('data', (d: Buffer) => raw.push(d.toString()));
       cli.child.stderr.on('data', (d: Buffer) => raw.push(d.toString()));
-      await produceRecords(client, topics.inputTopic, sampleRecords().slice(1, 2));
+      await produceRecords(kafka.client, topics.inputTopic, sampleRecords().slice(1, 2));
       await out.until((m) => m.length > 0, 'a relation event from the SCRAM-authenticated processor');
       cli.child.kill('SIGTERM');
       assert.equal((await cli.exited).code, 0);

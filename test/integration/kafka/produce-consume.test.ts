@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 
-import type { GroupAssignment, IncomingMessage, KafkaAdmin, KafkaClient, KafkaConsumer } from '../../../src/kafka/types.js';
+import type { GroupAssignment, IncomingMessage, KafkaConsumer } from '../../../src/kafka/types.js';
 import { waitFor } from '../../helpers/cli.js';
-import { testClient, uniqueTopic, withTopics } from '../../helpers/kafka.js';
+import { uniqueTopic, useKafka } from '../../helpers/kafka.js';
 
 interface Member {
   readonly consumer: KafkaConsumer;
@@ -16,17 +16,10 @@ interface Member {
 const eventually = (check: () => boolean, what: string): Promise<true> => waitFor(() => (check() ? true : undefined), what, 30_000);
 
 describe('kafkajs adapter against the real broker', () => {
-  let client: KafkaClient;
-  let admin: KafkaAdmin;
-
-  before(async () => {
-    client = testClient();
-    admin = await client.admin();
-  });
-  after(async () => { await admin.disconnect(); });
+  const kafka = useKafka();
 
   it('describes the single-node KRaft cluster', async () => {
-    const cluster = await admin.describeCluster();
+    const cluster = await kafka.admin.describeCluster();
     assert.equal(cluster.brokers.length, 1);
     assert.equal(cluster.controllerId, cluster.brokers[0]?.nodeId);
     assert.ok(cluster.clusterId.length > 0);
@@ -34,8 +27,8 @@ describe('kafkajs adapter against the real broker', () => {
 
   it('produces keyed messages with headers and reads them back in partition order', async (t) => {
     const topic = uniqueTopic('roundtrip');
-    t.after(await withTopics(admin, [{ topic, partitions: 2 }]));
-    const producer = await client.producer();
+    await kafka.topics(t, [{ topic, partitions: 2 }]);
+    const producer = await kafka.client.producer();
     t.after(() => producer.disconnect());
     const reports = await producer.send(topic, [
       { key: 'trial-1', value: Buffer.from('first'), headers: { 'x-reason': Buffer.from('none') } },
@@ -43,7 +36,7 @@ describe('kafkajs adapter against the real broker', () => {
     ]);
     assert.equal(reports.length, 1, 'one key, one partition');
 
-    const consumer = await client.consumer({ groupId: `test-${randomUUID()}` });
+    const consumer = await kafka.client.consumer({ groupId: `test-${randomUUID()}` });
     t.after(() => consumer.disconnect());
     const received: IncomingMessage[] = [];
     await consumer.run({ topics: [topic], fromBeginning: true, eachBatch: (batch) => { received.push(...batch.messages); return Promise.resolve(); } });
@@ -61,12 +54,12 @@ describe('kafkajs adapter against the real broker', () => {
   it('a consumer group of two members shares the partitions and together reads every message once', async (t) => {
     const topic = uniqueTopic('group');
     const partitions = 4;
-    t.after(await withTopics(admin, [{ topic, partitions }]));
+    await kafka.topics(t, [{ topic, partitions }]);
     const groupId = `test-group-${randomUUID()}`;
 
     const members: Member[] = [];
     for (let i = 0; i < 2; i++) {
-      const member: Member = { consumer: await client.consumer({ groupId }), received: [], assignment: undefined };
+      const member: Member = { consumer: await kafka.client.consumer({ groupId }), received: [], assignment: undefined };
       t.after(() => member.consumer.disconnect());
       await member.consumer.run({
         topics: [topic],
@@ -87,7 +80,7 @@ describe('kafkajs adapter against the real broker', () => {
     const all = members.flatMap(assignedTo).sort();
     assert.deepEqual(all, [0, 1, 2, 3]);
 
-    const producer = await client.producer();
+    const producer = await kafka.client.producer();
     t.after(() => producer.disconnect());
     const count = 200;
     const sent = Array.from({ length: count }, (_, i) => `message-${i}`);

@@ -3,49 +3,38 @@
  * events out; poison records to the dead-letter topic with their reasons while good ones are processed.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 
-import type { KafkaAdmin, KafkaClient } from '../../../src/kafka/types.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { startService } from '../../../src/processor/start-service.js';
 import { DEAD_LETTER_HEADERS } from '../../../src/publish/dead-letter.js';
 import { relationEventId } from '../../../src/publish/relation-event.js';
 import { relationEventCodec, trialRecordCodec, type TrialRecord } from '../../../src/records/avro.js';
 import { expectedRelations } from '../../helpers/expected-relations.js';
-import { testClient } from '../../helpers/kafka.js';
+import { useKafka } from '../../helpers/kafka.js';
 import { produceRecords, readTopic, sampleRecords, testConfig, testTopics, type TestTopics } from '../../helpers/processor.js';
 
 const TIMEOUT = { timeout: 120_000 };
 const events = relationEventCodec();
 
 describe('the stream processor', () => {
-  let client: KafkaClient;
-  let admin: KafkaAdmin;
-  before(async () => {
-    client = testClient();
-    admin = await client.admin();
-  });
-  after(() => admin.disconnect());
-
-  async function createTopics(topics: TestTopics): Promise<() => Promise<void>> {
-    const names = [topics.inputTopic, topics.outputTopic, topics.deadLetterTopic];
-    await admin.createTopics(names.map((topic) => ({ topic, partitions: 3 })));
-    return () => admin.deleteTopics(names);
-  }
+  const kafka = useKafka();
+  const createTopics = (t: TestContext, topics: TestTopics): Promise<void> =>
+    kafka.topics(t, [topics.inputTopic, topics.outputTopic, topics.deadLetterTopic].map((topic) => ({ topic, partitions: 3 })));
 
   it('turns the sample records into exactly the expected relation events', TIMEOUT, async (t) => {
     const topics = testTopics('relations');
-    t.after(await createTopics(topics));
+    await createTopics(t, topics);
     const records = sampleRecords();
     const expected = await expectedRelations(records, 0.5);
     assert.ok(expected.length > 40, 'the samples hold many relations');
     assert.ok(expected.some((e) => e.recordId === 'demo-0002' && e.relation === 'Has_Frequency'), 'Aspirina cada 8 horas');
 
-    const reader = await readTopic(client, topics.outputTopic);
+    const reader = await readTopic(kafka.client, topics.outputTopic);
     t.after(() => reader.close());
     const service = await startService(testConfig(topics), silentLogger);
     t.after(() => service.stop());
-    await produceRecords(client, topics.inputTopic, records);
+    await produceRecords(kafka.client, topics.inputTopic, records);
     await reader.until((m) => m.length >= expected.length, `${expected.length} relation events`);
     await new Promise((r) => setTimeout(r, 500)); // anything extra would arrive now
 
@@ -73,7 +62,7 @@ describe('the stream processor', () => {
 
   it('sends each poison record to the dead-letter topic with its reason and processes every good record', TIMEOUT, async (t) => {
     const topics = testTopics('poison');
-    t.after(await createTopics(topics));
+    await createTopics(t, topics);
     const good = sampleRecords().slice(0, 6);
     const base = good[1]; // "Aspirina administrada cada 8 horas."
     const [chem, freq] = base?.entities ?? [];
@@ -89,7 +78,7 @@ describe('the stream processor', () => {
       { record: { ...base, id: 'p-many-pairs', entities: Array.from({ length: 40 }, (_, i) => ({ id: `E${i}`, type: i % 2 ? 'CHEM' : 'Frequency', start: i % 2 ? 0 : 22, end: i % 2 ? 8 : 34 })) }, reason: 'too_many_pairs' },
     ];
     const codec = trialRecordCodec();
-    const producer = await client.producer();
+    const producer = await kafka.client.producer();
     const interleaved = good.flatMap((record, i) => {
       const bad = poison[i] ? [poison[i]] : [];
       const extra = i === good.length - 1 ? poison.slice(good.length) : [];
@@ -100,9 +89,9 @@ describe('the stream processor', () => {
       : { key: record.id, value: codec.encode(record), partition: 0 }));
     await producer.disconnect();
 
-    const dlq = await readTopic(client, topics.deadLetterTopic);
+    const dlq = await readTopic(kafka.client, topics.deadLetterTopic);
     t.after(() => dlq.close());
-    const out = await readTopic(client, topics.outputTopic);
+    const out = await readTopic(kafka.client, topics.outputTopic);
     t.after(() => out.close());
     const expected = await expectedRelations(good, 0.5);
     const service = await startService(testConfig(topics, { maxTextLength: '2000', maxEntitiesPerRecord: '50', maxPairsPerRecord: '100' }), silentLogger);
@@ -128,7 +117,7 @@ describe('the stream processor', () => {
     const deadline = Date.now() + 30_000;
     let committed = '';
     while (Date.now() < deadline) {
-      committed = (await admin.fetchCommittedOffsets(topics.groupId, topics.inputTopic)).find((p) => p.partition === 0)?.offset ?? '';
+      committed = (await kafka.admin.fetchCommittedOffsets(topics.groupId, topics.inputTopic)).find((p) => p.partition === 0)?.offset ?? '';
       if (committed === String(interleaved.length)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
