@@ -1,20 +1,14 @@
 /** Debian's `prometheus`, started for one test on a free port with a fresh data directory. */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { freePort } from '../../src/local-kafka/free-port.js';
+import { hasCommand } from './commands.js';
 
-export function hasPrometheus(): boolean {
-  try {
-    execFileSync('prometheus', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const hasPrometheus = (): boolean => hasCommand('prometheus');
 
 export interface PrometheusServer {
   readonly url: string;

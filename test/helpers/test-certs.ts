@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { hasCommand } from './commands.js';
+
 export interface TestCerts {
   readonly dir: string;
   /** The CA certificate clients trust. */
@@ -12,14 +14,7 @@ export interface TestCerts {
   readonly keystorePem: string;
 }
 
-export function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const hasOpenssl = (): boolean => hasCommand('openssl', ['version']);
 
 export function makeTestCerts(): TestCerts {
   const dir = mkdtempSync(join(tmpdir(), 'relstream-certs-'));

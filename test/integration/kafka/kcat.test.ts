@@ -3,10 +3,11 @@ import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
+import { hasCommand } from '../../helpers/commands.js';
 import { testBrokers, testClient, uniqueTopic, withTopics } from '../../helpers/kafka.js';
 
 const run = promisify(execFile);
-const hasKcat = await run('kcat', ['-V']).then(() => true, () => false);
+const hasKcat = hasCommand('kcat', ['-V']);
 
 // An independent client (Debian's kcat, librdkafka) sees the project's broker and its topics.
 describe('the local broker answers kcat', { skip: hasKcat ? false : 'kcat is not installed (.ci/run installs it)' }, () => {
