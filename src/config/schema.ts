@@ -37,7 +37,10 @@ export const configSchema = z.object({
   fromBeginning: flag(true).describe('A new group starts at the earliest offset (true) or the latest (false).'),
   sessionTimeoutMs: positiveInt(30_000).describe('Consumer group session timeout.'),
   heartbeatIntervalMs: positiveInt(3000).describe('Consumer heartbeat interval; heartbeats continue during inference.'),
-  commitIntervalMs: positiveInt(1000).describe('How often finished offsets are committed.'),
+  commitIntervalMs: positiveInt(1000).describe('How often finished offsets are committed (with exactly-once: how often a transaction commits).'),
+  deliveryGuarantee: z.enum(['at-least-once', 'exactly-once']).default('at-least-once')
+    .describe('exactly-once: events, dead letters and input offsets commit in one Kafka transaction; subscribers read with isolation.level=read_committed.'),
+  transactionalId: z.string().default('').describe('Transactional id for exactly-once (default: groupId-hostname-pid); keep it stable across restarts of one replica to fence its predecessor.'),
   modelDir: z.string().min(1).default('models/tiny-re-ct').describe('Model directory (model.onnx, tokenizer.json, relstream-model.json).'),
   executionProvider: z.enum(['cpu', 'cuda']).default('cpu').describe('ONNX Runtime execution provider.'),
   cudaDeviceId: nonNegativeInt(0).describe('GPU index for the CUDA provider.'),

@@ -8,6 +8,7 @@ import type {
   Consumer as KjsConsumer,
   KafkaConfig,
   LogEntry,
+  Message,
   Producer as KjsProducer,
   SASLOptions,
 } from 'kafkajs';
@@ -23,6 +24,7 @@ import type {
   KafkaConnectionOptions,
   KafkaConsumer,
   KafkaProducer,
+  OutgoingMessage,
   ProducerOptions,
   TopicPartitionOffset,
 } from './types.js';
@@ -34,12 +36,15 @@ export function createKafkaClient(options: KafkaConnectionOptions, logger: Logge
   return {
     admin: async () => wrapAdmin(await connected(kafka.admin())),
     producer: async (producerOptions: ProducerOptions = {}) => {
-      const idempotent = producerOptions.idempotent ?? true;
+      const { transactionalId } = producerOptions;
+      const idempotent = transactionalId !== undefined || (producerOptions.idempotent ?? true);
       // kafkajs requires maxInFlightRequests 1 for idempotence; the batcher keeps requests large instead.
       const producer = kafka.producer({
         // murmur2 like the Java client, so a key lands on the same partition whichever client wrote it.
         createPartitioner: Partitioners.DefaultPartitioner,
-        idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false });
+        idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false,
+        ...(transactionalId === undefined ? {} : { transactionalId, transactionTimeout: producerOptions.transactionTimeoutMs ?? 30_000 }),
+      });
       return wrapProducer(await connected(producer), idempotent);
     },
     consumer: async (consumerOptions: ConsumerOptions) => {
@@ -154,18 +159,40 @@ function wrapAdmin(admin: KjsAdmin): KafkaAdmin {
   };
 }
 
+function toKjsMessages(messages: readonly OutgoingMessage[]): Message[] {
+  return messages.map((m) => ({
+    key: m.key,
+    value: m.value,
+    ...(m.headers === undefined ? {} : { headers: { ...m.headers } }),
+    ...(m.partition === undefined ? {} : { partition: m.partition }),
+  }));
+}
+
 function wrapProducer(producer: KjsProducer, idempotent: boolean): KafkaProducer {
   return {
+    transaction: (work) => guarded('transaction', async () => {
+      const transaction = await producer.transaction();
+      try {
+        await work({
+          send: async (topic, messages) => { await transaction.send({ topic, acks: -1, messages: toKjsMessages(messages) }); },
+          sendOffsets: (groupId, offsets) => transaction.sendOffsets({
+            consumerGroupId: groupId,
+            topics: [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
+              topic, partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })),
+            })),
+          }),
+        });
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        throw error;
+      }
+    }),
     send: (topic, messages) => guarded('produce', async () => {
       const metadata = await producer.send({
         topic,
         acks: idempotent ? -1 : 1,
-        messages: messages.map((m) => ({
-          key: m.key,
-          value: m.value,
-          ...(m.headers === undefined ? {} : { headers: { ...m.headers } }),
-          ...(m.partition === undefined ? {} : { partition: m.partition }),
-        })),
+        messages: toKjsMessages(messages),
       });
       return metadata.map((r) => ({ topic: r.topicName, partition: r.partition, baseOffset: r.baseOffset ?? r.offset ?? '-1' }));
     }),

@@ -68,10 +68,26 @@ export interface DeliveryReport {
 export interface ProducerOptions {
   /** Idempotent producer: acks from all in-sync replicas, no duplicates from internal retries. */
   readonly idempotent?: boolean;
+  /**
+   * Makes the producer transactional (implies idempotent): sends happen only inside `transaction`. A
+   * restarted process with the same id fences its predecessor and aborts its open transaction at once.
+   */
+  readonly transactionalId?: string;
+  /** How long an open transaction of a crashed producer may block read_committed readers. */
+  readonly transactionTimeoutMs?: number;
+}
+
+/** The sends and the input offsets of one Kafka transaction: all become visible together, or none. */
+export interface KafkaTransaction {
+  send(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
+  /** Commits the consumer group's offsets as part of the transaction (read-process-write). */
+  sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
 }
 
 export interface KafkaProducer {
   send(topic: string, messages: readonly OutgoingMessage[]): Promise<DeliveryReport[]>;
+  /** Runs `work` in a transaction: commits when it resolves, aborts (and rethrows) when it rejects. */
+  transaction(work: (transaction: KafkaTransaction) => Promise<void>): Promise<void>;
   disconnect(): Promise<void>;
 }
 

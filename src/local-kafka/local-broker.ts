@@ -86,15 +86,15 @@ async function logTail(logFile: string): Promise<string> {
 
 export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
   // A free port can be taken between our probe and the JVM's bind (busy test machines hand out ephemeral
-  // ports all the time): with automatic ports, a bind failure is retried on new ones.
+  // ports all the time), and a JVM can fail to come up on a loaded machine: with automatic ports, a failed
+  // start is retried from scratch (fresh directory, new ports). Missing Java or jars fail at once.
   const attempts = options.port && options.port > 0 ? 1 : 3;
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(options);
     } catch (error) {
-      const bindFailure = error instanceof RelstreamError && /BindException|Address already in use/.test(error.message);
-      if (!bindFailure || attempt >= attempts) throw error;
-      options.logger.warn('local Kafka broker port was taken; retrying on another', { attempt });
+      if (!(error instanceof RelstreamError) || !error.retriable || attempt >= attempts) throw error;
+      options.logger.warn('local Kafka broker did not start; retrying', { attempt, error: error.message.split('\n')[0] });
     }
   }
 }
@@ -129,8 +129,9 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
     throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', `cannot run ${javaBinary()} (Java 17 is required)`, { cause: error });
   });
   if (formatCode !== 0) {
+    const tail = await logTail(logFile);
     await rm(workDir, { recursive: true, force: true });
-    throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', `formatting the KRaft storage failed:\n${await logTail(logFile)}`);
+    throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', `formatting the KRaft storage failed (exit ${formatCode}):\n${tail}`, { retriable: true });
   }
 
   const mainArgs = tieToParent ? [join(assetsDir, 'ParentWatch.java'), propertiesFile] : ['kafka.Kafka', propertiesFile];
@@ -155,7 +156,7 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
   } catch (error) {
     const tail = await logTail(logFile);
     await stop();
-    throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', `${(error as Error).message}\n--- broker.log ---\n${tail}`, { cause: error });
+    throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', `${(error as Error).message}\n--- broker.log ---\n${tail}`, { cause: error, retriable: true });
   }
   if (child.pid === undefined) throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', 'broker process has no pid');
   const extra = {

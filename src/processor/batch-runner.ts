@@ -1,17 +1,14 @@
 /**
- * Runs one micro-batch: pad, infer in a worker, decode each pair, and publish the events of every record the
- * batch completed in one send. Records count as finished for the commit point once that send is
- * acknowledged. Publishing overlaps the next batch's inference (at most `MAX_PUBLISHES_IN_FLIGHT` sends), so
- * the GPU does not wait for Kafka acknowledgements.
+ * Runs one micro-batch: pad, infer in a worker, decode each pair, and hand every record the batch completed
+ * to the delivery (./delivery.ts). Delivery overlaps the next batch's inference (at most
+ * `MAX_DELIVERIES_IN_FLIGHT`), so the GPU does not wait for Kafka acknowledgements.
  */
 import type { Config } from '../config/schema.js';
 import { decodeRelation } from '../decoding/decode-relation.js';
 import { padBatch } from '../inference/batch-tensors.js';
 import type { InferencePool } from '../inference/inference-pool.js';
-import type { KafkaProducer } from '../kafka/types.js';
 import type { ModelBundle } from '../model/model-dir.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Codec, RelationEvent } from '../records/avro.js';
 import { modelIdentity, relationEvent } from '../publish/relation-event.js';
 import type { PairJob, RecordTask } from './record-task.js';
 
@@ -19,38 +16,23 @@ export interface BatchRunnerDeps {
   readonly config: Config;
   readonly bundle: ModelBundle;
   readonly pool: InferencePool;
-  readonly producer: KafkaProducer;
-  readonly codec: Codec<RelationEvent>;
   readonly metrics: Metrics;
-  /** Called for each record whose events were acknowledged (or that had none). */
-  readonly onRecordDone: (task: RecordTask) => void;
-  /** A send failed past the producer's own retries: its records must be redelivered, so the owner stops. */
+  /** Takes the records a batch completed (./delivery.ts). */
+  readonly deliver: (tasks: readonly RecordTask[]) => Promise<void>;
+  /** Delivery failed past the producer's own retries: its records must be redelivered, so the owner stops. */
   readonly onPublishFailed: (error: Error) => void;
   readonly now?: () => number;
 }
 
-const MAX_PUBLISHES_IN_FLIGHT = 4;
+const MAX_DELIVERIES_IN_FLIGHT = 4;
 
 export function createBatchRunner(deps: BatchRunnerDeps) {
-  const { config, bundle, pool, producer, codec, metrics } = deps;
+  const { config, bundle, pool, metrics } = deps;
   const publishing = new Set<Promise<void>>();
   let publishError: Error | undefined;
   const now = deps.now ?? (() => performance.now());
   const labels = bundle.config.labels;
   const model = modelIdentity(bundle.config);
-
-  /** Publishes the events of finished records together; records of revoked partitions are dropped. */
-  async function publish(tasks: readonly RecordTask[]): Promise<void> {
-    const live = tasks.filter((t) => !t.partition.revoked);
-    const events = live.flatMap((t) => t.events);
-    if (events.length > 0) {
-      const started = now();
-      await producer.send(config.outputTopic, events.map((e) => ({ key: e.recordId, value: codec.encode(e) })));
-      metrics.publishSeconds.observe((now() - started) / 1000);
-      for (const e of events) metrics.relationsPublished.inc({ relation: e.relation });
-    }
-    for (const task of live) deps.onRecordDone(task);
-  }
 
   async function run(jobs: PairJob[], queuedAt: readonly number[]): Promise<void> {
     const started = now();
@@ -93,8 +75,8 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
     });
     if (publishError !== undefined) throw publishError;
     // Bound the sends in flight: a slow broker slows inference down instead of growing memory.
-    while (publishing.size >= MAX_PUBLISHES_IN_FLIGHT) await Promise.race(publishing);
-    const send = publish(completed).catch((error: unknown) => {
+    while (publishing.size >= MAX_DELIVERIES_IN_FLIGHT) await Promise.race(publishing);
+    const send = deps.deliver(completed).catch((error: unknown) => {
       publishError ??= error instanceof Error ? error : new Error(String(error));
       deps.onPublishFailed(publishError);
     });
@@ -108,5 +90,5 @@ export function createBatchRunner(deps: BatchRunnerDeps) {
     if (publishError !== undefined) throw publishError;
   }
 
-  return { run, publish, flush };
+  return { run, flush };
 }

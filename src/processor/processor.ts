@@ -17,8 +17,9 @@ import type { Metrics } from '../observability/metrics.js';
 import { deadLetterMessage } from '../publish/dead-letter.js';
 import { relationEventCodec, trialRecordCodec } from '../records/avro.js';
 import { createBatchRunner } from './batch-runner.js';
+import { atLeastOnce, exactlyOnce, producerOptions, type Delivery } from './delivery.js';
 import { RecordIntake } from './record-intake.js';
-import type { PairJob, PartitionState, RecordTask } from './record-task.js';
+import type { PairJob, PartitionState } from './record-task.js';
 
 export interface ProcessorDeps {
   readonly config: Config;
@@ -51,14 +52,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   let paused = false;
   let commitTimer: NodeJS.Timeout | undefined;
   let stopped: Promise<void> | undefined;
+  let delivery: Delivery | undefined;
   const intake = new RecordIntake(config, bundle, trialRecordCodec(), metrics);
-
-  const recordDone = (task: RecordTask): void => {
-    if (task.partition.revoked) return;
-    task.partition.progress.finish(task.offset);
-    metrics.recordsProcessed.inc();
-    metrics.endToEndSeconds.observe(Math.max(0, Date.now() - task.message.timestampMs) / 1000);
-  };
 
   let runner: ReturnType<typeof createBatchRunner> | undefined;
   const batcher = new MicroBatcher<PairJob>({
@@ -84,7 +79,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     const k = key(topic, partition);
     let state = partitions.get(k);
     if (!state) {
-      state = { topic, partition, progress: new PartitionProgress(), revoked: false };
+      state = { topic, partition, progress: new PartitionProgress(), staged: new Map(), revoked: false };
       partitions.set(k, state);
     }
     return state;
@@ -134,14 +129,13 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       state.progress.admit(BigInt(message.offset));
       const outcome = intake.take(message, state);
       if (outcome.kind === 'dead-letter') {
-        await producer?.send(config.deadLetterTopic, [deadLetterMessage(message, outcome.reason, outcome.message)]);
+        await delivery?.deadLetter(state, BigInt(message.offset), deadLetterMessage(message, outcome.reason, outcome.message));
         metrics.recordsDeadLettered.inc({ reason: outcome.reason });
         logger.warn('record sent to the dead-letter topic', { topic: message.topic, partition: message.partition, offset: message.offset, reason: outcome.reason, detail: outcome.message });
-        state.progress.finish(BigInt(message.offset));
         continue;
       }
       if (outcome.jobs.length === 0) {
-        recordDone(outcome.task);
+        await delivery?.deliver([outcome.task]);
         continue;
       }
       for (const job of outcome.jobs) batcher.submit(job);
@@ -153,19 +147,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   async function commit(): Promise<void> {
     metrics.recordsInFlight.set([...partitions.values()].reduce((n, p) => n + p.progress.inFlight, 0));
-    if (!consumer) return;
-    const offsets = [...partitions.values()].flatMap((state) => {
-      const point = state.progress.commitPoint();
-      return point === undefined ? [] : [{ state, topic: state.topic, partition: state.partition, offset: point.toString() }];
-    });
-    if (offsets.length === 0) return;
-    try {
-      await consumer.commitOffsets(offsets);
-      for (const o of offsets) o.state.progress.markCommitted(BigInt(o.offset));
-    } catch (error) {
-      // A rebalance in progress rejects commits; the next tick (or the new owner) takes it from here.
-      logger.warn('offset commit failed; will retry', { error: describeError(error) });
-    }
+    await delivery?.commit();
   }
 
   async function stopNow(): Promise<void> {
@@ -197,21 +179,24 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   return {
     async start() {
-      producer = await client.producer({ idempotent: true });
+      producer = await client.producer(producerOptions(config));
+      consumer = await client.consumer({ groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs });
+      const deliveryDeps = { config, producer, consumer, codec: relationEventCodec(), metrics, logger, partitions: () => partitions.values() };
+      const chosen = config.deliveryGuarantee === 'exactly-once' ? exactlyOnce(deliveryDeps) : atLeastOnce(deliveryDeps);
+      delivery = chosen;
       runner = createBatchRunner({
-        config, bundle, pool, producer, codec: relationEventCodec(), metrics, onRecordDone: recordDone,
+        config, bundle, pool, metrics, deliver: (tasks) => chosen.deliver(tasks),
         onPublishFailed: (error) => {
           logger.error('publishing relation events failed; stopping so their records are redelivered', { error });
           deps.onFatal(error);
         },
       });
-      consumer = await client.consumer({ groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs });
       await consumer.run({
         topics: [config.inputTopic], fromBeginning: config.fromBeginning, eachBatch, onGroupJoin,
         onCrash: (error) => { logger.error('consumer crashed', { error }); deps.onFatal(error); },
       });
       commitTimer = setInterval(() => { void commit(); }, config.commitIntervalMs);
-      logger.info('processor started', { inputTopic: config.inputTopic, outputTopic: config.outputTopic, groupId: config.groupId, provider: pool.provider });
+      logger.info('processor started', { inputTopic: config.inputTopic, outputTopic: config.outputTopic, groupId: config.groupId, provider: pool.provider, delivery: config.deliveryGuarantee });
     },
     stop: () => (stopped ??= stopNow()),
     isReady: () => joined && !stopping,
