@@ -79,7 +79,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       const seconds = (performance.now() - startedAt) / 1000;
       const rss = child.pid === undefined ? NaN : peakRssMiB(child.pid);
       const pairs = metrics.get('relstream_pairs_formed_total') ?? 0;
-      const detail = { records, pairs, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6 };
+      const detail = { records, pairs, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6, delivery: extraEnv['RELSTREAM_DELIVERY_GUARANTEE'] ?? 'at-least-once' };
       return [
         { scenario: 'pipeline', metric: 'records/s', value: records / seconds, unit: 'records/s', detail },
         { scenario: 'pipeline', metric: 'pairs/s', value: pairs / seconds, unit: 'pairs/s', detail },

@@ -5,6 +5,7 @@
  *   npm run bench -- --model DIR       another model directory (default: the shipped tiny model)
  *   npm run bench -- --provider cuda   inference on the CUDA execution provider
  *   npm run bench -- --records N       records through the end-to-end pipeline (default 10000; --skip-pipeline skips it)
+ *   npm run bench -- --pipeline-only --delivery exactly-once   the pipeline with Kafka transactions
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,15 +16,17 @@ import { inferenceBench } from './inference.bench.js';
 import { pipelineBench } from './pipeline.bench.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
 const provider = values.provider === 'cuda' ? 'cuda' : 'cpu';
 
-const results = [...(await encoderBench(modelDir, minMs)), ...(await inferenceBench(modelDir, provider, minMs))];
+const delivery = values.delivery === 'exactly-once' ? 'exactly-once' : 'at-least-once';
+
+const results = values['pipeline-only'] ? [] : [...(await encoderBench(modelDir, minMs)), ...(await inferenceBench(modelDir, provider, minMs))];
 if (!values['skip-pipeline']) {
-  results.push(...(await pipelineBench(modelDir, Number(values.records ?? 10_000), { RELSTREAM_EXECUTION_PROVIDER: provider })));
+  results.push(...(await pipelineBench(modelDir, Number(values.records ?? 10_000), { RELSTREAM_EXECUTION_PROVIDER: provider, RELSTREAM_DELIVERY_GUARANTEE: delivery })));
 }
 const file = await writeReport(join(packageRoot, 'bench', 'results'), results);
 process.stdout.write(`${table(results)}\n\nresults: ${file}\n`);

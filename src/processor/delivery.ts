@@ -32,7 +32,12 @@ export interface DeliveryDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly partitions: () => Iterable<PartitionState>;
+  /** A failure after which this process must stop so its uncommitted records are redelivered. */
+  readonly onFatal: (error: unknown) => void;
 }
+
+/** Messages per produce request: a request must stay under the broker's message.max.bytes (1 MiB default). */
+const SEND_CHUNK = 500;
 
 export function producerOptions(config: Config): ProducerOptions {
   if (config.deliveryGuarantee === 'at-least-once') return { idempotent: true };
@@ -103,12 +108,16 @@ export function exactlyOnce(deps: DeliveryDeps): Delivery {
     const started = performance.now();
     try {
       await producer.transaction(async (tx) => {
-        for (const [topic, messages] of byTopic) await tx.send(topic, messages);
+        for (const [topic, messages] of byTopic) {
+          for (let i = 0; i < messages.length; i += SEND_CHUNK) await tx.send(topic, messages.slice(i, i + SEND_CHUNK));
+        }
         await tx.sendOffsets(config.groupId, offsets);
       });
     } catch (error) {
-      // Aborted: nothing of it is visible; the staged output stays and the next tick tries again.
-      deps.logger.warn('transaction aborted; will retry', { error: describeError(error) });
+      // Aborted, so nothing of it is visible. The producer's sequence state is unusable after a failed
+      // transaction (kafkajs), so this process stops; a restart redelivers the records and fences this id.
+      deps.logger.error('transaction aborted; stopping so its records are redelivered', { error: describeError(error) });
+      deps.onFatal(error);
       return;
     }
     metrics.publishSeconds.observe((performance.now() - started) / 1000);

@@ -181,7 +181,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     async start() {
       producer = await client.producer(producerOptions(config));
       consumer = await client.consumer({ groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs });
-      const deliveryDeps = { config, producer, consumer, codec: relationEventCodec(), metrics, logger, partitions: () => partitions.values() };
+      const deliveryDeps = { config, producer, consumer, codec: relationEventCodec(), metrics, logger, partitions: () => partitions.values(), onFatal: deps.onFatal };
       const chosen = config.deliveryGuarantee === 'exactly-once' ? exactlyOnce(deliveryDeps) : atLeastOnce(deliveryDeps);
       delivery = chosen;
       runner = createBatchRunner({
