@@ -39,6 +39,10 @@ export interface DeliveryDeps {
 /** Messages per produce request: a request must stay under the broker's message.max.bytes (1 MiB default). */
 const SEND_CHUNK = 500;
 
+async function sendInChunks(send: (messages: readonly OutgoingMessage[]) => Promise<unknown>, messages: readonly OutgoingMessage[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += SEND_CHUNK) await send(messages.slice(i, i + SEND_CHUNK));
+}
+
 export function producerOptions(config: Config): ProducerOptions {
   if (config.deliveryGuarantee === 'at-least-once') return { idempotent: true };
   return { transactionalId: config.transactionalId || `${config.groupId}-${hostname()}-${process.pid}`, transactionTimeoutMs: 30_000 };
@@ -65,7 +69,7 @@ export function atLeastOnce(deps: DeliveryDeps): Delivery {
       const events = live.flatMap((t) => t.events);
       if (events.length > 0) {
         const started = performance.now();
-        await producer.send(config.outputTopic, events.map((e) => ({ key: e.recordId, value: codec.encode(e) })));
+        await sendInChunks((chunk) => producer.send(config.outputTopic, chunk), events.map((e) => ({ key: e.recordId, value: codec.encode(e) })));
         metrics.publishSeconds.observe((performance.now() - started) / 1000);
         for (const e of events) metrics.relationsPublished.inc({ relation: e.relation });
       }
@@ -104,13 +108,17 @@ export function exactlyOnce(deps: DeliveryDeps): Delivery {
     if (offsets.length === 0) return;
     const ready = offsets.flatMap((o) => [...o.state.staged].filter(([offset]) => offset < BigInt(o.offset)).map(([offset, output]) => ({ state: o.state, offset, output })));
     const byTopic = new Map<string, OutgoingMessage[]>();
-    for (const { output } of ready) for (const { topic, message } of output.messages) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+    for (const { output } of ready) {
+      for (const { topic, message } of output.messages) {
+        const list = byTopic.get(topic);
+        if (list) list.push(message);
+        else byTopic.set(topic, [message]);
+      }
+    }
     const started = performance.now();
     try {
       await producer.transaction(async (tx) => {
-        for (const [topic, messages] of byTopic) {
-          for (let i = 0; i < messages.length; i += SEND_CHUNK) await tx.send(topic, messages.slice(i, i + SEND_CHUNK));
-        }
+        for (const [topic, messages] of byTopic) await sendInChunks((chunk) => tx.send(topic, chunk), messages);
         await tx.sendOffsets(config.groupId, offsets);
       });
     } catch (error) {
