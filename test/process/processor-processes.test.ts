@@ -8,14 +8,16 @@ import { join } from 'node:path';
 import { before, describe, it, type TestContext } from 'node:test';
 
 import { packageRoot } from '../../src/paths.js';
-import { relationEventCodec } from '../../src/records/avro.js';
+import type { IncomingMessage } from '../../src/kafka/types.js';
+import { relationEventCodec, type TrialRecord } from '../../src/records/avro.js';
 import { startCli, waitFor, type CliProcess } from '../helpers/cli.js';
 import { expectedRelations } from '../helpers/expected-relations.js';
 import { useKafka } from '../helpers/kafka.js';
-import { manyRecords, produceRecords, readTopic, sampleRecords, testEnv, testTopics, type TestTopics } from '../helpers/processor.js';
+import { manyRecords, produceRecords, readTopic, sampleRecords, testEnv, testTopics, type TestTopics, type TopicReader } from '../helpers/processor.js';
 
 const TIMEOUT = { timeout: 180_000 };
 const events = relationEventCodec();
+const eventIds = (messages: readonly IncomingMessage[]): string[] => messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).id);
 
 function startProcessor(t: TestContext, topics: TestTopics, extraEnv: Readonly<Record<string, string>> = {}): CliProcess {
   const cli = startCli(['run'], testEnv(topics, { RELSTREAM_LOG_LEVEL: 'info', ...extraEnv }));
@@ -53,6 +55,16 @@ describe('relstream run processes', () => {
     const topics = testTopics(label);
     await kafka.topics(t, [{ topic: topics.inputTopic, partitions: 6 }, { topic: topics.outputTopic, partitions: 3 }, { topic: topics.deadLetterTopic, partitions: 1 }]);
     return topics;
+  }
+
+  /** Topics for one test, `copies` of the samples produced to its input, and a reader of its output. */
+  async function stream(t: TestContext, label: string, copies: number): Promise<{ topics: TestTopics; records: TrialRecord[]; out: TopicReader }> {
+    const topics = await setUp(t, label);
+    const records = manyRecords(copies);
+    const out = await readTopic(kafka.client, topics.outputTopic);
+    t.after(() => out.close());
+    await produceRecords(kafka.client, topics.inputTopic, records);
+    return { topics, records, out };
   }
 
   const expectedEventCount = (copies: number): number => [...perSample.values()].reduce((a, b) => a + b, 0) * copies;
@@ -105,35 +117,27 @@ describe('relstream run processes', () => {
   });
 
   it('a member joining mid-stream (a rebalance) loses no record\'s relations', TIMEOUT, async (t) => {
-    const topics = await setUp(t, 'rebalance');
     const copies = 200;
-    const records = manyRecords(copies);
-    const out = await readTopic(kafka.client, topics.outputTopic);
-    t.after(() => out.close());
-    await produceRecords(kafka.client, topics.inputTopic, records);
+    const { topics, out } = await stream(t, 'rebalance', copies);
     // Tiny batches slow the tiny model down enough that the second member joins while work is in flight.
     const slow = { RELSTREAM_BATCH_MAX_PAIRS: '2', RELSTREAM_QUEUE_MAX_PAIRS: '16' };
     const first = startProcessor(t, topics, slow);
     await out.until((m) => m.length > 0, 'the first events');
     const second = startProcessor(t, topics, slow);
-    await out.until((m) => new Set(m.map((x) => events.decode(x.value ?? Buffer.alloc(0)).id)).size >= expectedEventCount(copies), 'every relation', 120_000);
+    await out.until((m) => new Set(eventIds(m)).size >= expectedEventCount(copies), 'every relation', 120_000);
     const joins = first.logs.filter((l) => l['msg'] === 'joined the consumer group');
     assert.ok(joins.length >= 2, `the first member went through a rebalance (${out.messages.length} events before it)`);
     assert.ok((latestAssignment(second)?.length ?? 0) > 0, 'the second member took partitions over');
-    const ids = out.messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).id);
+    const ids = eventIds(out.messages);
     t.diagnostic(`events: ${ids.length}, unique: ${new Set(ids).size}, redelivered duplicates: ${ids.length - new Set(ids).size}`);
     assert.equal(new Set(ids).size, expectedEventCount(copies));
   });
 
   it('exactly-once: a crash (SIGKILL) mid-stream and a restart leave every relation and dead letter exactly once for read_committed readers', TIMEOUT, async (t) => {
-    const topics = await setUp(t, 'exactly-once');
     const copies = 100;
-    const records = manyRecords(copies);
-    const out = await readTopic(kafka.client, topics.outputTopic); // kafkajs reads read_committed by default
-    t.after(() => out.close());
+    const { topics, out } = await stream(t, 'exactly-once', copies); // kafkajs reads read_committed by default
     const dlq = await readTopic(kafka.client, topics.deadLetterTopic);
     t.after(() => dlq.close());
-    await produceRecords(kafka.client, topics.inputTopic, records);
     const producer = await kafka.client.producer();
     await producer.send(topics.inputTopic, [{ key: 'poison', value: Buffer.from('not avro') }]);
     await producer.disconnect();
@@ -151,7 +155,7 @@ describe('relstream run processes', () => {
     await out.until((m) => m.length >= expectedEventCount(copies), 'all events', 120_000);
     await dlq.until((m) => m.length >= 1, 'the dead letter');
     await new Promise((r) => setTimeout(r, 2000)); // a duplicate would arrive now
-    const ids = out.messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).id);
+    const ids = eventIds(out.messages);
     t.diagnostic(`events: ${ids.length}, unique: ${new Set(ids).size}, after a SIGKILL at ${beforeRestart}`);
     assert.equal(ids.length, expectedEventCount(copies), 'no duplicates');
     assert.equal(new Set(ids).size, expectedEventCount(copies), 'no relation missing');
@@ -159,12 +163,8 @@ describe('relstream run processes', () => {
   });
 
   it('SIGTERM mid-stream exits 0; after a restart no record is missing its relations', TIMEOUT, async (t) => {
-    const topics = await setUp(t, 'restart');
     const copies = 100;
-    const records = manyRecords(copies);
-    const out = await readTopic(kafka.client, topics.outputTopic);
-    t.after(() => out.close());
-    await produceRecords(kafka.client, topics.inputTopic, records);
+    const { topics, records, out } = await stream(t, 'restart', copies);
 
     const first = startProcessor(t, topics);
     await out.until((m) => m.length > 0, 'the first events');
@@ -180,13 +180,13 @@ describe('relstream run processes', () => {
     second.child.kill('SIGTERM');
     assert.equal((await second.exited).code, 0);
 
-    const ids = out.messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).id);
+    const ids = eventIds(out.messages);
     const unique = new Set(ids);
     t.diagnostic(`events: ${ids.length}, unique: ${unique.size}, duplicates after the restart: ${ids.length - unique.size}`);
     assert.equal(unique.size, expectedEventCount(copies), 'every relation of every record is there');
     for (const record of records) {
       const base = record.id.split('/')[0] ?? '';
-      const count = new Set(out.messages.filter((m) => m.key?.toString() === record.id).map((m) => events.decode(m.value ?? Buffer.alloc(0)).id)).size;
+      const count = new Set(eventIds(out.messages.filter((m) => m.key?.toString() === record.id))).size;
       assert.equal(count, perSample.get(base), `relations of ${record.id}`);
     }
   });
