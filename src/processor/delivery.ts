@@ -73,6 +73,7 @@ export function atLeastOnce(deps: DeliveryDeps): Delivery {
         metrics.publishSeconds.observe((performance.now() - started) / 1000);
         for (const e of events) metrics.relationsPublished.inc({ relation: e.relation });
       }
+      // Checked again: a rebalance during the send may have revoked the partition; then nothing is committed.
       for (const task of live) if (!task.partition.revoked) finished(deps, task);
     },
     async deadLetter(partition, offset, message) {
