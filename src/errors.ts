@@ -7,6 +7,9 @@ export const ERROR_CODES = {
   RELSTREAM_CLI_USAGE: 'The command line names an unknown command or flag.',
   RELSTREAM_KAFKA_CONNECTION: 'The Kafka cluster could not be reached.',
   RELSTREAM_KAFKA_REQUEST: 'A request to the Kafka cluster failed.',
+  RELSTREAM_KAFKA_UNAVAILABLE: 'The Kafka cluster stayed unreachable for longer than kafkaOutageToleranceMs; the process stops (exit 1).',
+  RELSTREAM_KAFKA_FENCED: 'Another producer with the same transactionalId took over (a second replica with the same id, or a restart); this one stops.',
+  RELSTREAM_INTERNAL: 'An unexpected error while processing one record; the record goes to the dead-letter topic (reason internal_error) and the stream goes on.',
   RELSTREAM_LOCAL_KAFKA_JARS: 'The Apache Kafka jars could not be fetched or failed their checksum.',
   RELSTREAM_LOCAL_KAFKA_START: 'The local Kafka broker did not start or did not accept clients in time.',
   RELSTREAM_LOCAL_KAFKA_STATE: 'The local Kafka broker state file is missing or names no running broker.',
@@ -15,6 +18,7 @@ export const ERROR_CODES = {
   RELSTREAM_MODEL_SESSION: 'The ONNX Runtime session failed to load the model or to run a batch.',
   RELSTREAM_RECORD_MALFORMED: 'A record is not valid Avro TrialRecord bytes (sent to the dead-letter topic).',
   RELSTREAM_RECORD_INVALID: 'A record breaks a rule or limit (sent to the dead-letter topic; the reason header says which).',
+  RELSTREAM_RECORD_OUTPUT_TOO_LARGE: 'A record\'s relation events would not fit the producer\'s maxMessageBytes (sent to the dead-letter topic).',
   RELSTREAM_SHUTDOWN: 'The processor is stopping; work in flight was abandoned and will be redelivered.',
 } as const;
 
@@ -50,6 +54,13 @@ export class ConfigError extends RelstreamError {
 
 export function isRelstreamError(error: unknown): error is RelstreamError {
   return error instanceof RelstreamError;
+}
+
+/** Any thrown value as a RelstreamError, keeping one that already is (and the original as the cause). */
+export function asRelstreamError(error: unknown, code: ErrorCode, context: string): RelstreamError {
+  if (error instanceof RelstreamError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new RelstreamError(code, `${context}: ${message}`, { cause: error });
 }
 
 /** A readable one-line description of any thrown value, for logs and CLI output. */

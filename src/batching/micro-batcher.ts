@@ -1,8 +1,9 @@
 /**
  * One micro-batcher shared by all assigned partitions. A batch closes at `maxPairs`, at `maxTokens` padded
  * tokens (pairs x longest), or when its oldest pair has waited `maxWaitMs`; pairs of similar length go
- * together to keep padding low. At most `concurrency` batches run at once. The queue holds at most
- * `capacityPairs`: callers wait on `whenRoom()` (and pause their partitions) when it is full.
+ * together to keep padding low. At most `concurrency` batches run at once. Admission is bounded in pairs and
+ * in tokens (`capacityPairs`, `capacityTokens`): callers wait on `whenRoom()` (and pause their partitions)
+ * when either is reached. An empty queue always has room, so a record larger than the queue still passes, alone.
  */
 export interface BatchItem {
   /** Sequence length of the pair in tokens. */
@@ -15,6 +16,7 @@ export interface MicroBatcherOptions<T extends BatchItem> {
   readonly maxWaitMs: number;
   readonly concurrency: number;
   readonly capacityPairs: number;
+  readonly capacityTokens: number;
   /** Runs one batch; a rejection is the runner's to report, the batcher only frees the slot. */
   readonly run: (items: T[], queuedAtMs: readonly number[]) => Promise<void>;
   readonly now?: () => number;
@@ -28,6 +30,7 @@ interface Queued<T> {
 export class MicroBatcher<T extends BatchItem> {
   private queue: Queued<T>[] = [];
   private inFlight = 0;
+  private tokens = 0;
   private timer: NodeJS.Timeout | undefined;
   private roomWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -38,8 +41,11 @@ export class MicroBatcher<T extends BatchItem> {
   }
 
   get queuedPairs(): number { return this.queue.length; }
+  get queuedTokens(): number { return this.tokens; }
   get batchesInFlight(): number { return this.inFlight; }
-  hasRoom(): boolean { return this.queue.length < this.options.capacityPairs; }
+  hasRoom(): boolean {
+    return this.queue.length === 0 || (this.queue.length < this.options.capacityPairs && this.tokens < this.options.capacityTokens);
+  }
 
   /** Resolves once the queue is below capacity. */
   whenRoom(): Promise<void> {
@@ -53,6 +59,7 @@ export class MicroBatcher<T extends BatchItem> {
 
   submit(item: T): void {
     this.queue.push({ item, at: this.now() });
+    this.tokens += item.length;
     this.pump();
   }
 
@@ -60,6 +67,7 @@ export class MicroBatcher<T extends BatchItem> {
   discard(keep: (item: T) => boolean): T[] {
     const dropped = this.queue.filter((q) => !keep(q.item)).map((q) => q.item);
     this.queue = this.queue.filter((q) => keep(q.item));
+    this.tokens = this.queue.reduce((n, q) => n + q.item.length, 0);
     this.wakeWaiters();
     return dropped;
   }
@@ -105,6 +113,7 @@ export class MicroBatcher<T extends BatchItem> {
     }
     const taken = new Set(batch);
     this.queue = this.queue.filter((q) => !taken.has(q));
+    for (const q of batch) this.tokens -= q.item.length;
     return batch;
   }
 

@@ -17,7 +17,7 @@ import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
 import { startLocalBroker, type LocalBroker } from '../local-kafka/local-broker.js';
 import { packageRoot } from '../paths.js';
 import { kafkaConnection } from '../kafka/connection-from-config.js';
-import { startService } from '../processor/start-service.js';
+import { startService } from '../processor/build-service.js';
 import { relationEventCodec, trialRecordCodec, type RelationEvent } from '../records/avro.js';
 import { trialRecordFromJson } from '../records/json-record.js';
 import { intFlag, parseCommandArgs } from './args.js';

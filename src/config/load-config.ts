@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { configKeys, configSchema, type Config, type ConfigKey } from './schema.js';
+import { configKeys, configSchema, crossFieldProblem, type Config, type ConfigKey } from './schema.js';
 
 /** RELSTREAM_KAFKA_BROKERS for kafkaBrokers. */
 export function envName(key: ConfigKey): string {
@@ -39,5 +39,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     const key = String(issue?.path[0] ?? '');
     throw new ConfigError(origin.get(key) ?? envName(key as ConfigKey), `${issue?.message ?? 'invalid'} (got ${JSON.stringify(raw[key])})`);
   }
+  const problem = crossFieldProblem(parsed.data);
+  if (problem) throw new ConfigError(origin.get(problem.key) ?? envName(problem.key), problem.message);
   return Object.freeze(parsed.data);
 }

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 
+import { isUsableLanguage } from '../pairs/language.js';
+
 /** Env vars and flags are strings; a comma-separated list becomes an array. */
 const stringList = (fallback: readonly string[]) => z.preprocess(
   (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : value),
@@ -40,7 +42,11 @@ export const configSchema = z.object({
   commitIntervalMs: positiveInt(1000).describe('How often finished offsets are committed (with exactly-once: how often a transaction commits).'),
   deliveryGuarantee: z.enum(['at-least-once', 'exactly-once']).default('at-least-once')
     .describe('exactly-once: events, dead letters and input offsets commit in one Kafka transaction; subscribers read with isolation.level=read_committed.'),
-  transactionalId: z.string().default('').describe('Transactional id for exactly-once (default: groupId-hostname-pid); keep it stable across restarts of one replica to fence its predecessor.'),
+  transactionalId: z.string().default('').describe('Transactional id, required with exactly-once: stable per replica (e.g. the StatefulSet pod name), so a restarted replica fences its predecessor; two live replicas must never share one.'),
+  transactionMaxStagedBytes: positiveInt(16 * 1024 * 1024).describe('Exactly-once: output bytes staged for the next transaction; when full, a transaction commits early and intake waits.'),
+  kafkaOutageToleranceMs: positiveInt(300_000).describe('How long the Kafka cluster may stay unreachable (state kept, requests retried, /readyz false) before the process exits 1.'),
+  maxMessageBytes: z.coerce.number().int().min(10_000).default(1_000_000).describe('Largest message and produce request; keep it at or below the brokers\' message.max.bytes. Bigger output goes to the dead-letter topic (output_too_large).'),
+  maxMetadataBytes: nonNegativeInt(16_384).describe('Bytes of a record\'s metadata copied into each of its events; beyond it entries are left out and a relstream.metadata_truncated entry says so.'),
   modelDir: z.string().min(1).default('models/tiny-re-ct').describe('Model directory (model.onnx, tokenizer.json, relstream-model.json).'),
   executionProvider: z.enum(['cpu', 'cuda']).default('cpu').describe('ONNX Runtime execution provider.'),
   cudaDeviceId: nonNegativeInt(0).describe('GPU index for the CUDA provider.'),
@@ -51,9 +57,12 @@ export const configSchema = z.object({
   batchMaxTokens: positiveInt(8192).describe('A batch closes when pairs x longest pair reaches this (padded tokens).'),
   batchMaxWaitMs: nonNegativeInt(20).describe('A batch closes when its oldest pair has waited this long.'),
   inferenceConcurrency: positiveInt(1).describe('Inference worker threads, each with its own ONNX session; batches in flight at most.'),
-  queueMaxPairs: positiveInt(4096).describe('Pairs waiting for inference; above it the consumer pauses its partitions.'),
+  queueMaxPairs: positiveInt(4096).describe('Pairs waiting for inference; above it the consumer pauses its partitions (a record larger than the queue is admitted alone into an empty one).'),
+  queueMaxTokens: positiveInt(262_144).describe('Tokens of the pairs waiting for inference; above it the consumer pauses its partitions.'),
   maxTextLength: positiveInt(100_000).describe('Longest record text in code points; longer records go to the dead-letter topic.'),
   maxEntitiesPerRecord: positiveInt(500).describe('Most entities per record; more go to the dead-letter topic.'),
+  defaultLanguage: z.string().default('es').refine(isUsableLanguage, 'not a BCP 47 tag Intl.Segmenter has data for')
+    .describe('Language for splitting sentences when a record\'s language tag is not valid BCP 47 or unknown to Intl (counted in relstream_records_language_fallback_total).'),
   maxPairsPerRecord: positiveInt(5000).describe('Most candidate pairs per record; more go to the dead-letter topic.'),
   httpHost: z.string().min(1).default('0.0.0.0').describe('Address of the /metrics, /healthz and /readyz server.'),
   httpPort: nonNegativeInt(9464).describe('Port of the HTTP server (0: any free port).'),
@@ -62,6 +71,14 @@ export const configSchema = z.object({
 });
 
 export type Config = Readonly<z.output<typeof configSchema>>;
+
+/** Rules that join keys; each names the key to blame when it fails. */
+export function crossFieldProblem(config: Config): { key: ConfigKey; message: string } | undefined {
+  if (config.deliveryGuarantee === 'exactly-once' && config.transactionalId.trim() === '') {
+    return { key: 'transactionalId', message: 'required when deliveryGuarantee is exactly-once: give each replica a stable id (e.g. its StatefulSet pod name), so a restart fences its predecessor' };
+  }
+  return undefined;
+}
 
 /** Keys whose values must never reach a log line, an error message or /metrics. */
 export const SECRET_KEYS: readonly (keyof Config)[] = ['kafkaSaslPassword'];

@@ -95,13 +95,42 @@ async function connected<T extends { connect(): Promise<void> }>(client: T): Pro
   }
 }
 
-/** kafkajs marks each error retriable or not; keep that flag and the original as the cause. */
+interface KjsErrorShape {
+  readonly name?: unknown;
+  readonly message?: unknown;
+  readonly retriable?: unknown;
+  readonly type?: unknown;
+  readonly cause?: unknown;
+}
+
+/** The innermost cause: kafkajs wraps the real failure in NumberOfRetriesExceeded and the like. */
+function rootCause(error: unknown): KjsErrorShape {
+  let current = error as KjsErrorShape;
+  for (let depth = 0; depth < 10 && typeof current.cause === 'object' && current.cause !== null; depth++) current = current.cause;
+  return current;
+}
+
+const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+const CONNECTION_NAMES = /Connection|BrokerNotFound|RequestTimeout|NumberOfRetriesExceeded/;
+
+/**
+ * kafkajs marks each error retriable or not; keep that flag and the original as the cause. kafkajs gives up
+ * on a request with NumberOfRetriesExceeded, which it marks non-retriable even when every attempt failed on a
+ * connection: what decides here is the root cause, so a broker restart reads as a retriable outage.
+ */
 export function toRelstreamError(error: unknown, operation: string): RelstreamError {
   if (error instanceof RelstreamError) return error;
-  const name = error instanceof Error ? error.name : 'Error';
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as KjsErrorShape;
+  const root = rootCause(error);
+  const name = typeof shape.name === 'string' ? shape.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
-  const retriable = typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
-  const isConnection = /Connection|NumberOfRetriesExceeded|BrokerNotFound/.test(name);
+  const type = typeof root.type === 'string' ? root.type : typeof shape.type === 'string' ? shape.type : undefined;
+  if (type !== undefined && FENCED_TYPES.has(type)) {
+    return new RelstreamError('RELSTREAM_KAFKA_FENCED', `Kafka ${operation} failed: ${type}: ${message}`, { cause: error, retriable: false });
+  }
+  const rootName = typeof root.name === 'string' ? root.name : name;
+  const isConnection = CONNECTION_NAMES.test(rootName) || CONNECTION_NAMES.test(name) && root === shape;
+  const retriable = isConnection || shape.retriable === true || root.retriable === true;
   return new RelstreamError(
     isConnection ? 'RELSTREAM_KAFKA_CONNECTION' : 'RELSTREAM_KAFKA_REQUEST',
     `Kafka ${operation} failed: ${name}: ${message}`,
@@ -204,7 +233,7 @@ function wrapConsumer(consumer: KjsConsumer): KafkaConsumer {
   let disconnecting: Promise<void> | undefined;
   return {
     run: (options: ConsumerRunOptions) => guarded('consume', async () => {
-      const { GROUP_JOIN, CRASH } = consumer.events;
+      const { GROUP_JOIN, CRASH, REBALANCING, FETCH } = consumer.events;
       if (options.onGroupJoin) {
         const onGroupJoin = options.onGroupJoin;
         consumer.on(GROUP_JOIN, (event) => {
@@ -216,7 +245,16 @@ function wrapConsumer(consumer: KjsConsumer): KafkaConsumer {
       }
       if (options.onCrash) {
         const onCrash = options.onCrash;
-        consumer.on(CRASH, (event) => { onCrash(toRelstreamError(event.payload.error, 'consume')); });
+        // kafkajs restarts the consumer itself after a retriable crash (payload.restart); only the rest is final.
+        consumer.on(CRASH, (event) => { onCrash(toRelstreamError(event.payload.error, 'consume'), event.payload.restart); });
+      }
+      if (options.onRebalancing) {
+        const onRebalancing = options.onRebalancing;
+        consumer.on(REBALANCING, () => { onRebalancing(); });
+      }
+      if (options.onFetch) {
+        const onFetch = options.onFetch;
+        consumer.on(FETCH, () => { onFetch(); });
       }
       await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning });
       await consumer.run({

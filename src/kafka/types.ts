@@ -1,7 +1,11 @@
 /**
  * relstream's view of a Kafka client. Only src/kafka/kafkajs-adapter.ts implements it (and only it imports
  * kafkajs); every other module depends on these types, so moving to a maintained client is a one-file change.
+ * Errors crossing this interface are RelstreamErrors: RELSTREAM_KAFKA_CONNECTION (retriable) when the cluster
+ * cannot be reached, RELSTREAM_KAFKA_FENCED when a transactional producer was fenced, RELSTREAM_KAFKA_REQUEST
+ * otherwise, with the client's own retriable flag.
  */
+import type { RelstreamError } from '../errors.js';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -141,8 +145,16 @@ export interface ConsumerRunOptions {
   /** Called for each fetched batch. Offsets are committed only through `commitOffsets`, never automatically. */
   readonly eachBatch: (batch: IncomingBatch, context: BatchContext) => Promise<void>;
   readonly onGroupJoin?: (assignment: GroupAssignment) => void;
-  /** A fatal consumer failure (after the client's own retries): the caller decides how to stop. */
-  readonly onCrash?: (error: Error) => void;
+  /**
+   * The consumer failed after the client's own retries and left the group. `restarting`: it rejoins on its
+   * own (a retriable failure such as a broker outage), and fetches again from the committed offsets; otherwise
+   * it stopped for good and the caller decides how to stop.
+   */
+  readonly onCrash?: (error: RelstreamError, restarting: boolean) => void;
+  /** The group coordinator announced a rebalance; a group join follows. */
+  readonly onRebalancing?: () => void;
+  /** A fetch round trip succeeded (also when it returned nothing): the cluster is reachable. */
+  readonly onFetch?: () => void;
 }
 
 export interface KafkaConsumer {

@@ -15,18 +15,22 @@ export interface Sentence {
 }
 
 const segmenters = new Map<string, Intl.Segmenter>();
+/** Tags come from records: the cache must not grow with the number of distinct tags a stream carries. */
+const MAX_CACHED_SEGMENTERS = 64;
 
 function segmenterFor(language: string): Intl.Segmenter {
   let segmenter = segmenters.get(language);
   if (!segmenter) {
     segmenter = new Intl.Segmenter(language, { granularity: 'sentence' });
+    if (segmenters.size >= MAX_CACHED_SEGMENTERS) segmenters.clear();
     segmenters.set(language, segmenter);
   }
   return segmenter;
 }
 
 /**
- * Entities must already be validated (0 <= start < end <= text length in code points).
+ * Entities must already be validated (0 <= start < end <= text length in code points), and the language
+ * checked with ./language.ts (Intl throws on a tag that is not BCP 47).
  * Sentences without entities are left out: no pair can come from them.
  */
 export function splitSentences(text: string, entities: readonly RecordEntity[], language = 'es', index = new CodePointIndex(text)): Sentence[] {

@@ -1,90 +1,128 @@
 /**
  * Runs one micro-batch: pad, infer in a worker, decode each pair, and hand every record the batch completed
- * to the delivery (./delivery.ts). Delivery overlaps the next batch's inference (at most
- * `MAX_DELIVERIES_IN_FLIGHT`), so the GPU does not wait for Kafka acknowledgements.
+ * to the sink (../publish/sink.ts). Delivery overlaps the next batch's inference (at most
+ * `MAX_DELIVERIES_IN_FLIGHT`), so the GPU does not wait for Kafka acknowledgements. An unexpected error while
+ * building one record's events sends that record to the dead-letter topic (internal_error); the batch goes on.
  */
+import type { RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
 import { decodeRelation } from '../decoding/decode-relation.js';
+import { describeError } from '../errors.js';
 import { padBatch } from '../inference/batch-tensors.js';
 import type { InferencePool } from '../inference/inference-pool.js';
 import type { ModelBundle } from '../model/model-dir.js';
 import type { Metrics } from '../observability/metrics.js';
 import { modelIdentity, relationEvent } from '../publish/relation-event.js';
-import type { PairJob, RecordTask } from './record-task.js';
+import type { Sink } from '../publish/sink.js';
+import type { PairJob } from './pair-job.js';
 
 export interface BatchRunnerDeps {
-  readonly config: Config;
+  readonly config: Pick<Config, 'minScore'>;
   readonly bundle: ModelBundle;
   readonly pool: InferencePool;
   readonly metrics: Metrics;
-  /** Takes the records a batch completed (./delivery.ts). */
-  readonly deliver: (tasks: readonly RecordTask[]) => Promise<void>;
-  /** Delivery failed past the producer's own retries: its records must be redelivered, so the owner stops. */
-  readonly onPublishFailed: (error: Error) => void;
+  readonly sink: Sink;
+  /** Inference or delivery failed for good: the records must be redelivered, so the owner stops. */
+  readonly onFatal: (error: unknown) => void;
   readonly now?: () => number;
+}
+
+export interface BatchRunner {
+  run(jobs: PairJob[], queuedAt: readonly number[]): Promise<void>;
+  /** Resolves when every started delivery has finished; rejects if one failed. */
+  flush(): Promise<void>;
 }
 
 const MAX_DELIVERIES_IN_FLIGHT = 4;
 
-export function createBatchRunner(deps: BatchRunnerDeps) {
-  const { config, bundle, pool, metrics } = deps;
+export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
+  const { config, bundle, pool, metrics, sink } = deps;
   const publishing = new Set<Promise<void>>();
   let publishError: Error | undefined;
   const now = deps.now ?? (() => performance.now());
   const labels = bundle.config.labels;
   const model = modelIdentity(bundle.config);
+  // Weak: a task whose partition is retired never completes here, and must not stay behind.
+  const failures = new WeakMap<RecordTask, unknown>();
 
-  async function run(jobs: PairJob[], queuedAt: readonly number[]): Promise<void> {
-    const started = now();
-    for (const at of queuedAt) metrics.queueWaitSeconds.observe((started - at) / 1000);
-    const live = jobs.filter((j) => !j.task.partition.revoked);
-    if (live.length === 0) return;
+  function track(delivery: Promise<void>): void {
+    const send = delivery.catch((error: unknown) => {
+      publishError ??= error instanceof Error ? error : new Error(String(error));
+      deps.onFatal(error);
+    });
+    publishing.add(send);
+    void send.finally(() => publishing.delete(send));
+  }
+
+  function addEvent(job: PairJob, logits: Float32Array, row: number, processedAt: Date): void {
+    const decoded = decodeRelation(logits, row, labels.length, job.allowedLabels, config.minScore);
+    const { task } = job;
+    if (!decoded) {
+      metrics.relationsBelowMinScore.inc();
+      return;
+    }
+    task.events.push(relationEvent({
+      record: task.record, text: task.text, metadata: task.metadata, subjectIndex: job.subjectIndex, objectIndex: job.objectIndex,
+      relation: labels[decoded.labelId] ?? String(decoded.labelId), score: decoded.score,
+      rawRelation: labels[decoded.rawLabelId] ?? String(decoded.rawLabelId), rawScore: decoded.rawScore,
+      model, provider: pool.provider, processedAt,
+      provenance: { topic: task.message.topic, partition: task.message.partition, offset: Number(task.offset) },
+    }));
+  }
+
+  async function infer(live: PairJob[]): Promise<Float32Array> {
     const inputs = padBatch(live.map((j) => j.pair), bundle.config.padId);
     const padded = inputs.batchSize * inputs.sequenceLength;
     const real = live.reduce((n, j) => n + j.length, 0);
     metrics.batchPairs.observe(inputs.batchSize);
     metrics.batchTokens.observe(padded);
     metrics.batchPaddingRatio.observe(padded === 0 ? 0 : (padded - real) / padded);
-
     metrics.batchesInFlight.inc();
-    let logits: Float32Array;
     try {
-      logits = await pool.run(inputs);
+      return await pool.run(inputs);
     } finally {
       metrics.batchesInFlight.dec();
+    }
+  }
+
+  async function run(jobs: PairJob[], queuedAt: readonly number[]): Promise<void> {
+    const started = now();
+    for (const at of queuedAt) metrics.queueWaitSeconds.observe((started - at) / 1000);
+    const live = jobs.filter((j) => !j.task.partition.retired);
+    if (live.length === 0) return;
+    let logits: Float32Array;
+    try {
+      logits = await infer(live);
+    } catch (error) {
+      // The session itself failed (not one record): stop, so the batch's records are redelivered.
+      deps.onFatal(error);
+      throw error;
     }
     metrics.inferenceSeconds.observe((now() - started) / 1000);
 
     const processedAt = new Date();
     const completed: RecordTask[] = [];
     live.forEach((job, row) => {
-      const decoded = decodeRelation(logits, row, labels.length, job.allowedLabels, config.minScore);
-      const { task } = job;
-      if (decoded) {
-        task.events.push(relationEvent({
-          record: task.record, text: task.text, subjectIndex: job.subjectIndex, objectIndex: job.objectIndex,
-          relation: labels[decoded.labelId] ?? String(decoded.labelId), score: decoded.score,
-          rawRelation: labels[decoded.rawLabelId] ?? String(decoded.rawLabelId), rawScore: decoded.rawScore,
-          model, provider: pool.provider, processedAt,
-          provenance: { topic: task.message.topic, partition: task.message.partition, offset: Number(task.offset) },
-        }));
-      } else {
-        metrics.relationsBelowMinScore.inc();
+      try {
+        if (!failures.has(job.task)) addEvent(job, logits, row, processedAt);
+      } catch (error) {
+        failures.set(job.task, error);
       }
-      if (--task.pendingPairs === 0) completed.push(task);
+      if (--job.task.pendingPairs === 0) completed.push(job.task);
     });
     if (publishError !== undefined) throw publishError;
     // Bound the sends in flight: a slow broker slows inference down instead of growing memory.
     while (publishing.size >= MAX_DELIVERIES_IN_FLIGHT) await Promise.race(publishing);
-    const send = deps.deliver(completed).catch((error: unknown) => {
-      publishError ??= error instanceof Error ? error : new Error(String(error));
-      deps.onPublishFailed(publishError);
-    });
-    publishing.add(send);
-    void send.finally(() => publishing.delete(send));
+    const failed = completed.filter((t) => failures.has(t));
+    for (const task of failed) {
+      metrics.internalErrors.inc({ stage: 'events' });
+      const error = failures.get(task);
+      failures.delete(task);
+      track(sink.deadLetter({ state: task.partition, offset: task.offset, source: task.message, reason: 'internal_error', detail: describeError(error) }));
+    }
+    track(sink.deliver(failed.length === 0 ? completed : completed.filter((t) => !failed.includes(t))));
   }
 
-  /** Resolves when every started send has been acknowledged; rejects if one failed. */
   async function flush(): Promise<void> {
     await Promise.all(publishing);
     if (publishError !== undefined) throw publishError;

@@ -1,34 +1,38 @@
 /**
- * The stream processor: consume trial records, turn them into pair jobs, micro-batch them through the
- * inference pool, publish relation events, and commit each partition up to the highest record whose events
- * (and every earlier record's) are acknowledged. At-least-once; event ids make duplicates recognisable.
+ * The stream processor: consume trial records, admit each once per ownership of its partition, turn it into
+ * pair jobs (or a dead letter), micro-batch the jobs through inference, and let the sink publish and commit.
+ * Every part is built before it (./build-service.ts) and passed in.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { MicroBatcher } from '../batching/micro-batcher.js';
-import { PartitionProgress } from '../commit/partition-progress.js';
+import type { MicroBatcher } from '../batching/micro-batcher.js';
+import type { Assignments } from '../commit/assignments.js';
+import type { PartitionState } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
-import { describeError } from '../errors.js';
-import type { InferencePool } from '../inference/inference-pool.js';
-import type { BatchContext, GroupAssignment, IncomingBatch, KafkaClient, KafkaConsumer, KafkaProducer } from '../kafka/types.js';
-import type { ModelBundle } from '../model/model-dir.js';
+import { describeError, type RelstreamError } from '../errors.js';
+import type { KafkaConnectivity } from '../kafka/connectivity.js';
+import type { BatchContext, GroupAssignment, IncomingBatch, KafkaConsumer } from '../kafka/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { deadLetterMessage } from '../publish/dead-letter.js';
-import { relationEventCodec, trialRecordCodec } from '../records/avro.js';
-import { createBatchRunner } from './batch-runner.js';
-import { atLeastOnce, exactlyOnce, producerOptions, type Delivery } from './delivery.js';
-import { RecordIntake } from './record-intake.js';
-import type { PairJob, PartitionState } from './record-task.js';
+import type { Sink } from '../publish/sink.js';
+import type { BatchRunner } from './batch-runner.js';
+import type { PairJob } from './pair-job.js';
+import type { RecordIntake } from './record-intake.js';
 
 export interface ProcessorDeps {
-  readonly config: Config;
-  readonly client: KafkaClient;
-  readonly bundle: ModelBundle;
-  readonly pool: InferencePool;
+  readonly config: Pick<Config, 'inputTopic' | 'fromBeginning' | 'commitIntervalMs' | 'heartbeatIntervalMs' | 'shutdownTimeoutMs'>;
+  readonly consumer: KafkaConsumer;
+  readonly intake: RecordIntake;
+  readonly batcher: MicroBatcher<PairJob>;
+  readonly runner: BatchRunner;
+  readonly sink: Sink;
+  readonly assignments: Assignments;
+  readonly connectivity: KafkaConnectivity;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  /** A fatal error (inference or publishing failed past retries): the owner stops the process. */
+  /** Aborted once the drain is over, so Kafka retries stop waiting for a broker. */
+  readonly retries: AbortController;
+  /** A fatal error (inference failed, Kafka unreachable past the tolerance, fenced): the owner stops the process. */
   readonly onFatal: (error: unknown) => void;
 }
 
@@ -36,83 +40,67 @@ export interface Processor {
   start(): Promise<void>;
   /** Stops fetching, finishes or abandons in-flight work within shutdownTimeoutMs, commits, leaves the group. */
   stop(): Promise<void>;
-  /** In the consumer group with an assignment (the model is loaded before the processor exists). */
+  /** In the consumer group with an assignment, and the cluster reachable. */
   isReady(): boolean;
 }
 
-const key = (topic: string, partition: number): string => `${topic}:${partition}`;
-
 export function createProcessor(deps: ProcessorDeps): Processor {
-  const { config, client, bundle, pool, metrics, logger } = deps;
-  const partitions = new Map<string, PartitionState>();
-  let consumer: KafkaConsumer | undefined;
-  let producer: KafkaProducer | undefined;
+  const { config, consumer, intake, batcher, runner, sink, assignments, connectivity, metrics, logger } = deps;
   let joined = false;
   let stopping = false;
   let paused = false;
-  let commitTimer: NodeJS.Timeout | undefined;
+  /** Between the broker's rebalance notice and the join: a transaction now could commit for a moving partition. */
+  let rebalancing = false;
+  const timers: NodeJS.Timeout[] = [];
   let stopped: Promise<void> | undefined;
-  let delivery: Delivery | undefined;
-  const intake = new RecordIntake(config, bundle, trialRecordCodec(), metrics);
 
-  let runner: ReturnType<typeof createBatchRunner> | undefined;
-  const batcher = new MicroBatcher<PairJob>({
-    maxPairs: config.batchMaxPairs,
-    maxTokens: config.batchMaxTokens,
-    maxWaitMs: config.batchMaxWaitMs,
-    concurrency: config.inferenceConcurrency,
-    capacityPairs: config.queueMaxPairs,
-    run: async (jobs, queuedAt) => {
-      try {
-        await runner?.run(jobs, queuedAt);
-      } catch (error) {
-        logger.error('batch failed; stopping so its records are redelivered', { error });
-        deps.onFatal(error);
-        throw error;
-      } finally {
-        metrics.queuedPairs.set(batcher.queuedPairs);
-      }
-    },
-  });
-
-  function partitionState(topic: string, partition: number): PartitionState {
-    const k = key(topic, partition);
-    let state = partitions.get(k);
-    if (!state) {
-      state = { topic, partition, progress: new PartitionProgress(), staged: new Map(), revoked: false };
-      partitions.set(k, state);
-    }
-    return state;
+  function retire(states: readonly PartitionState[]): void {
+    if (states.length === 0) return;
+    const dropped = batcher.discard((job) => !job.task.partition.retired);
+    sink.forget(states);
+    for (const s of states) metrics.consumerLag.remove({ topic: s.topic, partition: String(s.partition) });
+    logger.info('partitions retired; their unfinished work is abandoned and will be redelivered', { partitions: states.map((s) => `${s.topic}:${s.partition}`), droppedPairs: dropped.length });
   }
 
   function onGroupJoin(assignment: GroupAssignment): void {
-    const assigned = new Set(assignment.partitions.flatMap((p) => p.partitions.map((n) => key(p.topic, n))));
-    for (const [k, state] of partitions) {
-      if (assigned.has(k)) continue;
-      // Revoked: abandon its in-flight work and commit nothing for it; the new owner starts at our last commit.
-      state.revoked = true;
-      partitions.delete(k);
-      metrics.consumerLag.remove({ topic: state.topic, partition: String(state.partition) });
-    }
-    const abandoned = new Set(batcher.discard((job) => !job.task.partition.revoked).map((j) => j.task));
+    retire(assignments.join(assignment));
     joined = true;
-    logger.info('joined the consumer group', { memberId: assignment.memberId, partitions: [...assigned], abandonedRecords: abandoned.size });
+    rebalancing = false;
+    connectivity.ok();
+    const partitions = assignment.partitions.flatMap((p) => p.partitions.map((n) => `${p.topic}:${n}`));
+    logger.info('joined the consumer group', { memberId: assignment.memberId, partitions });
+  }
+
+  function onCrash(error: RelstreamError, restarting: boolean): void {
+    if (!restarting) {
+      logger.error('consumer crashed', { error: describeError(error) });
+      deps.onFatal(error);
+      return;
+    }
+    // The client left the group and will rejoin from the committed offsets: nothing it owned may be committed.
+    joined = false;
+    if (error.retriable) connectivity.failed(error);
+    logger.warn('consumer lost the cluster; rejoining', { error: describeError(error) });
+    retire(assignments.retireAll());
   }
 
   function setPaused(value: boolean): void {
-    if (paused === value || !consumer) return;
+    if (paused === value) return;
     paused = value;
-    const topics = [{ topic: config.inputTopic, partitions: [...partitions.values()].map((p) => p.partition) }];
+    const topics = assignments.partitionsByTopic;
     if (value) consumer.pause(topics);
     else consumer.resume(topics);
     metrics.consumerPaused.set(value ? 1 : 0);
   }
 
+  const isRetired = (state: PartitionState): boolean => state.retired;
+  const hasRoom = (): boolean => batcher.hasRoom() && sink.hasRoom();
+
   async function admitWhenRoom(context: BatchContext): Promise<boolean> {
-    if (batcher.hasRoom()) return true;
+    if (hasRoom()) return true;
     setPaused(true);
-    while (!batcher.hasRoom()) {
-      await Promise.race([batcher.whenRoom(), sleep(config.heartbeatIntervalMs)]);
+    while (!hasRoom()) {
+      await Promise.race([batcher.whenRoom(), sink.whenRoom(), sleep(config.heartbeatIntervalMs)]);
       if (!context.isActive() || stopping) return false;
       await context.heartbeat();
     }
@@ -121,33 +109,50 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   }
 
   async function eachBatch(batch: IncomingBatch, context: BatchContext): Promise<void> {
-    const state = partitionState(batch.topic, batch.partition);
+    connectivity.ok();
+    const state = assignments.state(batch.topic, batch.partition);
     for (const message of batch.messages) {
-      if (stopping || !context.isActive() || state.revoked) return;
-      if (!(await admitWhenRoom(context))) return;
+      if (stopping || !context.isActive() || state.retired) return;
+      const offset = BigInt(message.offset);
+      if (state.ledger.seen(offset)) {
+        metrics.recordsRedelivered.inc();
+        continue;
+      }
+      // Waiting for room may span a rebalance that retired the partition.
+      if (!(await admitWhenRoom(context)) || isRetired(state)) return;
+      state.ledger.admit(offset);
       metrics.recordsConsumed.inc();
-      state.progress.admit(BigInt(message.offset));
       const outcome = intake.take(message, state);
       if (outcome.kind === 'dead-letter') {
-        await delivery?.deadLetter(state, BigInt(message.offset), deadLetterMessage(message, outcome.reason, outcome.message));
-        metrics.recordsDeadLettered.inc({ reason: outcome.reason });
-        logger.warn('record sent to the dead-letter topic', { topic: message.topic, partition: message.partition, offset: message.offset, reason: outcome.reason, detail: outcome.message });
-        continue;
+        await sink.deadLetter({ state, offset, source: message, reason: outcome.reason, detail: outcome.message });
+      } else if (outcome.jobs.length === 0) {
+        await sink.deliver([outcome.task]);
+      } else {
+        for (const job of outcome.jobs) batcher.submit(job);
       }
-      if (outcome.jobs.length === 0) {
-        await delivery?.deliver([outcome.task]);
-        continue;
-      }
-      for (const job of outcome.jobs) batcher.submit(job);
       metrics.queuedPairs.set(batcher.queuedPairs);
+      metrics.queuedTokens.set(batcher.queuedTokens);
     }
     const last = batch.messages.at(-1);
     if (last) metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n)));
   }
 
   async function commit(): Promise<void> {
-    metrics.recordsInFlight.set([...partitions.values()].reduce((n, p) => n + p.progress.inFlight, 0));
-    await delivery?.commit();
+    metrics.recordsInFlight.set(assignments.recordsInFlight);
+    if (rebalancing) return;
+    await sink.commit(assignments.commitPoints());
+  }
+
+  function commitTick(): void {
+    commit().catch((error: unknown) => {
+      logger.error('committing failed for good; stopping so the records are redelivered', { error: describeError(error) });
+      deps.onFatal(error);
+    });
+  }
+
+  function watchConnectivity(): void {
+    const fatal = connectivity.exceeded();
+    if (fatal) deps.onFatal(fatal);
   }
 
   async function stopNow(): Promise<void> {
@@ -160,45 +165,34 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         logger.warn(`shutdown: ${name} failed`, { error: describeError(error) });
       }
     };
-    if (commitTimer) clearInterval(commitTimer);
+    for (const timer of timers) clearInterval(timer);
     await step('pause fetching', () => { setPaused(true); return Promise.resolve(); });
     const drained = async (): Promise<void> => {
       await batcher.whenIdle();
-      await runner?.flush();
+      await runner.flush();
     };
     await step('finish in-flight batches', () => Promise.race([drained(), sleep(Math.max(0, deadline - Date.now() - 2000))]));
     if (batcher.queuedPairs > 0 || batcher.batchesInFlight > 0) {
       logger.warn('shutdown: abandoning unfinished work; it will be redelivered', { queuedPairs: batcher.queuedPairs, batchesInFlight: batcher.batchesInFlight });
     }
     batcher.close();
-    await step('commit', commit);
-    await step('leave the consumer group', () => consumer?.disconnect() ?? Promise.resolve());
-    await step('flush and close the producer', () => producer?.disconnect() ?? Promise.resolve());
+    await step('commit', () => Promise.race([sink.commit(assignments.commitPoints()), sleep(Math.max(0, deadline - Date.now()))]));
+    deps.retries.abort();
+    await step('leave the consumer group', () => consumer.disconnect());
+    await step('flush and close the producer', () => sink.close());
     logger.info('processor stopped');
   }
 
   return {
     async start() {
-      producer = await client.producer(producerOptions(config));
-      consumer = await client.consumer({ groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs });
-      const deliveryDeps = { config, producer, consumer, codec: relationEventCodec(), metrics, logger, partitions: () => partitions.values(), onFatal: deps.onFatal };
-      const chosen = config.deliveryGuarantee === 'exactly-once' ? exactlyOnce(deliveryDeps) : atLeastOnce(deliveryDeps);
-      delivery = chosen;
-      runner = createBatchRunner({
-        config, bundle, pool, metrics, deliver: (tasks) => chosen.deliver(tasks),
-        onPublishFailed: (error) => {
-          logger.error('publishing relation events failed; stopping so their records are redelivered', { error });
-          deps.onFatal(error);
-        },
-      });
       await consumer.run({
-        topics: [config.inputTopic], fromBeginning: config.fromBeginning, eachBatch, onGroupJoin,
-        onCrash: (error) => { logger.error('consumer crashed', { error }); deps.onFatal(error); },
+        topics: [config.inputTopic], fromBeginning: config.fromBeginning, eachBatch, onGroupJoin, onCrash,
+        onRebalancing: () => { rebalancing = true; },
+        onFetch: () => { connectivity.ok(); },
       });
-      commitTimer = setInterval(() => { void commit(); }, config.commitIntervalMs);
-      logger.info('processor started', { inputTopic: config.inputTopic, outputTopic: config.outputTopic, groupId: config.groupId, provider: pool.provider, delivery: config.deliveryGuarantee });
+      timers.push(setInterval(commitTick, config.commitIntervalMs), setInterval(watchConnectivity, 1000));
     },
     stop: () => (stopped ??= stopNow()),
-    isReady: () => joined && !stopping,
+    isReady: () => joined && !stopping && connectivity.reachable,
   };
 }

@@ -1,24 +1,32 @@
 /**
- * From one Kafka message to pair jobs: decode, validate, sentences, candidate pairs, splice encoding. A
- * record that cannot be processed comes back as a dead-letter verdict instead, never as a thrown error.
+ * From one Kafka message to pair jobs: decode, validate, sentences, candidate pairs, splice encoding. Intake
+ * is total: whatever bytes arrive, the answer is pair jobs or a dead-letter verdict with a reason, never a
+ * thrown error. An error nobody foresaw becomes the verdict internal_error (counted), so one record can never
+ * stop the stream or crash-loop the consumer.
  */
+import type { PartitionState, RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
 import { SpliceEncoder } from '../encoding/splice-encoder.js';
+import { describeError } from '../errors.js';
 import type { IncomingMessage } from '../kafka/types.js';
 import type { ModelBundle } from '../model/model-dir.js';
 import type { Metrics } from '../observability/metrics.js';
 import { candidatePairs } from '../pairs/candidate-pairs.js';
 import { CodePointIndex } from '../pairs/code-points.js';
+import { sentenceLanguage } from '../pairs/language.js';
 import { pairRulesFor, type PairRules } from '../pairs/pair-rules.js';
 import { splitSentences } from '../pairs/sentences.js';
+import { boundedMetadata } from '../publish/output-bounds.js';
 import type { Codec, TrialRecord } from '../records/avro.js';
 import { knownEntityTypes } from '../records/entity-types.js';
 import { validateRecord, type DeadLetterReason } from '../records/validate-record.js';
-import type { PairJob, PartitionState, RecordTask } from './record-task.js';
+import type { PairJob } from './pair-job.js';
 
 export type Intake =
   | { readonly kind: 'pairs'; readonly task: RecordTask; readonly jobs: PairJob[] }
   | { readonly kind: 'dead-letter'; readonly reason: DeadLetterReason; readonly message: string };
+
+export type IntakeConfig = Pick<Config, 'maxTextLength' | 'maxEntitiesPerRecord' | 'maxPairsPerRecord' | 'defaultLanguage' | 'maxMetadataBytes'>;
 
 export class RecordIntake {
   private readonly encoder: SpliceEncoder;
@@ -26,7 +34,7 @@ export class RecordIntake {
   private readonly knownTypes: ReadonlySet<string>;
 
   constructor(
-    private readonly config: Config,
+    private readonly config: IntakeConfig,
     bundle: ModelBundle,
     private readonly codec: Codec<TrialRecord>,
     private readonly metrics: Metrics,
@@ -37,6 +45,15 @@ export class RecordIntake {
   }
 
   take(message: IncomingMessage, partition: PartitionState): Intake {
+    try {
+      return this.intake(message, partition);
+    } catch (error) {
+      this.metrics.internalErrors.inc({ stage: 'intake' });
+      return { kind: 'dead-letter', reason: 'internal_error', message: describeError(error) };
+    }
+  }
+
+  private intake(message: IncomingMessage, partition: PartitionState): Intake {
     if (message.value === null) return { kind: 'dead-letter', reason: 'malformed_avro', message: 'record has no value (tombstone)' };
     let record: TrialRecord;
     try {
@@ -48,7 +65,9 @@ export class RecordIntake {
     const validation = validateRecord(record, text, this.config, this.knownTypes);
     if (!validation.ok) return { kind: 'dead-letter', reason: validation.reason, message: validation.message };
 
-    const sentences = splitSentences(record.text, record.entities, record.language, text);
+    const { language, fellBack } = sentenceLanguage(record.language, this.config.defaultLanguage);
+    if (fellBack) this.metrics.languageFallbacks.inc();
+    const sentences = splitSentences(record.text, record.entities, language, text);
     const candidates = sentences.map((sentence) => ({ sentence, ...candidatePairs(sentence.entities, this.rules) }));
     const total = candidates.reduce((n, c) => n + c.pairs.length, 0);
     if (total > this.config.maxPairsPerRecord) {
@@ -57,6 +76,7 @@ export class RecordIntake {
 
     const task: RecordTask = {
       partition, offset: BigInt(message.offset), message, record, text, pendingPairs: 0, events: [],
+      metadata: boundedMetadata(record.metadata, this.config.maxMetadataBytes),
     };
     const jobs: PairJob[] = [];
     let truncated = 0;

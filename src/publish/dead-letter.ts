@@ -1,9 +1,13 @@
 /**
- * The dead-letter contract (docs/dead-letter.md): the original key and value bytes, and headers saying why and
- * where from. A subscriber can fix and replay a record from the headers alone.
+ * The dead-letter contract (docs/records.md): the original key and value bytes, and headers saying why and
+ * where from. A subscriber can fix and replay a record from the headers alone. A dead letter larger than the
+ * producer's message limit keeps its headers and a truncated value (a header gives the original size), so
+ * even an outsized record leaves a trace instead of stopping the stream.
  */
-import type { Headers, IncomingMessage, OutgoingMessage } from '../kafka/types.js';
+import type { ErrorCode } from '../errors.js';
+import type { IncomingMessage, OutgoingMessage } from '../kafka/types.js';
 import type { DeadLetterReason } from '../records/validate-record.js';
+import { messageBytes } from './output-bounds.js';
 
 export const DEAD_LETTER_HEADERS = {
   code: 'relstream-error-code',
@@ -13,17 +17,36 @@ export const DEAD_LETTER_HEADERS = {
   partition: 'relstream-source-partition',
   offset: 'relstream-source-offset',
   timestamp: 'relstream-source-timestamp',
+  truncated: 'relstream-value-truncated',
 } as const;
 
-export function deadLetterMessage(source: IncomingMessage, reason: DeadLetterReason, message: string): OutgoingMessage {
-  const headers: Headers = {
-    [DEAD_LETTER_HEADERS.code]: Buffer.from(reason === 'malformed_avro' ? 'RELSTREAM_RECORD_MALFORMED' : 'RELSTREAM_RECORD_INVALID'),
+const MAX_DETAIL_BYTES = 1000;
+
+function codeFor(reason: DeadLetterReason): ErrorCode {
+  switch (reason) {
+    case 'malformed_avro': return 'RELSTREAM_RECORD_MALFORMED';
+    case 'output_too_large': return 'RELSTREAM_RECORD_OUTPUT_TOO_LARGE';
+    case 'internal_error': return 'RELSTREAM_INTERNAL';
+    default: return 'RELSTREAM_RECORD_INVALID';
+  }
+}
+
+export function deadLetterMessage(source: IncomingMessage, reason: DeadLetterReason, detail: string, maxMessageBytes: number): OutgoingMessage {
+  const headers: Record<string, Buffer> = {
+    [DEAD_LETTER_HEADERS.code]: Buffer.from(codeFor(reason)),
     [DEAD_LETTER_HEADERS.reason]: Buffer.from(reason),
-    [DEAD_LETTER_HEADERS.message]: Buffer.from(message.slice(0, 1000)),
+    [DEAD_LETTER_HEADERS.message]: Buffer.from(detail).subarray(0, MAX_DETAIL_BYTES),
     [DEAD_LETTER_HEADERS.topic]: Buffer.from(source.topic),
     [DEAD_LETTER_HEADERS.partition]: Buffer.from(String(source.partition)),
     [DEAD_LETTER_HEADERS.offset]: Buffer.from(source.offset),
     [DEAD_LETTER_HEADERS.timestamp]: Buffer.from(String(source.timestampMs)),
   };
-  return { key: source.key, value: source.value, headers };
+  const whole: OutgoingMessage = { key: source.key, value: source.value, headers };
+  const excess = messageBytes(whole) - maxMessageBytes;
+  if (excess <= 0) return whole;
+  // Keys are short in practice; an outsized one is cut too, the value keeps what room is left.
+  const key = source.key && source.key.length > 1024 ? source.key.subarray(0, 1024) : source.key;
+  headers[DEAD_LETTER_HEADERS.truncated] = Buffer.from(`key ${source.key?.length ?? 0} bytes, value ${source.value?.length ?? 0} bytes`);
+  const room = Math.max(0, maxMessageBytes - messageBytes({ key, value: null, headers }));
+  return { key, value: source.value ? source.value.subarray(0, room) : null, headers };
 }

@@ -31,6 +31,8 @@ export function argumentOf(record: TrialRecord, text: CodePointIndex, entityInde
 export interface EventInput {
   readonly record: TrialRecord;
   readonly text: CodePointIndex;
+  /** The record's metadata, bounded in size (./output-bounds.ts). */
+  readonly metadata: Readonly<Record<string, string>>;
   readonly subjectIndex: number;
   readonly objectIndex: number;
   readonly relation: string;
@@ -59,6 +61,6 @@ export function relationEvent(input: EventInput): RelationEvent {
     provider: input.provider,
     provenance: input.provenance,
     processedAt: input.processedAt,
-    metadata: input.record.metadata,
+    metadata: input.metadata,
   };
 }

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 
 import avro from 'avsc';
 
+import { RelstreamError } from '../errors.js';
 import { packageRoot } from '../paths.js';
+import { avroBoundsProblem } from './avro-bounds.js';
 
 export interface TrialRecord {
   readonly id: string;
@@ -61,14 +63,26 @@ class DateType extends avro.types.LogicalType {
 
 export interface Codec<T> {
   encode(value: T): Buffer;
-  /** Throws on bytes that are not exactly one value of the type. */
+  /**
+   * Throws RELSTREAM_RECORD_MALFORMED on bytes that are not exactly one value of the type. Counts and lengths
+   * are checked against the bytes first (./avro-bounds.ts), so hostile bytes cannot make it allocate or loop
+   * beyond their own size.
+   */
   decode(bytes: Buffer): T;
 }
 
 function codec<T>(type: avro.Type): Codec<T> {
   return {
     encode: (value) => type.toBuffer(value),
-    decode: (bytes) => type.fromBuffer(bytes) as T,
+    decode: (bytes) => {
+      const problem = avroBoundsProblem(type, bytes);
+      if (problem !== undefined) throw new RelstreamError('RELSTREAM_RECORD_MALFORMED', problem);
+      try {
+        return type.fromBuffer(bytes) as T;
+      } catch (error) {
+        throw new RelstreamError('RELSTREAM_RECORD_MALFORMED', (error as Error).message, { cause: error });
+      }
+    },
   };
 }
 

@@ -15,6 +15,9 @@ export const DEAD_LETTER_REASONS = [
   'offsets_out_of_range',
   'offsets_inverted',
   'too_many_pairs',
+  'id_too_long',
+  'output_too_large',
+  'internal_error',
 ] as const;
 
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
@@ -24,6 +27,10 @@ export interface RecordLimits {
   readonly maxEntitiesPerRecord: number;
 }
 
+/** Ids are copied into every event and key: a bound keeps one record's output proportional to its pairs. */
+export const MAX_RECORD_ID_LENGTH = 1024;
+export const MAX_ENTITY_ID_LENGTH = 256;
+
 export type Validation = { readonly ok: true } | { readonly ok: false; readonly reason: DeadLetterReason; readonly message: string };
 
 const fail = (reason: DeadLetterReason, message: string): Validation => ({ ok: false, reason, message });
@@ -31,6 +38,7 @@ const fail = (reason: DeadLetterReason, message: string): Validation => ({ ok: f
 /** `text` indexes record.text (built once per record by the caller, who needs it again later). */
 export function validateRecord(record: TrialRecord, text: CodePointIndex, limits: RecordLimits, knownTypes: ReadonlySet<string>): Validation {
   if (record.id.length === 0) return fail('missing_id', 'record id is empty');
+  if (record.id.length > MAX_RECORD_ID_LENGTH) return fail('id_too_long', `record id has ${record.id.length} UTF-16 units, more than ${MAX_RECORD_ID_LENGTH}`);
   if (text.length > limits.maxTextLength) {
     return fail('text_too_long', `text has ${text.length} code points, more than the limit of ${limits.maxTextLength}`);
   }
@@ -39,6 +47,7 @@ export function validateRecord(record: TrialRecord, text: CodePointIndex, limits
   }
   const ids = new Set<string>();
   for (const entity of record.entities) {
+    if (entity.id.length > MAX_ENTITY_ID_LENGTH) return fail('id_too_long', `an entity id has ${entity.id.length} UTF-16 units, more than ${MAX_ENTITY_ID_LENGTH}`);
     if (ids.has(entity.id)) return fail('duplicate_entity_id', `entity id ${entity.id} appears more than once`);
     ids.add(entity.id);
     if (!knownTypes.has(entity.type)) return fail('unknown_entity_type', `entity ${entity.id} has unknown type "${entity.type}"`);

@@ -6,12 +6,12 @@ import { MicroBatcher } from '../../../src/batching/micro-batcher.js';
 
 interface Item { readonly length: number; readonly n: number }
 
-function harness(options: { maxPairs?: number; maxTokens?: number; maxWaitMs?: number; concurrency?: number; capacityPairs?: number }) {
+function harness(options: { maxPairs?: number; maxTokens?: number; maxWaitMs?: number; concurrency?: number; capacityPairs?: number; capacityTokens?: number }) {
   const batches: Item[][] = [];
   const release: (() => void)[] = [];
   const batcher = new MicroBatcher<Item>({
     maxPairs: options.maxPairs ?? 4, maxTokens: options.maxTokens ?? 10_000, maxWaitMs: options.maxWaitMs ?? 10_000,
-    concurrency: options.concurrency ?? 1, capacityPairs: options.capacityPairs ?? 100,
+    concurrency: options.concurrency ?? 1, capacityPairs: options.capacityPairs ?? 100, capacityTokens: options.capacityTokens ?? 1_000_000,
     run: (items) => { batches.push(items); return new Promise<void>((resolve) => release.push(resolve)); },
   });
   return { batcher, batches, release };

@@ -1,17 +1,32 @@
 /**
  * Which offset of one partition may be committed. Records finish out of order across batches; the commit
  * point is one past the highest offset whose record, and every earlier admitted record, has finished.
+ *
+ * Kafka redelivers: after a rejoin that keeps the partition, kafkajs fetches again from the committed offset,
+ * and it re-runs a batch whose handler threw. Offsets up to the highest admitted one are therefore recognised
+ * as seen (in flight or finished) and not admitted twice; admitting them again would leave entries that never
+ * finish, and the commit point would stop there for good (the frozen-commit bug of the reliability issue).
  */
-export class PartitionProgress {
+export class PartitionLedger {
   /** Admitted offsets in admission (= offset) order, not yet passed by the commit point. */
   private readonly pending: bigint[] = [];
   private head = 0;
   private readonly finished = new Set<bigint>();
+  private highest: bigint | undefined;
   private next: bigint | undefined;
   private committed: bigint | undefined;
 
-  admit(offset: bigint): void {
+  /** True for an offset this ledger already admitted (or passed): a redelivery to skip. */
+  seen(offset: bigint): boolean {
+    return this.highest !== undefined && offset <= this.highest;
+  }
+
+  /** Admits a new offset; false (and no change) for one already seen. */
+  admit(offset: bigint): boolean {
+    if (this.seen(offset)) return false;
+    this.highest = offset;
     this.pending.push(offset);
+    return true;
   }
 
   finish(offset: bigint): void {
@@ -34,12 +49,21 @@ export class PartitionProgress {
     return this.pending.length - this.head;
   }
 
+  /** One past the last contiguous finished offset (what Kafka commits), or undefined before any finished. */
+  get finishedUpTo(): bigint | undefined {
+    return this.next;
+  }
+
   /** The offset to commit (next to read), or undefined when nothing new finished since the last commit. */
   commitPoint(): bigint | undefined {
     return this.next !== undefined && this.next !== this.committed ? this.next : undefined;
   }
 
   markCommitted(offset: bigint): void {
-    this.committed = offset;
+    if (this.committed === undefined || offset > this.committed) this.committed = offset;
+  }
+
+  get lastCommitted(): bigint | undefined {
+    return this.committed;
   }
 }

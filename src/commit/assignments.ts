@@ -1,0 +1,81 @@
+/**
+ * The partitions this member owns and their ledgers. A group join that keeps a partition under the same
+ * member id keeps its ledger, with its work in flight (kafkajs fetches again from the committed offset and the
+ * ledger recognises what it already admitted). A partition that is revoked, or every partition when the member
+ * id changed (the member was evicted, so another may have owned them meanwhile), is retired: its queued work
+ * is dropped, its finished work is never committed, and a later assignment starts a new ledger.
+ */
+import type { GroupAssignment, TopicPartitionOffset } from '../kafka/types.js';
+import { PartitionState } from './record-task.js';
+
+const key = (topic: string, partition: number): string => `${topic}:${partition}`;
+
+export interface CommitPoint extends TopicPartitionOffset {
+  readonly state: PartitionState;
+}
+
+export class Assignments {
+  readonly #states = new Map<string, PartitionState>();
+  #memberId: string | undefined;
+  #generation = 0;
+
+  /** Applies a group join; returns the states it retired. */
+  join(assignment: GroupAssignment): PartitionState[] {
+    this.#generation++;
+    const memberChanged = this.#memberId !== undefined && this.#memberId !== assignment.memberId;
+    this.#memberId = assignment.memberId;
+    const assigned = new Set(assignment.partitions.flatMap((p) => p.partitions.map((n) => key(p.topic, n))));
+    const retired: PartitionState[] = [];
+    for (const [k, state] of this.#states) {
+      if (assigned.has(k) && !memberChanged) continue;
+      state.retire();
+      retired.push(state);
+      this.#states.delete(k);
+    }
+    for (const p of assignment.partitions) for (const n of p.partitions) this.state(p.topic, n);
+    return retired;
+  }
+
+  /** Retires everything (the consumer crashed out of the group and will rejoin from committed offsets). */
+  retireAll(): PartitionState[] {
+    const retired = [...this.#states.values()];
+    for (const state of retired) state.retire();
+    this.#states.clear();
+    return retired;
+  }
+
+  /** The live state of a partition; one is created for a batch that arrives before its join was seen. */
+  state(topic: string, partition: number): PartitionState {
+    const k = key(topic, partition);
+    let state = this.#states.get(k);
+    if (!state) {
+      state = new PartitionState(topic, partition, this.#generation);
+      this.#states.set(k, state);
+    }
+    return state;
+  }
+
+  get live(): Iterable<PartitionState> {
+    return this.#states.values();
+  }
+
+  get partitionsByTopic(): { topic: string; partitions: number[] }[] {
+    const byTopic = new Map<string, number[]>();
+    for (const s of this.#states.values()) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s.partition]);
+    return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+  }
+
+  /** What may be committed now: for each live partition whose ledger moved since its last commit. */
+  commitPoints(): CommitPoint[] {
+    return [...this.#states.values()].flatMap((state) => {
+      const point = state.ledger.commitPoint();
+      return point === undefined ? [] : [{ state, topic: state.topic, partition: state.partition, offset: point.toString() }];
+    });
+  }
+
+  get recordsInFlight(): number {
+    let n = 0;
+    for (const s of this.#states.values()) n += s.ledger.inFlight;
+    return n;
+  }
+}

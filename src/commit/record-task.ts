@@ -1,0 +1,38 @@
+/** What the processor tracks per assigned partition and per admitted input record until it is committed. */
+import type { IncomingMessage } from '../kafka/types.js';
+import type { CodePointIndex } from '../pairs/code-points.js';
+import type { RelationEvent, TrialRecord } from '../records/avro.js';
+import { PartitionLedger } from './partition-ledger.js';
+
+/**
+ * One partition in one stretch of ownership. A partition that is revoked, or whose member lost its
+ * membership, is retired and a later assignment gets a new state (a new ledger): work of a retired state is
+ * recognisable everywhere and never committed.
+ */
+export class PartitionState {
+  readonly ledger = new PartitionLedger();
+  #retired = false;
+
+  constructor(readonly topic: string, readonly partition: number, readonly generation: number) {}
+
+  get retired(): boolean {
+    return this.#retired;
+  }
+
+  retire(): void {
+    this.#retired = true;
+  }
+}
+
+export interface RecordTask {
+  readonly partition: PartitionState;
+  readonly offset: bigint;
+  readonly message: IncomingMessage;
+  readonly record: TrialRecord;
+  readonly text: CodePointIndex;
+  /** record.metadata bounded in size (../publish/output-bounds.ts); what every event of the record carries. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Pairs not yet back from inference. */
+  pendingPairs: number;
+  readonly events: RelationEvent[];
+}

@@ -1,0 +1,25 @@
+/**
+ * The language a record's sentences are split in. The record's tag is data from outside: Intl rejects tags
+ * that are not BCP 47 ("", "en_US", "i-klingon") with a RangeError, and silently uses the host's locale for
+ * ones it has no data for, which would make the split depend on the machine. Both fall back to the configured
+ * default (Spanish, the model's language): ICU's sentence rules barely differ between languages, so the
+ * record is still worth classifying, and the fallback is counted rather than dead-lettered.
+ */
+export interface SentenceLanguage {
+  readonly language: string;
+  /** True when the record's own tag could not be used. */
+  readonly fellBack: boolean;
+}
+
+export function isUsableLanguage(tag: string): boolean {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(tag);
+    return canonical !== undefined && Intl.Segmenter.supportedLocalesOf([canonical]).length === 1;
+  } catch {
+    return false;
+  }
+}
+
+export function sentenceLanguage(tag: string, fallback: string): SentenceLanguage {
+  return isUsableLanguage(tag) ? { language: tag, fellBack: false } : { language: fallback, fellBack: true };
+}

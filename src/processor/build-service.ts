@@ -1,0 +1,158 @@
+/**
+ * The one place the parts are built and wired: model, inference pool (warmed), Kafka client, producer,
+ * consumer, sink, batch runner, micro-batcher, processor, HTTP server. Every part gets built objects and the
+ * config keys it reads; nothing is optional or filled in later. Shutdown runs in a fixed order (stop fetching,
+ * finish or abandon batches, commit, leave the group, close the producer, the sessions and the HTTP server),
+ * each step on its own, safe to call twice.
+ */
+import { isAbsolute, join } from 'node:path';
+
+import { Registry } from 'prom-client';
+
+import { MicroBatcher } from '../batching/micro-batcher.js';
+import { Assignments } from '../commit/assignments.js';
+import { redactConfig } from '../config/redact.js';
+import type { Config } from '../config/schema.js';
+import { describeError } from '../errors.js';
+import { startOpsServer, type OpsServer } from '../http/ops-server.js';
+import { padBatch } from '../inference/batch-tensors.js';
+import { startInferencePool, type InferencePool } from '../inference/inference-pool.js';
+import { kafkaConnection } from '../kafka/connection-from-config.js';
+import { KafkaConnectivity } from '../kafka/connectivity.js';
+import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
+import type { KafkaAdmin, KafkaClient, ProducerOptions } from '../kafka/types.js';
+import { loadModelDir, type ModelBundle } from '../model/model-dir.js';
+import type { Logger } from '../observability/logger.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { packageRoot } from '../paths.js';
+import { atLeastOnceSink } from '../publish/at-least-once-sink.js';
+import type { Sink } from '../publish/sink.js';
+import { transactionalSink } from '../publish/transactional-sink.js';
+import { relationEventCodec, trialRecordCodec } from '../records/avro.js';
+import { createBatchRunner } from './batch-runner.js';
+import type { PairJob } from './pair-job.js';
+import { createProcessor, type Processor } from './processor.js';
+import { RecordIntake } from './record-intake.js';
+
+export interface Service {
+  readonly metrics: Metrics;
+  readonly registry: Registry;
+  readonly httpPort: number;
+  readonly provider: string;
+  stop(): Promise<void>;
+  /** Resolves with the error when a fatal error stopped the service. */
+  readonly fatal: Promise<unknown>;
+}
+
+async function loadBundle(config: Pick<Config, 'modelDir'>): Promise<ModelBundle> {
+  const modelDir = isAbsolute(config.modelDir) ? config.modelDir : join(process.cwd(), config.modelDir);
+  return loadModelDir(modelDir).catch(async (error: unknown) => {
+    // The default path is relative to the package, so `relstream run` works from any directory.
+    if (config.modelDir !== 'models/tiny-re-ct') throw error;
+    return loadModelDir(join(packageRoot, config.modelDir));
+  });
+}
+
+async function warmedPool(config: Config, bundle: ModelBundle): Promise<InferencePool> {
+  const pool = await startInferencePool({
+    onnxPath: bundle.onnxPath, numLabels: bundle.config.labels.length,
+    session: { provider: config.executionProvider, cudaDeviceId: config.cudaDeviceId, cudaFallback: config.cudaFallback, intraOpThreads: config.intraOpThreads },
+  }, config.inferenceConcurrency);
+  // Warm-up: the first run allocates and (on CUDA) compiles kernels; readiness waits for it.
+  const warm = bundle.tokenizer;
+  await pool.run(padBatch([{ inputIds: Int32Array.from([warm.clsId, warm.sepId, warm.sepId, warm.sepId, warm.sepId]), spanIdxs: [1, 2, 3, 4] }], bundle.config.padId));
+  return pool;
+}
+
+function producerOptions(config: Config): ProducerOptions {
+  return config.deliveryGuarantee === 'at-least-once'
+    ? { idempotent: true }
+    : { transactionalId: config.transactionalId, transactionTimeoutMs: 60_000 };
+}
+
+interface SinkParts {
+  readonly sink: Sink;
+  readonly admin?: KafkaAdmin;
+}
+
+async function buildSink(config: Config, client: KafkaClient, consumer: Parameters<typeof atLeastOnceSink>[0]['consumer'], common: {
+  metrics: Metrics; logger: Logger; connectivity: KafkaConnectivity; signal: AbortSignal; onFatal: (error: unknown) => void;
+}): Promise<SinkParts> {
+  const codec = relationEventCodec();
+  const newProducer = () => client.producer(producerOptions(config));
+  if (config.deliveryGuarantee === 'at-least-once') {
+    return { sink: atLeastOnceSink({ config, producer: await newProducer(), consumer, codec, ...common }) };
+  }
+  const admin = await client.admin();
+  return { sink: transactionalSink({ config, producer: await newProducer(), newProducer, admin, codec, ...common }), admin };
+}
+
+export async function startService(config: Config, logger: Logger): Promise<Service> {
+  logger.info('configuration', { config: redactConfig(config) });
+  const bundle = await loadBundle(config);
+  if (bundle.config.demoOnly) logger.warn('running the tiny demo/test model: its relations are for demonstration only', { model: bundle.config.name });
+  if (bundle.typesWithoutMarkers.length > 0) logger.warn('entity types without markers in tokenizer.json never form pairs', { types: bundle.typesWithoutMarkers });
+
+  const registry = new Registry();
+  const metrics = createMetrics(registry);
+  const pool = await warmedPool(config, bundle);
+  metrics.modelInfo.set({ model: bundle.config.name, version: bundle.config.version, sha256: bundle.config.onnx.sha256.slice(0, 12), provider: pool.provider }, 1);
+  logger.info('model ready', { model: bundle.config.name, version: bundle.config.version, provider: pool.provider, workers: config.inferenceConcurrency });
+
+  let reportFatal: (error: unknown) => void = () => undefined;
+  const fatal = new Promise<unknown>((resolve) => { reportFatal = resolve; });
+  const onFatal = (error: unknown): void => { reportFatal(error); };
+  const retries = new AbortController();
+  const connectivity = new KafkaConnectivity({
+    toleranceMs: config.kafkaOutageToleranceMs,
+    onChange: (reachable, error) => {
+      metrics.kafkaReachable.set(reachable ? 1 : 0);
+      if (reachable) logger.info('Kafka reachable again');
+      else logger.warn('Kafka unreachable; retrying with backoff', { toleranceMs: config.kafkaOutageToleranceMs, error: error ? describeError(error) : undefined });
+    },
+  });
+  metrics.kafkaReachable.set(1);
+
+  // Closed in reverse order of this list: processor, admin client, HTTP server, inference workers.
+  const closers: [string, () => Promise<unknown>][] = [['inference workers', () => pool.close()]];
+  const closeAll = async (): Promise<void> => {
+    for (const [name, close] of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        logger.warn(`shutdown: closing the ${name} failed`, { error: describeError(error) });
+      }
+    }
+  };
+  try {
+    const client = createKafkaClient(kafkaConnection(config), logger);
+    const consumer = await client.consumer({ groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs });
+    const { sink, admin } = await buildSink(config, client, consumer, { metrics, logger, connectivity, signal: retries.signal, onFatal });
+    if (admin) closers.push(['admin client', () => admin.disconnect()]);
+    const runner = createBatchRunner({ config, bundle, pool, metrics, sink, onFatal });
+    const batcher = new MicroBatcher<PairJob>({
+      maxPairs: config.batchMaxPairs, maxTokens: config.batchMaxTokens, maxWaitMs: config.batchMaxWaitMs,
+      concurrency: config.inferenceConcurrency, capacityPairs: config.queueMaxPairs, capacityTokens: config.queueMaxTokens,
+      run: (jobs, queuedAt) => runner.run(jobs, queuedAt).finally(() => {
+        metrics.queuedPairs.set(batcher.queuedPairs);
+        metrics.queuedTokens.set(batcher.queuedTokens);
+      }),
+    });
+    const intake = new RecordIntake(config, bundle, trialRecordCodec(), metrics);
+    const processor: Processor = createProcessor({
+      config, consumer, intake, batcher, runner, sink, assignments: new Assignments(), connectivity, metrics, logger, retries, onFatal,
+    });
+    const http: OpsServer = await startOpsServer({ host: config.httpHost, port: config.httpPort, registry, isReady: () => processor.isReady() });
+    // Closed in reverse: the processor drains first, the HTTP server (metrics, readiness) goes last but one.
+    closers.splice(1, 0, ['http server', () => http.close()]);
+    closers.push(['processor', () => processor.stop()]);
+    logger.info('http server listening', { port: http.port, endpoints: ['/metrics', '/healthz', '/readyz'] });
+    await processor.start();
+    logger.info('processor started', { inputTopic: config.inputTopic, outputTopic: config.outputTopic, groupId: config.groupId, provider: pool.provider, delivery: config.deliveryGuarantee });
+    let stopping: Promise<void> | undefined;
+    return { metrics, registry, httpPort: http.port, provider: pool.provider, stop: () => (stopping ??= closeAll()), fatal };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * At-least-once: a finished record's events are sent at once (idempotent producer, acks from all in-sync
+ * replicas) and its offset is committed separately, up to the contiguous finished point. A crash between the
+ * two repeats work; the repeated events carry the same deterministic ids. Sends ride out a broker outage with
+ * capped backoff (../kafka/connectivity.ts); only an outage past the tolerance stops the process.
+ */
+import type { CommitPoint } from '../commit/assignments.js';
+import type { PartitionState, RecordTask } from '../commit/record-task.js';
+import type { Config } from '../config/schema.js';
+import { describeError, RelstreamError } from '../errors.js';
+import { retryKafka, type KafkaConnectivity } from '../kafka/connectivity.js';
+import type { KafkaConsumer, KafkaProducer, OutgoingMessage } from '../kafka/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Codec, RelationEvent } from '../records/avro.js';
+import { deadLetterMessage } from './dead-letter.js';
+import { chunkByBytes } from './output-bounds.js';
+import { recordOutput } from './record-output.js';
+import { reportDeadLetter, reportProcessed, type DeadLetter, type Sink } from './sink.js';
+
+export interface AtLeastOnceSinkDeps {
+  readonly config: Pick<Config, 'outputTopic' | 'deadLetterTopic' | 'maxMessageBytes'>;
+  readonly producer: KafkaProducer;
+  readonly consumer: KafkaConsumer;
+  readonly codec: Codec<RelationEvent>;
+  readonly connectivity: KafkaConnectivity;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+}
+
+const isRetired = (state: PartitionState): boolean => state.retired;
+
+export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
+  const { config, producer, consumer, codec, metrics, logger } = deps;
+  const retry = { connectivity: deps.connectivity, signal: deps.signal };
+
+  async function send(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    for (const chunk of chunkByBytes(messages, config.maxMessageBytes)) await retryKafka(() => producer.send(topic, chunk), retry);
+  }
+
+  async function deadLetter(letter: DeadLetter): Promise<void> {
+    if (letter.state.retired) return;
+    await send(config.deadLetterTopic, [deadLetterMessage(letter.source, letter.reason, letter.detail, config.maxMessageBytes)]);
+    // Checked again: a rebalance during the send may have retired the partition; then nothing is committed.
+    if (isRetired(letter.state)) return;
+    letter.state.ledger.finish(letter.offset);
+    reportDeadLetter(metrics, logger, letter);
+  }
+
+  return {
+    async deliver(tasks) {
+      const sent: { task: RecordTask; relations: string[] }[] = [];
+      const events: OutgoingMessage[] = [];
+      const tooLarge: DeadLetter[] = [];
+      for (const task of tasks) {
+        if (task.partition.retired) continue;
+        const output = recordOutput(task, codec, config.maxMessageBytes);
+        if (output.kind === 'too-large') {
+          tooLarge.push({ state: task.partition, offset: task.offset, source: task.message, reason: 'output_too_large', detail: output.detail });
+          continue;
+        }
+        events.push(...output.messages);
+        sent.push({ task, relations: output.relations });
+      }
+      if (events.length > 0) {
+        const started = performance.now();
+        await send(config.outputTopic, events);
+        metrics.publishSeconds.observe((performance.now() - started) / 1000);
+      }
+      for (const { task, relations } of sent) {
+        if (task.partition.retired) continue;
+        task.partition.ledger.finish(task.offset);
+        reportProcessed(metrics, task.message.timestampMs, relations);
+      }
+      for (const letter of tooLarge) await deadLetter(letter);
+    },
+    deadLetter,
+    async commit(points: readonly CommitPoint[]) {
+      const live = points.filter((p) => !p.state.retired);
+      if (live.length === 0) return;
+      try {
+        await consumer.commitOffsets(live);
+        deps.connectivity.ok();
+        for (const p of live) p.state.ledger.markCommitted(BigInt(p.offset));
+      } catch (error) {
+        // A rebalance in progress rejects commits, and so does an unreachable broker: the next tick (or the
+        // new owner) commits from the same ledger, so a failed commit loses nothing.
+        if (error instanceof RelstreamError && error.retriable) deps.connectivity.failed(error);
+        logger.warn('offset commit failed; will retry', { error: describeError(error) });
+      }
+    },
+    hasRoom: () => true,
+    whenRoom: () => Promise.resolve(),
+    forget: () => undefined,
+    close: () => producer.disconnect(),
+  };
+}

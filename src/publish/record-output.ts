@@ -1,0 +1,28 @@
+/**
+ * A finished record's output messages: its relation events as Avro, keyed by record id, each checked against
+ * the producer's message limit. A record with an event that cannot fit goes to the dead-letter topic with
+ * reason output_too_large instead of failing its produce request (and the stream with it).
+ */
+import type { RecordTask } from '../commit/record-task.js';
+import type { OutgoingMessage } from '../kafka/types.js';
+import type { Codec, RelationEvent } from '../records/avro.js';
+import { messageBytes } from './output-bounds.js';
+
+export type RecordOutput =
+  | { readonly kind: 'events'; readonly messages: OutgoingMessage[]; readonly relations: string[]; readonly bytes: number }
+  | { readonly kind: 'too-large'; readonly detail: string };
+
+export function recordOutput(task: RecordTask, codec: Codec<RelationEvent>, maxMessageBytes: number): RecordOutput {
+  const messages: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const event of task.events) {
+    const message: OutgoingMessage = { key: event.recordId, value: codec.encode(event) };
+    const size = messageBytes(message);
+    if (size > maxMessageBytes) {
+      return { kind: 'too-large', detail: `relation event ${event.id} is ${size} bytes, more than maxMessageBytes ${maxMessageBytes}` };
+    }
+    messages.push(message);
+    bytes += size;
+  }
+  return { kind: 'events', messages, relations: task.events.map((e) => e.relation), bytes };
+}

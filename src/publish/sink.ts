@@ -1,0 +1,53 @@
+/**
+ * Where finished records go: their relation events to the output topic, or the record to the dead-letter
+ * topic, and then their input offsets to the consumer group. Two implementations, one per delivery guarantee:
+ * ./at-least-once-sink.ts and ./transactional-sink.ts.
+ */
+import type { CommitPoint } from '../commit/assignments.js';
+import type { PartitionState, RecordTask } from '../commit/record-task.js';
+import type { IncomingMessage } from '../kafka/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { DeadLetterReason } from '../records/validate-record.js';
+
+export interface DeadLetter {
+  readonly state: PartitionState;
+  readonly offset: bigint;
+  readonly source: IncomingMessage;
+  readonly reason: DeadLetterReason;
+  readonly detail: string;
+}
+
+export interface Sink {
+  /**
+   * Records whose every pair is decoded (their events are in task.events). Resolves once their output is
+   * acknowledged (at-least-once) or staged (exactly-once); rejects only with an error that must stop the
+   * process (Kafka unreachable past the tolerance, fenced).
+   */
+  deliver(tasks: readonly RecordTask[]): Promise<void>;
+  /** A record that goes to the dead-letter topic instead; same contract as deliver. */
+  deadLetter(letter: DeadLetter): Promise<void>;
+  /** Makes finished work durable up to these points (exactly-once: with its staged output, in one transaction). */
+  commit(points: readonly CommitPoint[]): Promise<void>;
+  /** False while the sink holds as much unsent output as it may: admission waits on whenRoom(). */
+  hasRoom(): boolean;
+  whenRoom(): Promise<void>;
+  /** Drops what it holds for partitions no longer owned. */
+  forget(states: readonly PartitionState[]): void;
+  /** Flushes and disconnects the producer. */
+  close(): Promise<void>;
+}
+
+/** Counts and logs a dead letter once it is sent or staged. */
+export function reportDeadLetter(metrics: Metrics, logger: Logger, letter: DeadLetter): void {
+  metrics.recordsDeadLettered.inc({ reason: letter.reason });
+  const { source } = letter;
+  logger.warn('record sent to the dead-letter topic', { topic: source.topic, partition: source.partition, offset: source.offset, reason: letter.reason, detail: letter.detail.slice(0, 500) });
+}
+
+/** Counts a record whose events are durable. */
+export function reportProcessed(metrics: Metrics, timestampMs: number, relations: readonly string[]): void {
+  metrics.recordsProcessed.inc();
+  metrics.endToEndSeconds.observe(Math.max(0, Date.now() - timestampMs) / 1000);
+  for (const relation of relations) metrics.relationsPublished.inc({ relation });
+}

@@ -1,0 +1,229 @@
+/**
+ * Exactly-once: a finished record's events (or its dead letter) are staged, and a Kafka transaction commits
+ * them together with the input offsets they cover, so a read_committed reader sees each relation once across
+ * crashes. The sink owns the staged output and bounds it in bytes: when it fills, a transaction commits early
+ * and admission waits.
+ *
+ * A failed transaction is retried with a new producer instance under the same transactional id (kafkajs's
+ * sequence state is unusable after a failure). Its InitProducerId completes or aborts the old transaction, and
+ * the outcome of a commit whose reply was lost is unknown, so the retry first reads the group's committed
+ * offsets: output whose offsets were committed is dropped instead of being sent a second time.
+ */
+import type { CommitPoint } from '../commit/assignments.js';
+import type { PartitionState } from '../commit/record-task.js';
+import type { Config } from '../config/schema.js';
+import { describeError, RelstreamError } from '../errors.js';
+import { backoffMs, type KafkaConnectivity } from '../kafka/connectivity.js';
+import type { KafkaAdmin, KafkaProducer, KafkaTransaction, OutgoingMessage } from '../kafka/types.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Codec, RelationEvent } from '../records/avro.js';
+import { deadLetterMessage } from './dead-letter.js';
+import { chunkByBytes, messageBytes } from './output-bounds.js';
+import { recordOutput } from './record-output.js';
+import { reportDeadLetter, reportProcessed, type DeadLetter, type Sink } from './sink.js';
+
+interface StagedOutput {
+  readonly messages: readonly { readonly topic: string; readonly message: OutgoingMessage }[];
+  readonly bytes: number;
+  readonly onCommitted: () => void;
+}
+
+export interface TransactionalSinkDeps {
+  readonly config: Pick<Config, 'outputTopic' | 'deadLetterTopic' | 'groupId' | 'maxMessageBytes' | 'transactionMaxStagedBytes'>;
+  /** A new producer with the configured transactional id; the first one is made before the sink. */
+  readonly newProducer: () => Promise<KafkaProducer>;
+  readonly producer: KafkaProducer;
+  readonly admin: KafkaAdmin;
+  readonly codec: Codec<RelationEvent>;
+  readonly connectivity: KafkaConnectivity;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  /** A commit started because the stage filled failed for good: the owner stops the process. */
+  readonly onFatal: (error: unknown) => void;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function isFenced(error: unknown): boolean {
+  return error instanceof RelstreamError && error.code === 'RELSTREAM_KAFKA_FENCED';
+}
+
+export function transactionalSink(deps: TransactionalSinkDeps): Sink {
+  const { config, codec, metrics, logger } = deps;
+  let producer = deps.producer;
+  const staged = new Map<PartitionState, Map<bigint, StagedOutput>>();
+  let stagedBytes = 0;
+  let committing: Promise<void> | undefined;
+  let latestPoints: readonly CommitPoint[] = [];
+  let roomWaiters: (() => void)[] = [];
+
+  function stage(state: PartitionState, offset: bigint, output: StagedOutput): void {
+    if (state.retired) return;
+    let perPartition = staged.get(state);
+    if (!perPartition) staged.set(state, (perPartition = new Map<bigint, StagedOutput>()));
+    perPartition.set(offset, output);
+    stagedBytes += output.bytes;
+    metrics.stagedBytes.set(stagedBytes);
+    state.ledger.finish(offset);
+  }
+
+  function unstage(state: PartitionState, offset: bigint): StagedOutput | undefined {
+    const output = staged.get(state)?.get(offset);
+    if (!output) return undefined;
+    staged.get(state)?.delete(offset);
+    stagedBytes -= output.bytes;
+    metrics.stagedBytes.set(stagedBytes);
+    return output;
+  }
+
+  const hasRoom = (): boolean => stagedBytes === 0 || stagedBytes < config.transactionMaxStagedBytes;
+
+  function wake(): void {
+    if (hasRoom()) for (const resolve of roomWaiters.splice(0)) resolve();
+  }
+
+  /** The staged output a transaction up to these points carries. */
+  function readyFor(points: readonly CommitPoint[]): { state: PartitionState; offset: bigint; output: StagedOutput }[] {
+    return points.flatMap((p) => [...(staged.get(p.state) ?? [])]
+      .filter(([offset]) => offset < BigInt(p.offset))
+      .map(([offset, output]) => ({ state: p.state, offset, output })));
+  }
+
+  /** After a failed attempt: drops what the group's committed offsets show a transaction already committed. */
+  async function dropCommitted(points: readonly CommitPoint[]): Promise<CommitPoint[]> {
+    const remaining: CommitPoint[] = [];
+    for (const topic of new Set(points.map((p) => p.topic))) {
+      const committed = new Map((await deps.admin.fetchCommittedOffsets(config.groupId, topic)).map((c) => [c.partition, BigInt(c.offset)]));
+      for (const point of points.filter((p) => p.topic === topic)) {
+        const upTo = committed.get(point.partition) ?? -1n;
+        for (const offset of [...(staged.get(point.state)?.keys() ?? [])]) if (offset < upTo) unstage(point.state, offset)?.onCommitted();
+        if (upTo >= 0n) point.state.ledger.markCommitted(upTo);
+        if (upTo < BigInt(point.offset)) remaining.push(point);
+      }
+    }
+    return remaining;
+  }
+
+  async function send(tx: KafkaTransaction, ready: ReturnType<typeof readyFor>): Promise<void> {
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (const { output } of ready) {
+      for (const { topic, message } of output.messages) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+    }
+    for (const [topic, messages] of byTopic) for (const chunk of chunkByBytes(messages, config.maxMessageBytes)) await tx.send(topic, chunk);
+  }
+
+  async function commitOnce(points: readonly CommitPoint[]): Promise<void> {
+    let recovering = false;
+    for (let attempt = 0; ; attempt++) {
+      let live = points.filter((p) => !p.state.retired);
+      try {
+        if (recovering) live = await dropCommitted(live);
+        if (live.length === 0) return;
+        const ready = readyFor(live);
+        const started = performance.now();
+        await producer.transaction(async (tx) => {
+          await send(tx, ready);
+          await tx.sendOffsets(config.groupId, live.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset })));
+        });
+        deps.connectivity.ok();
+        metrics.publishSeconds.observe((performance.now() - started) / 1000);
+        for (const p of live) p.state.ledger.markCommitted(BigInt(p.offset));
+        for (const { state, offset } of ready) unstage(state, offset)?.onCommitted();
+        return;
+      } catch (error) {
+        if (isFenced(error) || !(error instanceof RelstreamError) || !error.retriable) throw error;
+        deps.connectivity.failed(error);
+        const fatal = deps.connectivity.exceeded();
+        if (fatal) throw fatal;
+        if (deps.signal.aborted) throw error;
+        logger.warn('transaction failed; retrying with a new producer', { attempt, error: describeError(error) });
+        recovering = true;
+        await sleep(backoffMs(attempt, 100, 5000));
+        const old = producer;
+        void old.disconnect().catch(() => undefined);
+        try {
+          producer = await deps.newProducer();
+        } catch (connectError) {
+          if (connectError instanceof RelstreamError && connectError.retriable) deps.connectivity.failed(connectError);
+          else throw connectError;
+        }
+      }
+    }
+  }
+
+  // One transaction at a time: ticks that come while one runs wait for it, then commit the newest points.
+  async function commit(points: readonly CommitPoint[]): Promise<void> {
+    latestPoints = points;
+    while (committing) await committing;
+    committing = commitOnce(latestPoints).finally(() => {
+      committing = undefined;
+      wake();
+    });
+    await committing;
+  }
+
+  return {
+    deliver(tasks) {
+      for (const task of tasks) {
+        if (task.partition.retired) continue;
+        const output = recordOutput(task, codec, config.maxMessageBytes);
+        if (output.kind === 'too-large') {
+          stageDeadLetter({ state: task.partition, offset: task.offset, source: task.message, reason: 'output_too_large', detail: output.detail });
+          continue;
+        }
+        stage(task.partition, task.offset, {
+          messages: output.messages.map((message) => ({ topic: config.outputTopic, message })),
+          bytes: output.bytes,
+          onCommitted: () => { reportProcessed(metrics, task.message.timestampMs, output.relations); },
+        });
+      }
+      commitEarlyWhenFull();
+      return Promise.resolve();
+    },
+    deadLetter(letter) {
+      stageDeadLetter(letter);
+      commitEarlyWhenFull();
+      return Promise.resolve();
+    },
+    commit,
+    hasRoom,
+    whenRoom: () => (hasRoom() ? Promise.resolve() : new Promise<void>((resolve) => roomWaiters.push(resolve))),
+    forget(states) {
+      for (const state of states) {
+        for (const offset of [...(staged.get(state)?.keys() ?? [])]) unstage(state, offset);
+        staged.delete(state);
+      }
+      wake();
+    },
+    async close() {
+      for (const resolve of roomWaiters.splice(0)) resolve();
+      roomWaiters = [];
+      await producer.disconnect();
+    },
+  };
+
+  function stageDeadLetter(letter: DeadLetter): void {
+    const message = deadLetterMessage(letter.source, letter.reason, letter.detail, config.maxMessageBytes);
+    stage(letter.state, letter.offset, {
+      messages: [{ topic: config.deadLetterTopic, message }],
+      bytes: messageBytes(message),
+      onCommitted: () => { reportDeadLetter(metrics, logger, letter); },
+    });
+  }
+
+  function commitEarlyWhenFull(): void {
+    if (hasRoom() || committing) return;
+    const points = latestPointsFor();
+    commit(points).catch((error: unknown) => { deps.onFatal(error); });
+  }
+
+  /** The points of the partitions holding staged output, from their ledgers. */
+  function latestPointsFor(): CommitPoint[] {
+    return [...staged.keys()].flatMap((state) => {
+      const upTo = state.ledger.finishedUpTo;
+      return upTo === undefined || state.retired ? [] : [{ state, topic: state.topic, partition: state.partition, offset: upTo.toString() }];
+    });
+  }
+}
