@@ -40,10 +40,21 @@ export class KafkaConnectivity {
 
   /** The fatal error once the cluster has been unreachable for longer than the tolerance; else undefined. */
   exceeded(): RelstreamError | undefined {
-    if (this.#downSince === undefined) return undefined;
-    const downMs = this.#now() - this.#downSince;
+    return this.#downSince === undefined ? undefined : this.failingSince(this.#downSince, this.#lastError);
+  }
+
+  /**
+   * The fatal error once one operation has been failing since `since` for longer than the tolerance. Per
+   * operation as well as overall: fetches may succeed while the output topic's leader stays away.
+   */
+  failingSince(since: number, cause: unknown): RelstreamError | undefined {
+    const downMs = this.#now() - since;
     if (downMs <= this.options.toleranceMs) return undefined;
-    return new RelstreamError('RELSTREAM_KAFKA_UNAVAILABLE', `Kafka unreachable for ${Math.round(downMs / 1000)} s (tolerance ${Math.round(this.options.toleranceMs / 1000)} s)`, { cause: this.#lastError });
+    return new RelstreamError('RELSTREAM_KAFKA_UNAVAILABLE', `Kafka unreachable for ${Math.round(downMs / 1000)} s (tolerance ${Math.round(this.options.toleranceMs / 1000)} s)`, { cause });
+  }
+
+  now(): number {
+    return this.#now();
   }
 }
 
@@ -70,6 +81,7 @@ export function backoffMs(attempt: number, initialMs: number, maxMs: number): nu
  */
 export async function retryKafka<T>(work: () => Promise<T>, options: RetryOptions): Promise<T> {
   const sleep = options.sleep ?? defaultSleep;
+  const started = options.connectivity.now();
   for (let attempt = 0; ; attempt++) {
     try {
       const result = await work();
@@ -78,7 +90,7 @@ export async function retryKafka<T>(work: () => Promise<T>, options: RetryOption
     } catch (error) {
       if (!(error instanceof RelstreamError) || !error.retriable) throw error;
       options.connectivity.failed(error);
-      const fatal = options.connectivity.exceeded();
+      const fatal = options.connectivity.failingSince(started, error);
       if (fatal) throw fatal;
       if (options.signal?.aborted) throw error;
       await sleep(backoffMs(attempt, options.initialBackoffMs ?? 100, options.maxBackoffMs ?? 5000));

@@ -87,6 +87,60 @@ async function buildSink(config: Config, client: KafkaClient, consumer: Paramete
   return { sink: transactionalSink({ config, producer: await newProducer(), newProducer, admin, codec, ...common }), admin };
 }
 
+export interface PipelineDeps {
+  readonly config: Config;
+  readonly client: KafkaClient;
+  readonly bundle: ModelBundle;
+  readonly pool: InferencePool;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly onFatal: (error: unknown) => void;
+}
+
+export interface Pipeline {
+  readonly processor: Processor;
+  /** Stops the processor (drain, commit, leave, close the producer) and closes the admin client; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Everything between the Kafka client and the inference pool, built and wired; the processor is not started. */
+export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
+  const { config, client, bundle, pool, metrics, logger, onFatal } = deps;
+  const retries = new AbortController();
+  const connectivity = new KafkaConnectivity({
+    toleranceMs: config.kafkaOutageToleranceMs,
+    onChange: (reachable, error) => {
+      metrics.kafkaReachable.set(reachable ? 1 : 0);
+      if (reachable) logger.info('Kafka reachable again');
+      else logger.warn('Kafka unreachable; retrying with backoff', { toleranceMs: config.kafkaOutageToleranceMs, error: error ? describeError(error) : undefined });
+    },
+  });
+  metrics.kafkaReachable.set(1);
+  const consumer = await client.consumer({ groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs });
+  const { sink, admin } = await buildSink(config, client, consumer, { metrics, logger, connectivity, signal: retries.signal, onFatal });
+  const runner = createBatchRunner({ config, bundle, pool, metrics, sink, onFatal });
+  const batcher = new MicroBatcher<PairJob>({
+    maxPairs: config.batchMaxPairs, maxTokens: config.batchMaxTokens, maxWaitMs: config.batchMaxWaitMs,
+    concurrency: config.inferenceConcurrency, capacityPairs: config.queueMaxPairs, capacityTokens: config.queueMaxTokens,
+    run: (jobs, queuedAt) => runner.run(jobs, queuedAt).finally(() => {
+      metrics.queuedPairs.set(batcher.queuedPairs);
+      metrics.queuedTokens.set(batcher.queuedTokens);
+    }),
+  });
+  const intake = new RecordIntake(config, bundle, trialRecordCodec(), metrics);
+  const processor = createProcessor({
+    config, consumer, intake, batcher, runner, sink, assignments: new Assignments(), connectivity, metrics, logger, retries, onFatal,
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    processor,
+    close: () => (closing ??= (async () => {
+      await processor.stop();
+      await admin?.disconnect().catch((error: unknown) => { logger.warn('shutdown: closing the admin client failed', { error: describeError(error) }); });
+    })()),
+  };
+}
+
 export async function startService(config: Config, logger: Logger): Promise<Service> {
   logger.info('configuration', { config: redactConfig(config) });
   const bundle = await loadBundle(config);
@@ -101,19 +155,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
 
   let reportFatal: (error: unknown) => void = () => undefined;
   const fatal = new Promise<unknown>((resolve) => { reportFatal = resolve; });
-  const onFatal = (error: unknown): void => { reportFatal(error); };
-  const retries = new AbortController();
-  const connectivity = new KafkaConnectivity({
-    toleranceMs: config.kafkaOutageToleranceMs,
-    onChange: (reachable, error) => {
-      metrics.kafkaReachable.set(reachable ? 1 : 0);
-      if (reachable) logger.info('Kafka reachable again');
-      else logger.warn('Kafka unreachable; retrying with backoff', { toleranceMs: config.kafkaOutageToleranceMs, error: error ? describeError(error) : undefined });
-    },
-  });
-  metrics.kafkaReachable.set(1);
-
-  // Closed in reverse order of this list: processor, admin client, HTTP server, inference workers.
+  // Closed in reverse order of this list: the pipeline drains first, the HTTP server goes last but one.
   const closers: [string, () => Promise<unknown>][] = [['inference workers', () => pool.close()]];
   const closeAll = async (): Promise<void> => {
     for (const [name, close] of closers.splice(0).reverse()) {
@@ -126,28 +168,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   };
   try {
     const client = createKafkaClient(kafkaConnection(config), logger);
-    const consumer = await client.consumer({ groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs });
-    const { sink, admin } = await buildSink(config, client, consumer, { metrics, logger, connectivity, signal: retries.signal, onFatal });
-    if (admin) closers.push(['admin client', () => admin.disconnect()]);
-    const runner = createBatchRunner({ config, bundle, pool, metrics, sink, onFatal });
-    const batcher = new MicroBatcher<PairJob>({
-      maxPairs: config.batchMaxPairs, maxTokens: config.batchMaxTokens, maxWaitMs: config.batchMaxWaitMs,
-      concurrency: config.inferenceConcurrency, capacityPairs: config.queueMaxPairs, capacityTokens: config.queueMaxTokens,
-      run: (jobs, queuedAt) => runner.run(jobs, queuedAt).finally(() => {
-        metrics.queuedPairs.set(batcher.queuedPairs);
-        metrics.queuedTokens.set(batcher.queuedTokens);
-      }),
-    });
-    const intake = new RecordIntake(config, bundle, trialRecordCodec(), metrics);
-    const processor: Processor = createProcessor({
-      config, consumer, intake, batcher, runner, sink, assignments: new Assignments(), connectivity, metrics, logger, retries, onFatal,
-    });
-    const http: OpsServer = await startOpsServer({ host: config.httpHost, port: config.httpPort, registry, isReady: () => processor.isReady() });
-    // Closed in reverse: the processor drains first, the HTTP server (metrics, readiness) goes last but one.
-    closers.splice(1, 0, ['http server', () => http.close()]);
-    closers.push(['processor', () => processor.stop()]);
+    const pipeline = await buildPipeline({ config, client, bundle, pool, metrics, logger, onFatal: (error) => { reportFatal(error); } });
+    const http: OpsServer = await startOpsServer({ host: config.httpHost, port: config.httpPort, registry, isReady: () => pipeline.processor.isReady() });
+    closers.push(['http server', () => http.close()], ['processor', () => pipeline.close()]);
     logger.info('http server listening', { port: http.port, endpoints: ['/metrics', '/healthz', '/readyz'] });
-    await processor.start();
+    await pipeline.processor.start();
     logger.info('processor started', { inputTopic: config.inputTopic, outputTopic: config.outputTopic, groupId: config.groupId, provider: pool.provider, delivery: config.deliveryGuarantee });
     let stopping: Promise<void> | undefined;
     return { metrics, registry, httpPort: http.port, provider: pool.provider, stop: () => (stopping ??= closeAll()), fatal };

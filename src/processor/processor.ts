@@ -64,6 +64,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   function onGroupJoin(assignment: GroupAssignment): void {
     retire(assignments.join(assignment));
+    // A rejoin may hand over partitions while intake is full: they start paused like the others.
+    if (paused) consumer.pause(assignments.partitionsByTopic);
     joined = true;
     rebalancing = false;
     connectivity.ok();
@@ -100,7 +102,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     if (hasRoom()) return true;
     setPaused(true);
     while (!hasRoom()) {
-      await Promise.race([batcher.whenRoom(), sink.whenRoom(), sleep(config.heartbeatIntervalMs)]);
+      // Wait on whichever is full: racing an already-resolved promise would spin without yielding to I/O.
+      await Promise.race([batcher.hasRoom() ? sink.whenRoom() : batcher.whenRoom(), sleep(config.heartbeatIntervalMs)]);
       if (!context.isActive() || stopping) return false;
       await context.heartbeat();
     }
@@ -139,6 +142,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   async function commit(): Promise<void> {
     metrics.recordsInFlight.set(assignments.recordsInFlight);
+    // The handler that paused may have been cut short by a rebalance; with every partition paused no batch
+    // would come to resume them, so the tick does.
+    if (paused && hasRoom() && !stopping) setPaused(false);
     if (rebalancing) return;
     await sink.commit(assignments.commitPoints());
   }

@@ -34,6 +34,8 @@ const isRetired = (state: PartitionState): boolean => state.retired;
 export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
   const { config, producer, consumer, codec, metrics, logger } = deps;
   const retry = { connectivity: deps.connectivity, signal: deps.signal };
+  /** When offset commits started failing without a success since; past the tolerance the process stops. */
+  let commitsFailingSince: number | undefined;
 
   async function send(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     for (const chunk of chunkByBytes(messages, config.maxMessageBytes)) await retryKafka(() => producer.send(topic, chunk), retry);
@@ -81,12 +83,16 @@ export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
       if (live.length === 0) return;
       try {
         await consumer.commitOffsets(live);
+        commitsFailingSince = undefined;
         deps.connectivity.ok();
         for (const p of live) p.state.ledger.markCommitted(BigInt(p.offset));
       } catch (error) {
         // A rebalance in progress rejects commits, and so does an unreachable broker: the next tick (or the
         // new owner) commits from the same ledger, so a failed commit loses nothing.
         if (error instanceof RelstreamError && error.retriable) deps.connectivity.failed(error);
+        commitsFailingSince ??= deps.connectivity.now();
+        const fatal = deps.connectivity.failingSince(commitsFailingSince, error);
+        if (fatal) throw fatal;
         logger.warn('offset commit failed; will retry', { error: describeError(error) });
       }
     },

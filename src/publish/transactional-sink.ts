@@ -116,6 +116,7 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
 
   async function commitOnce(points: readonly CommitPoint[]): Promise<void> {
     let recovering = false;
+    const started = deps.connectivity.now();
     for (let attempt = 0; ; attempt++) {
       let live = points.filter((p) => !p.state.retired);
       try {
@@ -135,7 +136,7 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
       } catch (error) {
         if (isFenced(error) || !(error instanceof RelstreamError) || !error.retriable) throw error;
         deps.connectivity.failed(error);
-        const fatal = deps.connectivity.exceeded();
+        const fatal = deps.connectivity.failingSince(started, error);
         if (fatal) throw fatal;
         if (deps.signal.aborted) throw error;
         logger.warn('transaction failed; retrying with a new producer', { attempt, error: describeError(error) });

@@ -24,7 +24,7 @@ const get = (value: unknown, path: string): unknown =>
 
 const configMap = yamlDocs('k8s/configmap.yaml')[0];
 const data = get(configMap, 'data') as Record<string, string>;
-const deployment = yamlDocs('k8s/deployment.yaml')[0];
+const deployment = yamlDocs('k8s/statefulset.yaml')[0];
 const container = (get(deployment, 'spec.template.spec.containers') as Record<string, unknown>[])[0];
 const [scaledObject, triggerAuth] = yamlDocs('k8s/scaledobject.yaml');
 
@@ -38,7 +38,7 @@ describe('Kubernetes manifests', () => {
     assert.equal(config.kafkaSaslPassword, '', 'no password in the ConfigMap');
   });
 
-  it('the Deployment asks for a GPU, takes its config from the ConfigMap and the password from a Secret file', () => {
+  it('the StatefulSet asks for a GPU, takes its config from the ConfigMap and the password from a Secret file', () => {
     assert.equal((get(container, 'resources.limits') as Record<string, unknown>)['nvidia.com/gpu'], 1);
     assert.deepEqual(get(container, 'envFrom'), [{ configMapRef: { name: get(configMap, 'metadata.name') } }]);
     const passwordFile = data['RELSTREAM_KAFKA_SASL_PASSWORD_FILE'] ?? '';
@@ -50,6 +50,17 @@ describe('Kubernetes manifests', () => {
     assert.equal(volume?.secret?.secretName, get(secret, 'metadata.name'));
     assert.ok(Object.keys(get(secret, 'stringData') as object).includes(basename(passwordFile)));
     assert.ok(!JSON.stringify(container).includes('PASSWORD"'), 'no password env var in the pod spec');
+  });
+
+  it('each replica\'s transactional id is its stable pod name, so exactly-once passes the config check', () => {
+    assert.equal(get(deployment, 'kind'), 'StatefulSet', 'pod names survive restarts only in a StatefulSet');
+    assert.equal(get(scaledObject, 'spec.scaleTargetRef.kind'), 'StatefulSet');
+    const env = get(container, 'env') as { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+    const id = env.find((e) => e.name === 'RELSTREAM_TRANSACTIONAL_ID');
+    assert.equal(id?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
+    const exactlyOnce = { ...data, RELSTREAM_DELIVERY_GUARANTEE: 'exactly-once' };
+    assert.throws(() => loadConfig({ env: exactlyOnce }), /RELSTREAM_TRANSACTIONAL_ID/, 'without the pod name it must not start');
+    assert.equal(loadConfig({ env: { ...exactlyOnce, RELSTREAM_TRANSACTIONAL_ID: 'relstream-0' } }).transactionalId, 'relstream-0');
   });
 
   it('probes hit /healthz and /readyz on the port relstream serves', () => {
@@ -66,7 +77,7 @@ describe('Kubernetes manifests', () => {
     assert.ok(graceMs >= Number(data['RELSTREAM_SHUTDOWN_TIMEOUT_MS']) + 15_000, `${graceMs} ms`);
   });
 
-  it('KEDA scales the Deployment on the group\'s lag, at most to the partition count, cooling down past model load', () => {
+  it('KEDA scales the StatefulSet on the group\'s lag, at most to the partition count, cooling down past model load', () => {
     assert.equal(get(scaledObject, 'kind'), 'ScaledObject');
     assert.equal(get(scaledObject, 'spec.scaleTargetRef.name'), get(deployment, 'metadata.name'));
     const trigger = (get(scaledObject, 'spec.triggers') as Record<string, unknown>[])[0];

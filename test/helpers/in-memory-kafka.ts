@@ -1,0 +1,201 @@
+/**
+ * An in-memory implementation of relstream's Kafka interface (src/kafka/types.ts) for unit tests of the
+ * processor's logic: partitioned logs, one consumer group with committed offsets, transactions that become
+ * visible on commit, and knobs for what a real cluster does on bad days (a rejoin that keeps the partitions
+ * and fetches again from the committed offsets, a batch delivered twice, a revocation, failing sends,
+ * commits and transactions). The real-broker suites stay the proof; this makes the rare orders repeatable.
+ */
+import { RelstreamError } from '../../src/errors.js';
+import type {
+  BatchContext, ConsumerRunOptions, DeliveryReport, IncomingMessage, KafkaAdmin, KafkaClient, KafkaConsumer, KafkaProducer,
+  KafkaTransaction, OutgoingMessage, ProducerOptions, TopicPartitionOffset,
+} from '../../src/kafka/types.js';
+
+interface LogEntry {
+  readonly message: OutgoingMessage;
+  readonly offset: bigint;
+  readonly timestampMs: number;
+}
+
+/** Returns an error to fail the operation with, or undefined to let it pass. */
+export type Fault = (operation: string, topic?: string) => Error | undefined;
+
+export const outage = (): RelstreamError => new RelstreamError('RELSTREAM_KAFKA_CONNECTION', 'injected: broker unreachable', { retriable: true });
+
+export class InMemoryKafka implements KafkaClient {
+  readonly logs = new Map<string, LogEntry[][]>();
+  readonly committed = new Map<string, bigint>();
+  fault: Fault = () => undefined;
+  consumers: InMemoryConsumer[] = [];
+  producersMade = 0;
+
+  createTopic(topic: string, partitions: number): void {
+    this.logs.set(topic, Array.from({ length: partitions }, () => []));
+  }
+
+  append(topic: string, messages: readonly OutgoingMessage[]): DeliveryReport[] {
+    const partitions = this.logs.get(topic);
+    if (!partitions) throw new RelstreamError('RELSTREAM_KAFKA_REQUEST', `unknown topic ${topic}`);
+    return messages.map((message) => {
+      const p = message.partition ?? 0;
+      const log = partitions[p];
+      if (!log) throw new RelstreamError('RELSTREAM_KAFKA_REQUEST', `unknown partition ${topic}:${p}`);
+      log.push({ message, offset: BigInt(log.length), timestampMs: Date.now() });
+      return { topic, partition: p, baseOffset: String(log.length - 1) };
+    });
+  }
+
+  messages(topic: string): OutgoingMessage[] {
+    return (this.logs.get(topic) ?? []).flatMap((log) => log.map((e) => e.message));
+  }
+
+  committedOffset(topic: string, partition: number): bigint {
+    return this.committed.get(`${topic}:${partition}`) ?? 0n;
+  }
+
+  check(operation: string, topic?: string): void {
+    const error = this.fault(operation, topic);
+    if (error) throw error;
+  }
+
+  admin(): Promise<KafkaAdmin> {
+    const admin: KafkaAdmin = {
+      describeCluster: () => Promise.resolve({ clusterId: 'in-memory', controllerId: 0, brokers: [] }),
+      listTopics: () => Promise.resolve([...this.logs.keys()]),
+      createTopics: (specs) => { for (const s of specs) this.createTopic(s.topic, s.partitions); return Promise.resolve(); },
+      deleteTopics: (names) => { for (const n of names) this.logs.delete(n); return Promise.resolve(); },
+      fetchTopicOffsets: (topic) => Promise.resolve((this.logs.get(topic) ?? []).map((log, partition) => ({ partition, high: String(log.length), low: '0' }))),
+      fetchCommittedOffsets: (_group, topic) => Promise.resolve((this.logs.get(topic) ?? []).map((_, partition) => ({ partition, offset: String(this.committed.get(`${topic}:${partition}`) ?? -1n) }))),
+      disconnect: () => Promise.resolve(),
+    };
+    return Promise.resolve(admin);
+  }
+
+  producer(_options?: ProducerOptions): Promise<KafkaProducer> {
+    this.producersMade++;
+    const producer: KafkaProducer = {
+      send: (topic, messages) => {
+        try {
+          this.check('send', topic);
+          return Promise.resolve(this.append(topic, messages));
+        } catch (error) {
+          return Promise.reject(error as Error);
+        }
+      },
+      transaction: async (work) => {
+        this.check('transaction');
+        const pending: { topic: string; messages: readonly OutgoingMessage[] }[] = [];
+        let offsets: readonly TopicPartitionOffset[] = [];
+        const tx: KafkaTransaction = {
+          send: (topic, messages) => { this.check('send', topic); pending.push({ topic, messages }); return Promise.resolve(); },
+          sendOffsets: (_group, o) => { offsets = o; return Promise.resolve(); },
+        };
+        await work(tx);
+        for (const p of pending) this.append(p.topic, p.messages);
+        for (const o of offsets) this.committed.set(`${o.topic}:${o.partition}`, BigInt(o.offset));
+        // A commit whose reply is lost: it happened, yet the caller sees an error.
+        this.check('transaction-reply');
+      },
+      disconnect: () => Promise.resolve(),
+    };
+    return Promise.resolve(producer);
+  }
+
+  consumer(): Promise<KafkaConsumer> {
+    const consumer = new InMemoryConsumer(this);
+    this.consumers.push(consumer);
+    return Promise.resolve(consumer);
+  }
+}
+
+export class InMemoryConsumer implements KafkaConsumer {
+  options: ConsumerRunOptions | undefined;
+  memberId = 'member-1';
+  assigned: number[] = [];
+  readonly paused = new Set<number>();
+  readonly positions = new Map<number, bigint>();
+  generation = 0;
+  batchSize = 5;
+  /** Deliver each batch twice, as kafkajs does when a batch's handler threw. */
+  repeatBatches = false;
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly kafka: InMemoryKafka) {}
+
+  private get topic(): string {
+    const topic = this.options?.topics[0];
+    if (!topic) throw new Error('consumer not running');
+    return topic;
+  }
+
+  run(options: ConsumerRunOptions): Promise<void> {
+    this.options = options;
+    this.running = true;
+    this.rejoin({ partitions: (this.kafka.logs.get(this.topic) ?? []).map((_, i) => i) });
+    this.loop = this.fetchLoop();
+    return Promise.resolve();
+  }
+
+  /** A group join: the new assignment, and fetching restarts from the committed offsets (as kafkajs does). */
+  rejoin(change: { memberId?: string; partitions?: number[] } = {}): void {
+    this.generation++;
+    if (change.memberId) this.memberId = change.memberId;
+    if (change.partitions) this.assigned = change.partitions;
+    this.positions.clear();
+    for (const p of this.assigned) this.positions.set(p, this.kafka.committedOffset(this.topic, p));
+    this.options?.onGroupJoin?.({ memberId: this.memberId, partitions: [{ topic: this.topic, partitions: this.assigned }] });
+  }
+
+  private async fetchLoop(): Promise<void> {
+    while (this.running) {
+      let delivered = false;
+      for (const partition of [...this.assigned]) {
+        if (this.paused.has(partition) || !this.running) continue;
+        const log = this.kafka.logs.get(this.topic)?.[partition] ?? [];
+        const from = this.positions.get(partition) ?? 0n;
+        const entries = log.slice(Number(from), Number(from) + this.batchSize);
+        if (entries.length === 0) continue;
+        delivered = true;
+        const generation = this.generation;
+        const messages: IncomingMessage[] = entries.map((e) => ({
+          topic: this.topic, partition, offset: String(e.offset), key: typeof e.message.key === 'string' ? Buffer.from(e.message.key) : e.message.key,
+          value: e.message.value, headers: e.message.headers ?? {}, timestampMs: e.timestampMs,
+        }));
+        const context: BatchContext = {
+          heartbeat: () => Promise.resolve(),
+          isActive: () => this.running && this.generation === generation && this.assigned.includes(partition),
+        };
+        const batch = { topic: this.topic, partition, highWatermark: String(log.length), messages };
+        await this.options?.eachBatch(batch, context);
+        if (this.repeatBatches) await this.options?.eachBatch(batch, context);
+        if (this.generation === generation) this.positions.set(partition, from + BigInt(entries.length));
+      }
+      this.options?.onFetch?.();
+      await new Promise((resolve) => setTimeout(resolve, delivered ? 0 : 5));
+    }
+  }
+
+  commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    try {
+      this.kafka.check('commit');
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    for (const o of offsets) this.kafka.committed.set(`${o.topic}:${o.partition}`, BigInt(o.offset));
+    return Promise.resolve();
+  }
+
+  pause(partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void {
+    for (const p of partitions) for (const n of p.partitions) this.paused.add(n);
+  }
+
+  resume(partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void {
+    for (const p of partitions) for (const n of p.partitions) this.paused.delete(n);
+  }
+
+  async disconnect(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The processor's bookkeeping on an in-memory Kafka (test/helpers/in-memory-kafka.ts): whatever order
+ * redelivery, rebalances and failures come in, the committed offset of every partition reaches the end of
+ * what was processed, and a failure past the outage tolerance stops the process instead of hanging it.
+ */
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Registry } from 'prom-client';
+
+import { loadConfig } from '../../../src/config/load-config.js';
+import type { ConfigKey } from '../../../src/config/schema.js';
+import type { InferencePool } from '../../../src/inference/inference-pool.js';
+import { loadModelDir, type ModelBundle } from '../../../src/model/model-dir.js';
+import { silentLogger } from '../../../src/observability/logger.js';
+import { createMetrics } from '../../../src/observability/metrics.js';
+import { buildPipeline } from '../../../src/processor/build-service.js';
+import { DEAD_LETTER_HEADERS } from '../../../src/publish/dead-letter.js';
+import { relationEventCodec, trialRecordCodec } from '../../../src/records/avro.js';
+import { InMemoryKafka, outage, type InMemoryConsumer } from '../../helpers/in-memory-kafka.js';
+import { tinyModelDir } from '../../helpers/model.js';
+import { manyRecords } from '../../helpers/processor.js';
+
+const IN = 'in';
+const OUT = 'out';
+const DLQ = 'dlq';
+const PARTITIONS = 2;
+
+/** Logits that always pick label 0 with certainty: every pair becomes an event. */
+function fakePool(numLabels: number, delayMs = 2): InferencePool {
+  return {
+    provider: 'cpu',
+    run: async (batch) => {
+      await sleep(delayMs);
+      const logits = new Float32Array(batch.batchSize * numLabels).fill(-10);
+      for (let row = 0; row < batch.batchSize; row++) logits[row * numLabels] = 10;
+      return logits;
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+let bundle: ModelBundle | undefined;
+
+interface Harness {
+  readonly kafka: InMemoryKafka;
+  readonly consumer: InMemoryConsumer;
+  readonly fatal: unknown[];
+  readonly metrics: ReturnType<typeof createMetrics>;
+  readonly total: number;
+  /** Resolves once every partition's committed offset is at the end of its log. */
+  committedToEnd(what: string, timeoutMs?: number): Promise<void>;
+}
+
+async function harness(t: TestContext, options: { records?: number; poison?: number; overrides?: Partial<Record<ConfigKey, string>>; before?: (kafka: InMemoryKafka) => void } = {}): Promise<Harness> {
+  bundle ??= await loadModelDir(tinyModelDir);
+  const kafka = new InMemoryKafka();
+  for (const topic of [IN, OUT, DLQ]) kafka.createTopic(topic, PARTITIONS);
+  const codec = trialRecordCodec();
+  const count = options.records ?? 12;
+  const records = manyRecords(Math.ceil(count / 12)).slice(0, count);
+  const messages = records.map((r, i) => ({ key: r.id, value: codec.encode(r), partition: i % PARTITIONS }));
+  for (let i = 0; i < (options.poison ?? 0); i++) messages.splice(i * 3, 0, { key: `poison-${i}`, value: Buffer.from([0x02, 0x41]), partition: i % PARTITIONS });
+  kafka.append(IN, messages);
+  options.before?.(kafka);
+  const config = loadConfig({
+    env: {},
+    flags: {
+      inputTopic: IN, outputTopic: OUT, deadLetterTopic: DLQ, groupId: 'g', commitIntervalMs: '10', batchMaxWaitMs: '1',
+      batchMaxPairs: '4', queueMaxPairs: '8', heartbeatIntervalMs: '20', shutdownTimeoutMs: '3000', ...options.overrides,
+    },
+  });
+  const metrics = createMetrics(new Registry(), { defaultMetrics: false });
+  const fatal: unknown[] = [];
+  const pipeline = await buildPipeline({ config, client: kafka, bundle, pool: fakePool(bundle.config.labels.length), metrics, logger: silentLogger, onFatal: (e) => fatal.push(e) });
+  t.after(() => pipeline.close());
+  await pipeline.processor.start();
+  const [consumer] = kafka.consumers;
+  if (!consumer) throw new Error('no consumer');
+  const ends = Array.from({ length: PARTITIONS }, (_, p) => BigInt(kafka.logs.get(IN)?.[p]?.length ?? 0));
+  return {
+    kafka, consumer, fatal, metrics, total: messages.length,
+    committedToEnd: async (what, timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!ends.every((end, p) => kafka.committedOffset(IN, p) === end)) {
+        if (fatal.length > 0) throw new Error(`fatal while waiting for ${what}: ${String(fatal[0])}`);
+        if (Date.now() > deadline) throw new Error(`${what}: committed ${ends.map((_, p) => kafka.committedOffset(IN, p)).join(',')} of ${ends.join(',')}`);
+        await sleep(5);
+      }
+    },
+  };
+}
+
+const events_ = relationEventCodec();
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+const recordIdsOut = (kafka: InMemoryKafka): string[] => kafka.messages(OUT).map((m) => events_.decode(m.value ?? Buffer.alloc(0)).recordId);
+
+/** The record ids an undisturbed at-least-once run gives events for (records with candidate pairs). */
+async function recordsWithEvents(t: TestContext, records: number): Promise<Set<string>> {
+  const h = await harness(t, { records });
+  await h.committedToEnd('the undisturbed run');
+  return new Set(recordIdsOut(h.kafka));
+}
+
+for (const delivery of ['at-least-once', 'exactly-once'] as const) {
+  const overrides = delivery === 'exactly-once' ? { deliveryGuarantee: delivery, transactionalId: 'unit-0' } : {};
+
+  describe(`commit ledger (${delivery}, in-memory Kafka)`, () => {
+    it('a rejoin that keeps the partitions while work is in flight: commits still reach the end', async (t) => {
+      const h = await harness(t, { overrides });
+      await sleep(3);
+      h.consumer.rejoin();
+      await sleep(3);
+      h.consumer.rejoin();
+      await h.committedToEnd('after two rejoins');
+      assert.ok(((await h.metrics.recordsRedelivered.get()).values[0]?.value ?? 0) > 0, 'the rejoins redelivered admitted records');
+      assert.deepEqual(new Set(recordIdsOut(h.kafka)), await recordsWithEvents(t, 12), 'every record has its events');
+    });
+
+    it('a batch delivered twice (an eachBatch re-run after an error) is admitted once', async (t) => {
+      const h = await harness(t, { overrides });
+      h.consumer.repeatBatches = true;
+      await h.committedToEnd('with every batch delivered twice');
+      await until(async () => (await h.metrics.recordsProcessed.get()).values[0]?.value === h.total, 'every record processed');
+      await sleep(20);
+      assert.equal((await h.metrics.recordsProcessed.get()).values[0]?.value, h.total, 'each record processed once');
+    });
+
+    it('a revocation mid-stream, then the partition back under a new member id: commits reach the end', async (t) => {
+      const h = await harness(t, { overrides, records: 24 });
+      const expected = await recordsWithEvents(t, 24);
+      await sleep(2);
+      h.consumer.rejoin({ partitions: [1] });
+      await sleep(5);
+      h.consumer.rejoin({ memberId: 'member-2', partitions: [0, 1] });
+      await h.committedToEnd('after revoke and reassign');
+      assert.deepEqual(new Set(recordIdsOut(h.kafka)), expected);
+    });
+
+    it('dead-letter sends that fail (broker unreachable) are retried: every poison record lands once', async (t) => {
+      let failures = 0;
+      const h = await harness(t, {
+        overrides, poison: 3,
+        before: (kafka) => { kafka.fault = (_operation, topic) => (topic === DLQ && failures++ < 4 ? outage() : undefined); },
+      });
+      await h.committedToEnd('with failing dead-letter sends');
+      const dlq = h.kafka.messages(DLQ);
+      assert.equal(dlq.length, 3);
+      assert.ok(dlq.every((m) => m.headers?.[DEAD_LETTER_HEADERS.reason]?.toString() === 'malformed_avro'));
+    });
+
+    it('commits that fail are retried until they reach the end', async (t) => {
+      let failures = 0;
+      const h = await harness(t, {
+        overrides,
+        before: (kafka) => { kafka.fault = (op) => ((op === 'commit' || op === 'transaction') && failures++ < 5 ? outage() : undefined); },
+      });
+      await h.committedToEnd('with failing commits');
+      assert.ok(failures >= 5);
+    });
+
+    it('Kafka unreachable past the tolerance stops the process with RELSTREAM_KAFKA_UNAVAILABLE, never hangs', async (t) => {
+      const h = await harness(t, {
+        overrides: { ...overrides, kafkaOutageToleranceMs: '200' },
+        before: (kafka) => { kafka.fault = (operation) => (operation === 'send' || operation === 'transaction' ? outage() : undefined); },
+      });
+      const deadline = Date.now() + 10_000;
+      while (h.fatal.length === 0 && Date.now() < deadline) await sleep(10);
+      assert.match(String((h.fatal[0] as { code?: string } | undefined)?.code), /RELSTREAM_KAFKA_UNAVAILABLE/);
+    });
+  });
+}
+
+describe('transactional sink (in-memory Kafka)', () => {
+  it('a transaction whose commit reply is lost is not sent a second time', async (t) => {
+    let lost = 0;
+    const h = await harness(t, {
+      overrides: { deliveryGuarantee: 'exactly-once', transactionalId: 'unit-0' },
+      before: (kafka) => { kafka.fault = (op) => (op === 'transaction-reply' && lost++ < 2 ? outage() : undefined); },
+    });
+    await h.committedToEnd('after lost commit replies');
+    // The last reply was lost after the commit took effect: the sink learns of it on its retry.
+    await until(async () => (await h.metrics.recordsProcessed.get()).values[0]?.value === h.total, 'the retry to settle');
+    const ids = recordIdsOut(h.kafka);
+    const events = (await h.metrics.relationsPublished.get()).values.reduce((n, v) => n + v.value, 0);
+    const written = h.kafka.messages(OUT).map((m) => events_.decode(m.value ?? Buffer.alloc(0)).id);
+    t.diagnostic(`written ${written.length}, distinct ${new Set(written).size}, published metric ${events}, lost replies ${lost}`);
+    assert.equal(new Set(written).size, written.length, 'no event written twice');
+    assert.equal(written.length, events);
+    assert.deepEqual(new Set(ids), await recordsWithEvents(t, 12));
+    assert.ok(h.kafka.producersMade >= 2, 'retried with a new producer');
+  });
+});
