@@ -8,7 +8,7 @@
 import { RelstreamError } from '../../src/errors.js';
 import type {
   BatchContext, ConsumerRunOptions, DeliveryReport, IncomingMessage, KafkaAdmin, KafkaClient, KafkaConsumer, KafkaProducer,
-  KafkaTransaction, OutgoingMessage, ProducerOptions, TopicPartitionOffset,
+  KafkaTransaction, OutgoingMessage, TopicPartitionOffset,
 } from '../../src/kafka/types.js';
 
 interface LogEntry {
@@ -71,16 +71,13 @@ export class InMemoryKafka implements KafkaClient {
     return Promise.resolve(admin);
   }
 
-  producer(_options?: ProducerOptions): Promise<KafkaProducer> {
+  producer(): Promise<KafkaProducer> {
     this.producersMade++;
     const producer: KafkaProducer = {
-      send: (topic, messages) => {
-        try {
-          this.check('send', topic);
-          return Promise.resolve(this.append(topic, messages));
-        } catch (error) {
-          return Promise.reject(error as Error);
-        }
+      // eslint-disable-next-line @typescript-eslint/require-await -- async so that a fault rejects, as a client's would
+      send: async (topic, messages) => {
+        this.check('send', topic);
+        return this.append(topic, messages);
       },
       transaction: async (work) => {
         this.check('transaction');
@@ -147,11 +144,15 @@ export class InMemoryConsumer implements KafkaConsumer {
     this.options?.onGroupJoin?.({ memberId: this.memberId, partitions: [{ topic: this.topic, partitions: this.assigned }] });
   }
 
+  private isRunning(): boolean {
+    return this.running;
+  }
+
   private async fetchLoop(): Promise<void> {
     while (this.running) {
       let delivered = false;
       for (const partition of [...this.assigned]) {
-        if (this.paused.has(partition) || !this.running) continue;
+        if (this.paused.has(partition) || !this.isRunning()) continue;
         const log = this.kafka.logs.get(this.topic)?.[partition] ?? [];
         const from = this.positions.get(partition) ?? 0n;
         const entries = log.slice(Number(from), Number(from) + this.batchSize);
@@ -176,14 +177,10 @@ export class InMemoryConsumer implements KafkaConsumer {
     }
   }
 
-  commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    try {
-      this.kafka.check('commit');
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+  // eslint-disable-next-line @typescript-eslint/require-await -- async so that a fault rejects, as a client's would
+  async commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    this.kafka.check('commit');
     for (const o of offsets) this.kafka.committed.set(`${o.topic}:${o.partition}`, BigInt(o.offset));
-    return Promise.resolve();
   }
 
   pause(partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void {
