@@ -6,6 +6,9 @@
  *
  *   node dist/test/run-tests.js            all suites
  *   node dist/test/run-tests.js --unit     unit suites only, no broker
+ *
+ * Suites: unit (no broker), integration (the broker), process (real CLI processes), chaos (kill -9 of members
+ * and of a broker, poison streams).
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
@@ -29,7 +32,7 @@ function testFiles(suite: string): string[] {
 
 async function run(): Promise<number> {
   const unitOnly = process.argv.includes('--unit');
-  const suites = unitOnly ? ['unit'] : ['unit', 'integration', 'process'];
+  const suites = unitOnly ? ['unit'] : ['unit', 'integration', 'process', 'chaos'];
   const files = suites.flatMap(testFiles);
   const env = { ...process.env };
   let broker: LocalBroker | undefined;

@@ -38,6 +38,12 @@ export interface LocalBrokerOptions {
   readonly saslUser?: { readonly username: string; readonly password: string };
   /** Also open a TLS listener with this PEM key and certificate chain. */
   readonly tlsKeystorePem?: string;
+  /**
+   * Keep the broker's data here across restarts instead of a fresh temporary directory: a later start with the
+   * same workDir (and port) is the same cluster with the same topics, offsets and groups, as after a real
+   * broker restart. stop() leaves the directory in place.
+   */
+  readonly workDir?: string;
 }
 
 export interface LocalBroker {
@@ -50,8 +56,10 @@ export interface LocalBroker {
   /** Holds server.properties, broker.log and the data; removed by stop(). */
   readonly workDir: string;
   readonly logFile: string;
-  /** Stops the broker (SIGTERM, then SIGKILL after stopTimeoutMs) and removes its work dir; safe to call twice. */
+  /** Stops the broker (SIGTERM, then SIGKILL after stopTimeoutMs) and removes its work dir (unless given); safe to call twice. */
   stop(): Promise<void>;
+  /** Kills the broker at once (SIGKILL), as a crash would; the data stays for a restart on the same workDir. */
+  kill(): Promise<void>;
 }
 
 const assetsDir = join(packageRoot, 'scripts', 'kafka');
@@ -103,14 +111,15 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
   const host = options.host ?? '127.0.0.1';
   const tieToParent = options.tieToParent ?? true;
   const libsDir = await ensureKafkaJars({ cacheDir: options.cacheDir, logger: options.logger });
-  const workDir = await mkdtemp(join(tmpdir(), 'relstream-kafka-'));
+  const keepData = options.workDir !== undefined;
+  const workDir = options.workDir ?? await mkdtemp(join(tmpdir(), 'relstream-kafka-'));
   const dataDir = join(workDir, 'data');
   const logFile = join(workDir, 'broker.log');
   const propertiesFile = join(workDir, 'server.properties');
-  await mkdir(dataDir);
+  await mkdir(dataDir, { recursive: true });
 
   const port = options.port && options.port > 0 ? options.port : await freePort(host);
-  const controllerPort = await freePort(host);
+  const controllerPort = await keptControllerPort(workDir, host);
   const sasl = options.saslUser ? { ...options.saslUser, port: await freePort(host) } : undefined;
   const tls = options.tlsKeystorePem ? { keystorePem: options.tlsKeystorePem, port: await freePort(host) } : undefined;
   await writeFile(propertiesFile, renderServerProperties({
@@ -150,7 +159,11 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
 
   const bootstrap = `${host}:${port}`;
   const stop = onceAsync(() => stopChild(child, exited, options.stopTimeoutMs ?? 20_000)
-    .finally(() => rm(workDir, { recursive: true, force: true })));
+    .finally(() => (keepData ? undefined : rm(workDir, { recursive: true, force: true }))));
+  const kill = onceAsync(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
   try {
     await waitUntilReady(bootstrap, exited, options.startTimeoutMs ?? 60_000);
   } catch (error) {
@@ -164,7 +177,17 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
     ...(tls ? { tlsBootstrap: `${host}:${tls.port}` } : {}),
   };
   options.logger.info('local Kafka broker ready', { bootstrap, ...extra, pid: child.pid, workDir });
-  return { bootstrap, ...extra, pid: child.pid, workDir, logFile, stop };
+  return { bootstrap, ...extra, pid: child.pid, workDir, logFile, stop, kill };
+}
+
+/** The controller's port, the same on every start in one workDir (the KRaft quorum is configured by it). */
+async function keptControllerPort(workDir: string, host: string): Promise<number> {
+  const file = join(workDir, 'controller-port');
+  const kept = Number(await readFile(file, 'utf8').catch(() => ''));
+  if (Number.isInteger(kept) && kept > 0) return kept;
+  const port = await freePort(host);
+  await writeFile(file, String(port));
+  return port;
 }
 
 /** Ready means a real client can fetch cluster metadata, not merely that the port is open. */

@@ -75,6 +75,10 @@ describe('the stream processor', () => {
       { record: { ...base, id: 'p-duplicate', entities: [chem, { ...freq, id: 'T1' }] }, reason: 'duplicate_entity_id' },
       { record: { ...base, id: 'p-too-long', text: 'x'.repeat(3000), entities: [] }, reason: 'text_too_long' },
       { record: { ...base, id: 'p-many-entities', entities: Array.from({ length: 60 }, (_, i) => ({ id: `E${i}`, type: 'CHEM', start: 0, end: 8 })) }, reason: 'too_many_entities' },
+      // Shapes that stopped the stream before (the reliability issue):
+      { record: { ...base, id: 'x'.repeat(100_000) }, reason: 'id_too_long' },
+      { record: Buffer.concat([Buffer.from([0x04, 0x72, 0x31, 0x00, 0x04, 0x65, 0x73, 0x00]), Buffer.from([0x80, 0xa8, 0xd6, 0xb9, 0x07]), Buffer.alloc(30)]), reason: 'malformed_avro' },
+      { record: { ...base, id: 'p-output-too-large', metadata: { note: 'n'.repeat(12_000) } }, reason: 'output_too_large' },
       { record: { ...base, id: 'p-many-pairs', entities: Array.from({ length: 40 }, (_, i) => ({ id: `E${i}`, type: i % 2 ? 'CHEM' : 'Frequency', start: i % 2 ? 0 : 22, end: i % 2 ? 8 : 34 })) }, reason: 'too_many_pairs' },
     ];
     const codec = trialRecordCodec();
@@ -94,7 +98,8 @@ describe('the stream processor', () => {
     const out = await readTopic(kafka.client, topics.outputTopic);
     t.after(() => out.close());
     const expected = await expectedRelations(good, 0.5);
-    const service = await startService(testConfig(topics, { maxTextLength: '2000', maxEntitiesPerRecord: '50', maxPairsPerRecord: '100' }), silentLogger);
+    const limits = { maxTextLength: '2000', maxEntitiesPerRecord: '50', maxPairsPerRecord: '100', maxMessageBytes: '10000' };
+    const service = await startService(testConfig(topics, limits), silentLogger);
     t.after(() => service.stop());
 
     await dlq.until((m) => m.length >= poison.length, `${poison.length} dead letters`);
@@ -106,9 +111,12 @@ describe('the stream processor', () => {
       assert.equal(header(m, DEAD_LETTER_HEADERS.partition), '0');
       assert.match(header(m, DEAD_LETTER_HEADERS.offset) ?? '', /^\d+$/);
       assert.ok((header(m, DEAD_LETTER_HEADERS.message) ?? '').length > 5, 'a readable reason');
-      assert.match(header(m, DEAD_LETTER_HEADERS.code) ?? '', /^RELSTREAM_RECORD_(MALFORMED|INVALID)$/);
+      assert.match(header(m, DEAD_LETTER_HEADERS.code) ?? '', /^RELSTREAM_RECORD_(MALFORMED|INVALID|OUTPUT_TOO_LARGE)$/);
+      assert.ok((m.value?.length ?? 0) + (m.key?.length ?? 0) <= 10_000, 'a dead letter fits maxMessageBytes');
     }
-    const malformed = dlq.messages.find((m) => header(m, DEAD_LETTER_HEADERS.reason) === 'malformed_avro');
+    const tooLarge = dlq.messages.find((m) => header(m, DEAD_LETTER_HEADERS.reason) === 'output_too_large');
+    assert.match(header(tooLarge ?? dlq.messages[0] ?? { headers: {} } as never, DEAD_LETTER_HEADERS.truncated) ?? '', /value \d+ bytes/, 'an outsized dead letter says it was cut');
+    const malformed = dlq.messages.find((m) => header(m, DEAD_LETTER_HEADERS.reason) === 'malformed_avro' && m.value?.toString() === 'not avro at all');
     assert.equal(malformed?.value?.toString(), 'not avro at all', 'original bytes kept');
     const recordIds = new Set(out.messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).recordId));
     assert.deepEqual([...recordIds].sort(), [...new Set(expected.map((e) => e.recordId))].sort());

@@ -1,0 +1,62 @@
+/**
+ * Chaos: two `relstream run` members share a 6-partition topic while one of them is killed with SIGKILL at
+ * random moments and restarted (same transactional id), in both delivery modes. What must hold: every
+ * expected relation present for a read_committed reader, no duplicates with exactly-once, and the group's
+ * committed offsets at the end of the input (lag 0).
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { waitFor } from '../helpers/cli.js';
+import { eventIds, eventsPerSample, memberEnv, seededRandom, startMember, untilLagZero, type Delivery } from '../helpers/chaos.js';
+import { useKafka } from '../helpers/kafka.js';
+import { manyRecords, produceRecords, readTopic, testTopics } from '../helpers/processor.js';
+
+const COPIES = 400;
+const KILLS = 3;
+
+describe('chaos: members killed at random moments', () => {
+  const kafka = useKafka();
+  let perSample: Map<string, number>;
+  before(async () => { perSample = await eventsPerSample(); });
+
+  for (const delivery of ['at-least-once', 'exactly-once'] as const satisfies readonly Delivery[]) {
+    it(`${delivery}: ${KILLS} kill -9 and restarts of a member lose nothing${delivery === 'exactly-once' ? ' and duplicate nothing' : ''}; lag reaches 0`, { timeout: 300_000 }, async (t) => {
+      const random = seededRandom(t);
+      const topics = testTopics(`kills-${delivery}`);
+      await kafka.topics(t, [{ topic: topics.inputTopic, partitions: 6 }, { topic: topics.outputTopic, partitions: 3 }, { topic: topics.deadLetterTopic, partitions: 1 }]);
+      const records = manyRecords(COPIES);
+      const expected = [...perSample.values()].reduce((a, b) => a + b, 0) * COPIES;
+      const out = await readTopic(kafka.client, topics.outputTopic); // kafkajs reads read_committed by default
+      t.after(() => out.close());
+      await produceRecords(kafka.client, topics.inputTopic, records);
+
+      // Small batches keep the stream going long enough for the kills to land mid-stream.
+      const slow = { RELSTREAM_BATCH_MAX_PAIRS: '4', RELSTREAM_QUEUE_MAX_PAIRS: '64' };
+      startMember(t, memberEnv(topics, delivery, 'steady', slow));
+      let victim = startMember(t, memberEnv(topics, delivery, 'victim', slow));
+      const killedAt: number[] = [];
+      for (let kill = 0; kill < KILLS; kill++) {
+        // Each kill lands at a random moment after the victim is back in the group and working.
+        await waitFor(() => victim.logs.find((l) => l['msg'] === 'joined the consumer group'), 'the victim to join', 60_000);
+        await out.until((m) => m.length > 0, 'the first events');
+        await sleep(500 + random() * 2000);
+        killedAt.push(out.messages.length);
+        victim.child.kill('SIGKILL');
+        await victim.exited;
+        victim = startMember(t, memberEnv(topics, delivery, 'victim', slow));
+      }
+      assert.ok((killedAt.at(-1) ?? expected) < expected, `the kills landed mid-stream (events seen at each kill: ${killedAt.join(', ')} of ${expected})`);
+
+      await out.until((m) => new Set(eventIds(m)).size >= expected, `all ${expected} relations`, 240_000);
+      await untilLagZero(kafka.admin, topics.groupId, topics.inputTopic);
+      await sleep(2000); // a late duplicate would arrive now
+      const ids = eventIds(out.messages);
+      const duplicates = ids.length - new Set(ids).size;
+      t.diagnostic(`${delivery}: ${records.length} records, ${KILLS} kills at ${killedAt.join('/')} events, ${expected} relations, ${duplicates} duplicates`);
+      assert.equal(new Set(ids).size, expected, 'every relation present');
+      if (delivery === 'exactly-once') assert.equal(duplicates, 0, 'read_committed sees each relation once');
+    });
+  }
+});

@@ -1,0 +1,68 @@
+/** Shared by the chaos suites: members as real processes, seeded randomness, and what must hold at the end. */
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import type { IncomingMessage, KafkaAdmin } from '../../src/kafka/types.js';
+import { relationEventCodec } from '../../src/records/avro.js';
+import { startCli, waitFor, type CliProcess } from './cli.js';
+import { expectedRelations } from './expected-relations.js';
+import { sampleRecords, testEnv, type TestTopics } from './processor.js';
+
+export type Delivery = 'at-least-once' | 'exactly-once';
+
+/** A seeded generator, so a failing run can be repeated with RELSTREAM_CHAOS_SEED. */
+export function seededRandom(t: TestContext): () => number {
+  let seed = Number(process.env['RELSTREAM_CHAOS_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+  t.diagnostic(`chaos seed ${seed} (repeat with RELSTREAM_CHAOS_SEED=${seed})`);
+  return () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+}
+
+/** Env for a member: a short session so the group notices a killed member quickly (the broker's minimum is 6 s). */
+export function memberEnv(topics: TestTopics, delivery: Delivery, memberId: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return testEnv(topics, {
+    RELSTREAM_LOG_LEVEL: 'info', RELSTREAM_DELIVERY_GUARANTEE: delivery, RELSTREAM_SESSION_TIMEOUT_MS: '6000',
+    RELSTREAM_HEARTBEAT_INTERVAL_MS: '1000', RELSTREAM_COMMIT_INTERVAL_MS: '200',
+    ...(delivery === 'exactly-once' ? { RELSTREAM_TRANSACTIONAL_ID: `${topics.groupId}-${memberId}` } : {}),
+    ...extra,
+  });
+}
+
+export function startMember(t: TestContext, env: Record<string, string>): CliProcess {
+  const cli = startCli(['run'], env);
+  t.after(() => { cli.child.kill('SIGKILL'); });
+  return cli;
+}
+
+const events = relationEventCodec();
+export const eventIds = (messages: readonly IncomingMessage[]): string[] => messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).id);
+
+/** Relation events the samples give, per sample id (the tiny model, minScore 0.5). */
+export async function eventsPerSample(): Promise<Map<string, number>> {
+  const perSample = new Map<string, number>();
+  for (const e of await expectedRelations(sampleRecords(), 0.5)) perSample.set(e.recordId, (perSample.get(e.recordId) ?? 0) + 1);
+  return perSample;
+}
+
+/** Waits until the group's committed offset equals the high watermark on every partition (lag 0). */
+export async function untilLagZero(admin: KafkaAdmin, groupId: string, topic: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const high = await admin.fetchTopicOffsets(topic);
+    const committed = new Map((await admin.fetchCommittedOffsets(groupId, topic)).map((c) => [c.partition, c.offset]));
+    const behind = high.filter((p) => committed.get(p.partition) !== p.high);
+    if (behind.length === 0) return;
+    last = behind.map((p) => `${p.partition}: ${committed.get(p.partition)}/${p.high}`).join(', ');
+    if (Date.now() > deadline) assert.fail(`lag not 0 after ${timeoutMs} ms: ${last}`);
+    await sleep(250);
+  }
+}
+
+export async function httpPort(cli: CliProcess): Promise<number> {
+  const line = await waitFor(() => cli.logs.find((l) => l['msg'] === 'http server listening'), 'the http server');
+  return Number(line['port']);
+}
