@@ -133,8 +133,11 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
     `-Dlog4j.configuration=file:${join(assetsDir, 'log4j.properties')}`, `-Dkafka.logs.dir=${workDir}`,
     '-cp', classpath,
   ];
+  // A kept workDir is formatted once: a restart must find the same cluster id.
+  const formatted = await readFile(join(dataDir, 'meta.properties'), 'utf8').catch(() => '');
+  const clusterId = /^cluster\.id=(.+)$/m.exec(formatted)?.[1] ?? newClusterId();
   const formatCode = await runToExit(javaBinary(), [...jvmArgs, 'kafka.tools.StorageTool', 'format',
-    '-t', newClusterId(), '-c', propertiesFile, '--ignore-formatted', ...(sasl ? scramFormatArgs(sasl) : [])], logFile).catch((error: unknown) => {
+    '-t', clusterId, '-c', propertiesFile, '--ignore-formatted', ...(sasl ? scramFormatArgs(sasl) : [])], logFile).catch((error: unknown) => {
     throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_START', `cannot run ${javaBinary()} (Java 17 is required)`, { cause: error });
   });
   if (formatCode !== 0) {

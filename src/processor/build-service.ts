@@ -18,11 +18,12 @@ import { startOpsServer, type OpsServer } from '../http/ops-server.js';
 import { padBatch } from '../inference/batch-tensors.js';
 import { startInferencePool, type InferencePool } from '../inference/inference-pool.js';
 import { kafkaConnection } from '../kafka/connection-from-config.js';
+import { startClusterProbe } from '../kafka/cluster-probe.js';
 import { KafkaConnectivity } from '../kafka/connectivity.js';
 import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
 import type { KafkaAdmin, KafkaClient, ProducerOptions } from '../kafka/types.js';
 import { loadModelDir, type ModelBundle } from '../model/model-dir.js';
-import type { Logger } from '../observability/logger.js';
+import { silentLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { packageRoot } from '../paths.js';
 import { atLeastOnceSink } from '../publish/at-least-once-sink.js';
@@ -90,6 +91,8 @@ async function buildSink(config: Config, client: KafkaClient, consumer: Paramete
 export interface PipelineDeps {
   readonly config: Config;
   readonly client: KafkaClient;
+  /** A client that does not retry, for the reachability probe (../kafka/cluster-probe.ts). */
+  readonly probeClient: KafkaClient;
   readonly bundle: ModelBundle;
   readonly pool: InferencePool;
   readonly metrics: Metrics;
@@ -102,6 +105,8 @@ export interface Pipeline {
   /** Stops the processor (drain, commit, leave, close the producer) and closes the admin client; safe to call twice. */
   close(): Promise<void>;
 }
+
+const PROBE_INTERVAL_MS = 2000;
 
 /** Everything between the Kafka client and the inference pool, built and wired; the processor is not started. */
 export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
@@ -116,6 +121,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
     },
   });
   metrics.kafkaReachable.set(1);
+  const probe = startClusterProbe(await deps.probeClient.admin(), connectivity, PROBE_INTERVAL_MS);
   const consumer = await client.consumer({ groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs });
   const { sink, admin } = await buildSink(config, client, consumer, { metrics, logger, connectivity, signal: retries.signal, onFatal });
   const runner = createBatchRunner({ config, bundle, pool, metrics, sink, onFatal });
@@ -136,6 +142,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
     processor,
     close: () => (closing ??= (async () => {
       await processor.stop();
+      await probe.stop();
       await admin?.disconnect().catch((error: unknown) => { logger.warn('shutdown: closing the admin client failed', { error: describeError(error) }); });
     })()),
   };
@@ -167,8 +174,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     }
   };
   try {
-    const client = createKafkaClient(kafkaConnection(config), logger);
-    const pipeline = await buildPipeline({ config, client, bundle, pool, metrics, logger, onFatal: (error) => { reportFatal(error); } });
+    const connection = kafkaConnection(config);
+    const client = createKafkaClient(connection, logger);
+    const probeClient = createKafkaClient({ ...connection, clientId: `${connection.clientId}-probe`, retries: 0, connectionTimeoutMs: Math.min(connection.connectionTimeoutMs ?? 3000, 2000) }, silentLogger);
+    const pipeline = await buildPipeline({ config, client, probeClient, bundle, pool, metrics, logger, onFatal: (error) => { reportFatal(error); } });
     const http: OpsServer = await startOpsServer({ host: config.httpHost, port: config.httpPort, registry, isReady: () => pipeline.processor.isReady() });
     closers.push(['http server', () => http.close()], ['processor', () => pipeline.close()]);
     logger.info('http server listening', { port: http.port, endpoints: ['/metrics', '/healthz', '/readyz'] });

@@ -112,7 +112,6 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   }
 
   async function eachBatch(batch: IncomingBatch, context: BatchContext): Promise<void> {
-    connectivity.ok();
     const state = assignments.state(batch.topic, batch.partition);
     for (const message of batch.messages) {
       if (stopping || !context.isActive() || state.retired) return;

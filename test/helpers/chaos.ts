@@ -50,14 +50,12 @@ export async function eventsPerSample(): Promise<Map<string, number>> {
 /** Waits until the group's committed offset equals the high watermark on every partition (lag 0). */
 export async function untilLagZero(admin: KafkaAdmin, groupId: string, topic: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let last = '';
   for (;;) {
     const high = await admin.fetchTopicOffsets(topic);
     const committed = new Map((await admin.fetchCommittedOffsets(groupId, topic)).map((c) => [c.partition, c.offset]));
     const behind = high.filter((p) => committed.get(p.partition) !== p.high);
     if (behind.length === 0) return;
-    last = behind.map((p) => `${p.partition}: ${committed.get(p.partition)}/${p.high}`).join(', ');
-    if (Date.now() > deadline) assert.fail(`lag not 0 after ${timeoutMs} ms: ${last}`);
+    if (Date.now() > deadline) assert.fail(`lag not 0 after ${timeoutMs} ms: ${behind.map((p) => `${p.partition}: ${committed.get(p.partition)}/${p.high}`).join(', ')}`);
     await sleep(250);
   }
 }

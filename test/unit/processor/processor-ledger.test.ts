@@ -73,7 +73,7 @@ async function harness(t: TestContext, options: { records?: number; poison?: num
   });
   const metrics = createMetrics(new Registry(), { defaultMetrics: false });
   const fatal: unknown[] = [];
-  const pipeline = await buildPipeline({ config, client: kafka, bundle, pool: fakePool(bundle.config.labels.length), metrics, logger: silentLogger, onFatal: (e) => fatal.push(e) });
+  const pipeline = await buildPipeline({ config, client: kafka, probeClient: kafka, bundle, pool: fakePool(bundle.config.labels.length), metrics, logger: silentLogger, onFatal: (e) => fatal.push(e) });
   t.after(() => pipeline.close());
   await pipeline.processor.start();
   const [consumer] = kafka.consumers;

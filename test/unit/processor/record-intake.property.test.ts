@@ -90,7 +90,7 @@ const records: fc.Arbitrary<TrialRecord> = fc.oneof(anyString(400), fc.constantF
     source: fc.option(anyString(20), { nil: null }),
     language: languages,
     text: fc.constant(text),
-    entities: entitiesFor([...text].length),
+    entities: entitiesFor(Array.from(text).length),
     metadata: fc.dictionary(anyString(20), anyString(200), { maxKeys: 20 }),
   }));
 
@@ -179,7 +179,7 @@ describe('the shapes that stopped the stream', () => {
     for (const language of tags) {
       const verdict = takeChecked(codec.encode({ ...sample, language }));
       assert.equal(verdict.kind, 'pairs', `language ${JSON.stringify(language.slice(0, 20))}`);
-      assert.ok(verdict.kind === 'pairs' && verdict.jobs.length > 0);
+      assert.ok(verdict.jobs.length > 0);
     }
     assert.equal(((await metrics.languageFallbacks.get()).values[0]?.value ?? 0) - before, tags.length);
   });
@@ -197,7 +197,7 @@ describe('the shapes that stopped the stream', () => {
     const metadata = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, 'v'.repeat(1000)]));
     const verdict = takeChecked(codec.encode({ ...sample, metadata }));
     assert.equal(verdict.kind, 'pairs');
-    const carried = verdict.kind === 'pairs' ? verdict.task.metadata : {};
+    const carried = verdict.task.metadata;
     const bytes = Object.entries(carried).reduce((n, [k, v]) => n + k.length + v.length, 0);
     assert.ok(bytes <= 16_384 + 200, `${bytes} bytes of metadata per event`);
     assert.match(carried['relstream.metadata_truncated'] ?? '', /left out/);
