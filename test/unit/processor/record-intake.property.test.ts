@@ -18,8 +18,8 @@ import { loadModelDir, type ModelBundle } from '../../../src/model/model-dir.js'
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { RecordIntake, type Intake } from '../../../src/processor/record-intake.js';
 import { trialRecordCodec, type TrialRecord } from '../../../src/records/avro.js';
-import { CORPUS_ENTITY_TYPES } from '../../../src/records/entity-types.js';
 import { DEAD_LETTER_REASONS } from '../../../src/records/validate-record.js';
+import { hostileBytes, languages, mutate, records, stoppedTheStream } from '../../helpers/hostile-records.js';
 import { tinyModelDir } from '../../helpers/model.js';
 import { sampleRecords } from '../../helpers/processor.js';
 
@@ -59,41 +59,6 @@ function takeChecked(value: Buffer | null): Intake {
   return verdict;
 }
 
-/** Strings with the edge cases outside input brings: any code unit (lone surrogates too), astral, empty. */
-const anyString = (maxLength: number) => fc.oneof(
-  fc.string({ unit: 'binary', maxLength }),
-  fc.string({ unit: 'grapheme', maxLength }),
-  fc.string({ maxLength }),
-);
-
-const languages = fc.oneof(
-  fc.constantFrom('', 'es', 'es-ES', 'en', 'not a tag!!', 'en_US', 'i-klingon', 'x-private', 'zz', '😀', 'a\u0000b', 'x'.repeat(300), 'en-u-co-phonebk'),
-  anyString(40),
-);
-
-const anyOffset = fc.oneof(fc.integer({ min: -5, max: 400 }), fc.constantFrom(-2147483648, 2147483647, 0));
-
-/** Entities mostly inside the text and of types the model pairs, some anywhere and of any type. */
-const entitiesFor = (length: number) => fc.array(fc.oneof(
-  { weight: 4, arbitrary: fc.record({
-    id: fc.oneof(fc.constantFrom('T1', 'T2', 'T3', 'T4', 'T5'), anyString(10)),
-    type: fc.constantFrom('CHEM', 'DISO', 'Dose', 'Frequency', 'Route', 'LIVB', 'Age', 'ANAT', 'PROC', 'Duration'),
-    start: fc.integer({ min: 0, max: Math.max(0, length - 1) }),
-    end: fc.integer({ min: 0, max: 12 }),
-  }).map((e) => ({ ...e, end: Math.min(length, e.start + 1 + e.end) })) },
-  { weight: 1, arbitrary: fc.record({ id: anyString(10), type: fc.oneof(fc.constantFrom(...CORPUS_ENTITY_TYPES), anyString(8)), start: anyOffset, end: anyOffset }) },
-), { maxLength: 40 });
-
-const records: fc.Arbitrary<TrialRecord> = fc.oneof(anyString(400), fc.constantFrom(...sampleRecords().map((r) => r.text)))
-  .chain((text) => fc.record({
-    id: fc.oneof(anyString(60), fc.constant('x'.repeat(2000))),
-    source: fc.option(anyString(20), { nil: null }),
-    language: languages,
-    text: fc.constant(text),
-    entities: entitiesFor(Array.from(text).length),
-    metadata: fc.dictionary(anyString(20), anyString(200), { maxKeys: 20 }),
-  }));
-
 describe('record intake is total (property-based)', () => {
   it('valid Avro records with arbitrary field values end as pair jobs or one dead letter', () => {
     const kinds = new Map<string, number>();
@@ -117,38 +82,13 @@ describe('record intake is total (property-based)', () => {
   });
 
   it('arbitrary bytes end as a verdict, never an exception', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), (bytes) => { takeChecked(Buffer.from(bytes)); }), { numRuns: 3000 });
+    fc.assert(fc.property(hostileBytes, (bytes) => { takeChecked(bytes); }), { numRuns: 3000 });
   });
 
   it('valid records with bytes flipped, cut or inserted end as a verdict', () => {
-    fc.assert(fc.property(records, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('flip', 'cut', 'insert')), { minLength: 1, maxLength: 5 }), (record, edits) => {
-      let bytes = Buffer.from(codec.encode(record));
-      for (const [at, byte, kind] of edits) {
-        const i = bytes.length === 0 ? 0 : at % bytes.length;
-        if (kind === 'flip') bytes[i] = byte;
-        else if (kind === 'cut') bytes = bytes.subarray(0, i);
-        else bytes = Buffer.concat([bytes.subarray(0, i), Buffer.from([byte]), bytes.subarray(i)]);
-      }
-      takeChecked(bytes);
-    }), { numRuns: 1500 });
+    fc.assert(fc.property(mutate(records), (bytes) => { takeChecked(bytes); }), { numRuns: 1500 });
   });
 });
-
-/** Zig-zag varint of a long, as Avro writes it. */
-function varint(value: number): Buffer {
-  let n = value >= 0 ? value * 2 : -value * 2 - 1;
-  const bytes: number[] = [];
-  while (n >= 0x80) {
-    bytes.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  bytes.push(n);
-  return Buffer.from(bytes);
-}
-
-const str = (s: string): Buffer => Buffer.concat([varint(Buffer.byteLength(s)), Buffer.from(s)]);
-/** id, source (null), language, text: the fields before entities. */
-const head = Buffer.concat([str('r1'), varint(0), str('es'), str('Aspirina cada 8 horas.')]);
 
 describe('the shapes that stopped the stream', () => {
   const heapGrowthMiB = (work: () => void): number => {
@@ -157,12 +97,7 @@ describe('the shapes that stopped the stream', () => {
     return (process.memoryUsage().heapUsed - before) / 2 ** 20;
   };
 
-  for (const [name, bytes] of [
-    ['an array block count of 10⁹', Buffer.concat([head, varint(1e9), Buffer.alloc(20)])],
-    ['an array block count of −10⁹ with a byte size', Buffer.concat([head, varint(-1e9), varint(10), Buffer.alloc(20)])],
-    ['a map block count of 10⁹', Buffer.concat([head, varint(0), varint(1e9), Buffer.alloc(20)])],
-    ['a string length of 2⁵⁰', Buffer.concat([str('r1'), varint(0), varint(2 ** 50)])],
-  ] as const) {
+  for (const { name, bytes } of stoppedTheStream.filter((shape) => shape.reason === 'malformed_avro')) {
     it(`${name} is malformed_avro, decided without allocating for the claim`, () => {
       let verdict: Intake | undefined;
       const growth = heapGrowthMiB(() => { verdict = takeChecked(bytes); });
