@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { RUN_HEAP_FLAG } from '../src/config/runtime.js';
 import { createKafkaClient } from '../src/kafka/kafkajs-adapter.js';
 import { startLocalBroker } from '../src/local-kafka/local-broker.js';
 import { silentLogger } from '../src/observability/logger.js';
@@ -53,7 +54,8 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     }
     await producer.disconnect();
 
-    const child = spawn(process.execPath, [join(packageRoot, 'bin', 'relstream.js'), 'run'], {
+    // As the container images run it (deploy/docker): memory figures are for that configuration.
+    const child = spawn(process.execPath, [RUN_HEAP_FLAG, join(packageRoot, 'bin', 'relstream.js'), 'run'], {
       env: {
         ...process.env, RELSTREAM_KAFKA_BROKERS: broker.bootstrap, RELSTREAM_INPUT_TOPIC: 'bench.in', RELSTREAM_OUTPUT_TOPIC: 'bench.out',
         RELSTREAM_DEAD_LETTER_TOPIC: 'bench.dlq', RELSTREAM_GROUP_ID: 'bench', RELSTREAM_HTTP_PORT: '0', RELSTREAM_HTTP_HOST: '127.0.0.1',
@@ -79,7 +81,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       const seconds = (performance.now() - startedAt) / 1000;
       const rss = child.pid === undefined ? NaN : peakRssMiB(child.pid);
       const pairs = metrics.get('relstream_pairs_formed_total') ?? 0;
-      const detail = { records, pairs, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6, delivery: extraEnv['RELSTREAM_DELIVERY_GUARANTEE'] ?? 'at-least-once' };
+      const detail = { heap: RUN_HEAP_FLAG, records, pairs, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6, delivery: extraEnv['RELSTREAM_DELIVERY_GUARANTEE'] ?? 'at-least-once' };
       return [
         { scenario: 'pipeline', metric: 'records/s', value: records / seconds, unit: 'records/s', detail },
         { scenario: 'pipeline', metric: 'pairs/s', value: pairs / seconds, unit: 'pairs/s', detail },

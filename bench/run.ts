@@ -6,17 +6,19 @@
  *   npm run bench -- --provider cuda   inference on the CUDA execution provider
  *   npm run bench -- --records N       records through the end-to-end pipeline (default 10000; --skip-pipeline skips it)
  *   npm run bench -- --pipeline-only --delivery exactly-once   the pipeline with Kafka transactions
+ *   npm run bench -- --backlog 20000,100000   peak RSS with these backlogs waiting (default; --backlog none skips it)
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { packageRoot } from '../src/paths.js';
+import { backlogBench } from './backlog.bench.js';
 import { encoderBench } from './encoder.bench.js';
 import { inferenceBench } from './inference.bench.js';
 import { pipelineBench } from './pipeline.bench.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
@@ -24,9 +26,13 @@ const provider = values.provider === 'cuda' ? 'cuda' : 'cpu';
 
 const delivery = values.delivery === 'exactly-once' ? 'exactly-once' : 'at-least-once';
 
+const env = { RELSTREAM_EXECUTION_PROVIDER: provider, RELSTREAM_DELIVERY_GUARANTEE: delivery };
+const backlogs = values.backlog === 'none' ? [] : (values.backlog ?? '20000,100000').split(',').map(Number).filter((n) => n > 0);
+
 const results = values['pipeline-only'] ? [] : [...(await encoderBench(modelDir, minMs)), ...(await inferenceBench(modelDir, provider, minMs))];
 if (!values['skip-pipeline']) {
-  results.push(...(await pipelineBench(modelDir, Number(values.records ?? 10_000), { RELSTREAM_EXECUTION_PROVIDER: provider, RELSTREAM_DELIVERY_GUARANTEE: delivery })));
+  results.push(...(await pipelineBench(modelDir, Number(values.records ?? 10_000), env)));
+  if (backlogs.length > 0) results.push(...(await backlogBench(modelDir, backlogs, env)));
 }
 const file = await writeReport(join(packageRoot, 'bench', 'results'), results);
 process.stdout.write(`${table(results)}\n\nresults: ${file}\n`);

@@ -73,6 +73,13 @@ export class Assignments {
     });
   }
 
+  /** Input bytes of the records admitted and not finished, over the live partitions. */
+  get bytesInFlight(): number {
+    let n = 0;
+    for (const s of this.#states.values()) n += s.ledger.bytesInFlight;
+    return n;
+  }
+
   get recordsInFlight(): number {
     let n = 0;
     for (const s of this.#states.values()) n += s.ledger.inFlight;

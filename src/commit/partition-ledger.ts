@@ -12,6 +12,9 @@ export class PartitionLedger {
   private readonly pending: bigint[] = [];
   private head = 0;
   private readonly finished = new Set<bigint>();
+  /** Input bytes of admitted records not yet finished, by offset (admission is bounded by their sum). */
+  private readonly sizes = new Map<bigint, number>();
+  #bytesInFlight = 0;
   private highest: bigint | undefined;
   private next: bigint | undefined;
   private committed: bigint | undefined;
@@ -22,14 +25,27 @@ export class PartitionLedger {
   }
 
   /** Admits a new offset; false (and no change) for one already seen. */
-  admit(offset: bigint): boolean {
+  admit(offset: bigint, bytes = 0): boolean {
     if (this.seen(offset)) return false;
     this.highest = offset;
     this.pending.push(offset);
+    if (bytes > 0) {
+      this.sizes.set(offset, bytes);
+      this.#bytesInFlight += bytes;
+    }
     return true;
   }
 
+  get bytesInFlight(): number {
+    return this.#bytesInFlight;
+  }
+
   finish(offset: bigint): void {
+    const bytes = this.sizes.get(offset);
+    if (bytes !== undefined) {
+      this.sizes.delete(offset);
+      this.#bytesInFlight -= bytes;
+    }
     this.finished.add(offset);
     while (this.head < this.pending.length) {
       const first = this.pending[this.head];

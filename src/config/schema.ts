@@ -58,6 +58,8 @@ export const configSchema = z.object({
   batchMaxWaitMs: nonNegativeInt(20).describe('A batch closes when its oldest pair has waited this long.'),
   inferenceConcurrency: positiveInt(1).describe('Inference worker threads, each with its own ONNX session; batches in flight at most.'),
   queueMaxPairs: positiveInt(4096).describe('Pairs waiting for inference; above it the consumer pauses its partitions (a record larger than the queue is admitted alone into an empty one).'),
+  inFlightMaxBytes: positiveInt(16 * 1024 * 1024).describe('Input bytes of records admitted but not finished; above it the consumer pauses (one record is always admitted), so memory does not grow with record size.'),
+  fetchMaxBytes: positiveInt(4 * 1024 * 1024).describe('Most bytes one fetch from the brokers returns (kafkajs maxBytes); what the consumer buffers ahead of intake.'),
   queueMaxTokens: positiveInt(262_144).describe('Tokens of the pairs waiting for inference; above it the consumer pauses its partitions.'),
   maxTextLength: positiveInt(100_000).describe('Longest record text in code points; longer records go to the dead-letter topic.'),
   maxEntitiesPerRecord: positiveInt(500).describe('Most entities per record; more go to the dead-letter topic.'),

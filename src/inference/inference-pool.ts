@@ -4,9 +4,9 @@
  */
 import { Worker } from 'node:worker_threads';
 
-import { RelstreamError, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, RelstreamError, type ErrorCode } from '../errors.js';
 import type { BatchInputs } from './batch-tensors.js';
-import type { WorkerInit, WorkerReply, WorkerRequest } from './inference-worker.js';
+import type { WorkerError, WorkerInit, WorkerReply, WorkerRequest } from './inference-worker.js';
 import type { ExecutionProvider } from './model-session.js';
 
 interface PoolWorker {
@@ -21,9 +21,11 @@ export interface InferencePool {
   close(): Promise<void>;
 }
 
-function asError(reply: { error: string; code?: string | undefined }): RelstreamError {
-  const code = (reply.code?.startsWith('RELSTREAM_') ? reply.code : 'RELSTREAM_MODEL_SESSION') as ErrorCode;
-  return new RelstreamError(code, reply.error);
+/** Rebuilds a worker's error on this thread: code, retriable and the original as the cause. */
+function asError(reply: WorkerError): RelstreamError {
+  const code = (reply.code !== undefined && reply.code in ERROR_CODES ? reply.code : 'RELSTREAM_MODEL_SESSION') as ErrorCode;
+  const cause = reply.cause ? Object.assign(new Error(reply.cause.message), { name: reply.cause.name, stack: reply.cause.stack }) : undefined;
+  return new RelstreamError(code, reply.error, { retriable: reply.retriable ?? false, cause });
 }
 
 function startWorker(init: WorkerInit): Promise<{ worker: Worker; provider: ExecutionProvider }> {

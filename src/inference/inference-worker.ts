@@ -18,7 +18,27 @@ export type WorkerRequest = { readonly id: number; readonly batch: BatchInputs }
 export type WorkerReply =
   | { readonly ready: true; readonly provider: 'cuda' | 'cpu' }
   | { readonly id: number; readonly logits: Float32Array }
-  | { readonly id?: number; readonly error: string; readonly code?: string | undefined };
+  | ({ readonly id?: number } & WorkerError);
+
+/** An error as it crosses the thread boundary: structured clone keeps plain fields, so these are spelled out. */
+export interface WorkerError {
+  readonly error: string;
+  readonly code?: string | undefined;
+  readonly retriable?: boolean | undefined;
+  /** The original error's name, message and stack, for the cause on the main thread. */
+  readonly cause?: { readonly name: string; readonly message: string; readonly stack?: string | undefined } | undefined;
+}
+
+function toWorkerError(error: unknown): WorkerError {
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; retriable?: unknown; cause?: unknown };
+  const inner = shape.cause instanceof Error ? shape.cause : error instanceof Error ? error : undefined;
+  return {
+    error: error instanceof Error ? error.message : String(error),
+    code: typeof shape.code === 'string' ? shape.code : undefined,
+    retriable: shape.retriable === true,
+    cause: inner ? { name: inner.name, message: inner.message, stack: inner.stack } : undefined,
+  };
+}
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker must run in a worker thread');
@@ -34,10 +54,10 @@ try {
     }
     session.run(request.batch).then(
       (logits) => { port.postMessage({ id: request.id, logits } satisfies WorkerReply, [logits.buffer as ArrayBuffer]); },
-      (error: unknown) => { port.postMessage({ id: request.id, error: (error as Error).message, code: (error as { code?: string }).code } satisfies WorkerReply); },
+      (error: unknown) => { port.postMessage({ id: request.id, ...toWorkerError(error) } satisfies WorkerReply); },
     );
   });
   port.postMessage({ ready: true, provider: session.provider } satisfies WorkerReply);
 } catch (error) {
-  port.postMessage({ error: (error as Error).message, code: (error as { code?: string }).code } satisfies WorkerReply);
+  port.postMessage(toWorkerError(error) satisfies WorkerReply);
 }

@@ -54,6 +54,7 @@ export function createKafkaClient(options: KafkaConnectionOptions, logger: Logge
         ...(consumerOptions.sessionTimeoutMs === undefined ? {} : { sessionTimeout: consumerOptions.sessionTimeoutMs }),
         ...(consumerOptions.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: consumerOptions.heartbeatIntervalMs }),
         ...(consumerOptions.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: consumerOptions.maxBytesPerPartition }),
+        ...(consumerOptions.maxBytes === undefined ? {} : { maxBytes: consumerOptions.maxBytes }),
       });
       return wrapConsumer(await connected(consumer));
     },

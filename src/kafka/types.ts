@@ -132,6 +132,8 @@ export interface ConsumerOptions {
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   readonly maxBytesPerPartition?: number;
+  /** Most bytes one fetch returns over all partitions. */
+  readonly maxBytes?: number;
 }
 
 export interface GroupAssignment {

@@ -122,7 +122,10 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   });
   metrics.kafkaReachable.set(1);
   const probe = startClusterProbe(await deps.probeClient.admin(), connectivity, PROBE_INTERVAL_MS);
-  const consumer = await client.consumer({ groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs });
+  const consumer = await client.consumer({
+    groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs,
+    maxBytes: config.fetchMaxBytes, maxBytesPerPartition: Math.min(config.fetchMaxBytes, 1024 * 1024),
+  });
   const { sink, admin } = await buildSink(config, client, consumer, { metrics, logger, connectivity, signal: retries.signal, onFatal });
   const runner = createBatchRunner({ config, bundle, pool, metrics, sink, onFatal });
   const batcher = new MicroBatcher<PairJob>({

@@ -19,8 +19,10 @@ import type { BatchRunner } from './batch-runner.js';
 import type { PairJob } from './pair-job.js';
 import type { RecordIntake } from './record-intake.js';
 
+const ROOM_POLL_MS = 5;
+
 export interface ProcessorDeps {
-  readonly config: Pick<Config, 'inputTopic' | 'fromBeginning' | 'commitIntervalMs' | 'heartbeatIntervalMs' | 'shutdownTimeoutMs'>;
+  readonly config: Pick<Config, 'inputTopic' | 'fromBeginning' | 'commitIntervalMs' | 'heartbeatIntervalMs' | 'shutdownTimeoutMs' | 'inFlightMaxBytes'>;
   readonly consumer: KafkaConsumer;
   readonly intake: RecordIntake;
   readonly batcher: MicroBatcher<PairJob>;
@@ -96,14 +98,18 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   }
 
   const isRetired = (state: PartitionState): boolean => state.retired;
-  const hasRoom = (): boolean => batcher.hasRoom() && sink.hasRoom();
+  /** Input bytes in flight bound what records hold (texts, indexes, events), whatever their pair count. */
+  const recordsHaveRoom = (): boolean => assignments.recordsInFlight === 0 || assignments.bytesInFlight < config.inFlightMaxBytes;
+  const hasRoom = (): boolean => batcher.hasRoom() && sink.hasRoom() && recordsHaveRoom();
 
   async function admitWhenRoom(context: BatchContext): Promise<boolean> {
     if (hasRoom()) return true;
     setPaused(true);
     while (!hasRoom()) {
       // Wait on whichever is full: racing an already-resolved promise would spin without yielding to I/O.
-      await Promise.race([batcher.hasRoom() ? sink.whenRoom() : batcher.whenRoom(), sleep(config.heartbeatIntervalMs)]);
+      // Records finishing free bytes in flight without a signal of their own: the short sleep covers them.
+      const full = !batcher.hasRoom() ? batcher.whenRoom() : !sink.hasRoom() ? sink.whenRoom() : sleep(ROOM_POLL_MS);
+      await Promise.race([full, sleep(config.heartbeatIntervalMs)]);
       if (!context.isActive() || stopping) return false;
       await context.heartbeat();
     }
@@ -122,7 +128,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       }
       // Waiting for room may span a rebalance that retired the partition.
       if (!(await admitWhenRoom(context)) || isRetired(state)) return;
-      state.ledger.admit(offset);
+      state.ledger.admit(offset, message.value?.length ?? 0);
       metrics.recordsConsumed.inc();
       const outcome = intake.take(message, state);
       if (outcome.kind === 'dead-letter') {

@@ -174,10 +174,12 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
           stageDeadLetter({ state: task.partition, offset: task.offset, source: task.message, reason: 'output_too_large', detail: output.detail });
           continue;
         }
+        // The closure keeps the timestamp, not the task: staged output must not hold the record's text.
+        const { timestampMs } = task.message;
         stage(task.partition, task.offset, {
           messages: output.messages.map((message) => ({ topic: config.outputTopic, message })),
           bytes: output.bytes,
-          onCommitted: () => { reportProcessed(metrics, task.message.timestampMs, output.relations); },
+          onCommitted: () => { reportProcessed(metrics, timestampMs, output.relations); },
         });
       }
       commitEarlyWhenFull();
