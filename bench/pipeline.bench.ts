@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RUN_HEAP_FLAG } from '../src/config/runtime.js';
 import { createKafkaClient } from '../src/kafka/kafkajs-adapter.js';
-import { startLocalBroker } from '../src/local-kafka/local-broker.js';
+import { startLocalBroker } from '../tools/local-kafka/local-broker.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { cacheDir, packageRoot } from '../src/paths.js';
 import { trialRecordCodec } from '../src/records/avro.js';
@@ -59,7 +59,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       env: {
         ...process.env, RELSTREAM_KAFKA_BROKERS: broker.bootstrap, RELSTREAM_INPUT_TOPIC: 'bench.in', RELSTREAM_OUTPUT_TOPIC: 'bench.out',
         RELSTREAM_DEAD_LETTER_TOPIC: 'bench.dlq', RELSTREAM_GROUP_ID: 'bench', RELSTREAM_HTTP_PORT: '0', RELSTREAM_HTTP_HOST: '127.0.0.1',
-        RELSTREAM_MODEL_DIR: modelDir, RELSTREAM_LOG_LEVEL: 'info', ...extraEnv,
+        RELSTREAM_MODEL_DIR: modelDir, RELSTREAM_LOG_LEVEL: 'info', RELSTREAM_TRANSACTIONAL_ID: 'bench-0', ...extraEnv,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -71,10 +71,16 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         if (line.includes('"processor started"')) startedAt = performance.now();
       }
     });
+    let exited: number | null | undefined;
+    child.once('exit', (code) => { exited = code; });
     try {
-      while (port === 0 || startedAt === 0) await sleep(50);
+      while (port === 0 || startedAt === 0) {
+        if (exited !== undefined) throw new Error(`relstream run exited with ${exited} before it started`);
+        await sleep(50);
+      }
       let metrics = await scrape(port);
       while ((metrics.get('relstream_records_processed_total') ?? 0) < records) {
+        if (exited !== undefined) throw new Error(`relstream run exited with ${exited} during the run`);
         await sleep(200);
         metrics = await scrape(port);
       }
@@ -88,8 +94,10 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         { scenario: 'pipeline', metric: 'peak RSS', value: rss, unit: 'MiB', detail: { source: '/proc/PID/status VmHWM' } },
       ];
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      if (exited === undefined) {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
     }
   } finally {
     await broker.stop();

@@ -15,7 +15,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { startLocalBroker, type LocalBroker } from '../src/local-kafka/local-broker.js';
+import { startLocalBroker, type LocalBroker } from '../tools/local-kafka/local-broker.js';
 import { createLogger } from '../src/observability/logger.js';
 import { cacheDir } from '../src/paths.js';
 import { hasOpenssl, makeTestCerts, type TestCerts } from './helpers/test-certs.js';

@@ -9,7 +9,7 @@ import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
 import { kafkaConnection } from '../kafka/connection-from-config.js';
 import { relationEventCodec } from '../records/avro.js';
 import { intFlag, parseCommandArgs } from './args.js';
-import type { CommandContext } from './kafka-command.js';
+import type { CommandContext } from './command-context.js';
 import { untilShutdownSignal } from './signals.js';
 
 export async function consumeCommand(argv: readonly string[], ctx: CommandContext, env: NodeJS.ProcessEnv): Promise<number> {

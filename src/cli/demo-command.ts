@@ -14,14 +14,15 @@ import { envName, loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { RelstreamError } from '../errors.js';
 import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
-import { startLocalBroker, type LocalBroker } from '../local-kafka/local-broker.js';
+import type { LocalBroker } from '../../tools/local-kafka/local-broker.js';
 import { packageRoot } from '../paths.js';
 import { kafkaConnection } from '../kafka/connection-from-config.js';
 import { startService } from '../processor/build-service.js';
 import { relationEventCodec, trialRecordCodec, type RelationEvent } from '../records/avro.js';
 import { trialRecordFromJson } from '../records/json-record.js';
 import { intFlag, parseCommandArgs } from './args.js';
-import type { CommandContext } from './kafka-command.js';
+import type { CommandContext } from './command-context.js';
+import { loadLocalKafka } from './local-kafka.js';
 
 const SAMPLES = join(packageRoot, 'samples', 'trials.jsonl');
 
@@ -44,6 +45,7 @@ export async function demoCommand(argv: readonly string[], ctx: CommandContext, 
   try {
     if (useLocalBroker) {
       ctx.stdout('starting a local Apache Kafka broker (the first run downloads its jars)...');
+      const { startLocalBroker } = await loadLocalKafka();
       broker = await startLocalBroker({ cacheDir: ctx.cacheDir, logger: ctx.logger });
       ctx.stdout(`broker ready at ${broker.bootstrap} after ${elapsed()}`);
     }

@@ -10,7 +10,7 @@ import { errorTableMarkdown } from '../errors-doc.js';
 import { metricTableMarkdown } from '../observability/describe-metrics.js';
 import { packageRoot } from '../paths.js';
 import { parseCommandArgs } from './args.js';
-import type { CommandContext } from './kafka-command.js';
+import type { CommandContext } from './command-context.js';
 
 export const DOC_SECTIONS = [
   { file: 'configuration.md', marker: 'config-table', render: () => Promise.resolve(configTableMarkdown()) },

@@ -5,7 +5,7 @@ import { createLogger, type LogLevel } from '../observability/logger.js';
 import { consumeCommand } from './consume-command.js';
 import { demoCommand } from './demo-command.js';
 import { docsCommand } from './docs-command.js';
-import { kafkaCommand, kafkaUsage } from './kafka-command.js';
+import { loadLocalKafka } from './local-kafka.js';
 import { produceCommand } from './produce-command.js';
 import { runCommand } from './run-command.js';
 
@@ -16,10 +16,8 @@ commands:
   demo     the whole flow on a local broker with the tiny demo model and sample records, then stop
   produce  [FILE] JSON lines of TrialRecords (stdin without FILE) -> Avro -> the input topic
   consume  the relations topic -> JSON lines on stdout [--max N] [--idle-ms N] [--group ID]
-  kafka    manage the local single-node Apache Kafka broker
+  kafka    manage the local single-node Apache Kafka broker (a development tool; \`relstream kafka help\`)
   docs     print the configuration, error-code and metric tables; --write updates docs/*.md
-
-${kafkaUsage}
 
 Every configuration key is a flag and an env var (docs/configuration.md).`;
 
@@ -46,7 +44,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       case 'consume':
         return await consumeCommand(rest, ctx, env);
       case 'kafka':
-        return await kafkaCommand(rest, ctx);
+        return await (await loadLocalKafka()).kafkaCommand(rest, ctx);
       case 'docs':
         return await docsCommand(rest, ctx);
       case undefined:

@@ -10,7 +10,7 @@ import { kafkaConnection } from '../kafka/connection-from-config.js';
 import { trialRecordCodec } from '../records/avro.js';
 import { trialRecordFromJson } from '../records/json-record.js';
 import { parseCommandArgs } from './args.js';
-import type { CommandContext } from './kafka-command.js';
+import type { CommandContext } from './command-context.js';
 
 const CHUNK = 500;
 

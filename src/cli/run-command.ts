@@ -3,7 +3,7 @@ import { loadConfig } from '../config/load-config.js';
 import { describeError } from '../errors.js';
 import { startService } from '../processor/build-service.js';
 import { parseCommandArgs } from './args.js';
-import type { CommandContext } from './kafka-command.js';
+import type { CommandContext } from './command-context.js';
 import { untilShutdownSignal } from './signals.js';
 
 export async function runCommand(argv: readonly string[], ctx: CommandContext, env: NodeJS.ProcessEnv): Promise<number> {

@@ -12,8 +12,8 @@ import { before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { createKafkaClient } from '../../src/kafka/kafkajs-adapter.js';
-import { startLocalBroker, type LocalBroker } from '../../src/local-kafka/local-broker.js';
-import { freePort } from '../../src/local-kafka/free-port.js';
+import { startLocalBroker, type LocalBroker } from '../../tools/local-kafka/local-broker.js';
+import { freePort } from '../../tools/local-kafka/free-port.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { cacheDir } from '../../src/paths.js';
 import { eventIds, eventsPerSample, httpPort, memberEnv, startMember, untilLagZero, type Delivery } from '../helpers/chaos.js';

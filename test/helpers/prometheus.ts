@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { freePort } from '../../src/local-kafka/free-port.js';
+import { freePort } from '../../tools/local-kafka/free-port.js';
 import { hasCommand } from './commands.js';
 
 export const hasPrometheus = (): boolean => hasCommand('prometheus');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 
 import { createKafkaClient } from '../../src/kafka/kafkajs-adapter.js';
-import { isBrokerProcess, type BrokerState } from '../../src/local-kafka/broker-state.js';
+import { isBrokerProcess, type BrokerState } from '../../tools/local-kafka/broker-state.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startCli, waitFor, type CliProcess } from '../helpers/cli.js';
 

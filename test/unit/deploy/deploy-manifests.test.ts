@@ -14,7 +14,7 @@ import { parse, parseAllDocuments } from 'yaml';
 
 import { envName, loadConfig } from '../../../src/config/load-config.js';
 import { configKeys } from '../../../src/config/schema.js';
-import { KAFKA_VERSION } from '../../../src/local-kafka/kafka-jars.js';
+import { KAFKA_VERSION } from '../../../tools/local-kafka/kafka-jars.js';
 import { packageRoot } from '../../../src/paths.js';
 
 const deploy = (...parts: string[]): string => join(packageRoot, 'deploy', ...parts);

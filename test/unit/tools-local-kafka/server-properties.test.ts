@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { renderServerProperties } from '../../../src/local-kafka/server-properties.js';
+import { renderServerProperties } from '../../../tools/local-kafka/server-properties.js';
 
 function parse(text: string): Map<string, string> {
   return new Map(text.trim().split('\n').map((line) => {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { diffAgainstLock, KAFKA_VERSION, parseJarLock } from '../../../src/local-kafka/kafka-jars.js';
+import { diffAgainstLock, KAFKA_VERSION, parseJarLock } from '../../../tools/local-kafka/kafka-jars.js';
 import { packageRoot } from '../../../src/paths.js';
 
 const A = 'a'.repeat(64);

@@ -2,13 +2,13 @@
  * `relstream kafka start|stop|status|fetch`: the local single-node broker for the demo, the tests and
  * development. Production points relstream at a real cluster instead.
  */
-import { RelstreamError } from '../errors.js';
-import { defaultStateFile, isBrokerProcess, readBrokerState, stopDetachedBroker, writeBrokerState } from '../local-kafka/broker-state.js';
-import { ensureKafkaJars, KAFKA_VERSION } from '../local-kafka/kafka-jars.js';
-import { startLocalBroker } from '../local-kafka/local-broker.js';
-import type { Logger } from '../observability/logger.js';
-import { intFlag, parseCommandArgs } from './args.js';
-import { untilShutdownSignal } from './signals.js';
+import { RelstreamError } from '../../src/errors.js';
+import { defaultStateFile, isBrokerProcess, readBrokerState, stopDetachedBroker, writeBrokerState } from './broker-state.js';
+import { ensureKafkaJars, KAFKA_VERSION } from './kafka-jars.js';
+import { startLocalBroker } from './local-broker.js';
+import type { CommandContext } from '../../src/cli/command-context.js';
+import { intFlag, parseCommandArgs } from '../../src/cli/args.js';
+import { untilShutdownSignal } from '../../src/cli/signals.js';
 
 export const kafkaUsage = `relstream kafka <start|stop|status|fetch>
   start [--port N] [--heap-mb N] [--detach]   start a local broker and print its bootstrap address;
@@ -17,12 +17,6 @@ export const kafkaUsage = `relstream kafka <start|stop|status|fetch>
   (start --detach, stop and status take --state-file PATH; default: the cache dir's local-broker.json)
   status                                      print the detached broker's address, exit 1 if none runs
   fetch                                       download and verify the Apache Kafka ${KAFKA_VERSION} jars only`;
-
-export interface CommandContext {
-  readonly logger: Logger;
-  readonly cacheDir: string;
-  readonly stdout: (line: string) => void;
-}
 
 export async function kafkaCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { positionals, commandFlags } = parseCommandArgs(argv, {

@@ -9,9 +9,9 @@ import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { RelstreamError } from '../errors.js';
-import type { Logger } from '../observability/logger.js';
-import { packageRoot } from '../paths.js';
+import { RelstreamError } from '../../src/errors.js';
+import type { Logger } from '../../src/observability/logger.js';
+import { packageRoot } from '../../src/paths.js';
 
 /** 3.9.x: the last Kafka line that keeps every protocol version kafkajs 2.2.4 (2023) speaks; 4.0 removed old ones (KIP-896). */
 export const KAFKA_VERSION = '3.9.2';

@@ -7,7 +7,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { RelstreamError } from '../errors.js';
+import { RelstreamError } from '../../src/errors.js';
 
 export interface BrokerState {
   readonly pid: number;

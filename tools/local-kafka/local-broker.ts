@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { RelstreamError } from '../errors.js';
-import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
-import { silentLogger, type Logger } from '../observability/logger.js';
-import { packageRoot } from '../paths.js';
+import { RelstreamError } from '../../src/errors.js';
+import { createKafkaClient } from '../../src/kafka/kafkajs-adapter.js';
+import { silentLogger, type Logger } from '../../src/observability/logger.js';
+import { packageRoot } from '../../src/paths.js';
 import { freePort } from './free-port.js';
 import { ensureKafkaJars } from './kafka-jars.js';
 import { renderServerProperties, scramFormatArgs } from './server-properties.js';
