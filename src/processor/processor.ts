@@ -51,6 +51,12 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   let joined = false;
   let stopping = false;
   let paused = false;
+  /**
+   * Every partition paused since the last resume. The client keeps a partition paused across rebalances, so
+   * resuming only the current assignment would leave one that was paused, moved away and handed back paused
+   * for good: the stream would stall on it.
+   */
+  const pausedPartitions = new Map<string, Set<number>>();
   /** Between the broker's rebalance notice and the join: a transaction now could commit for a moving partition. */
   let rebalancing = false;
   const timers: NodeJS.Timeout[] = [];
@@ -67,7 +73,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   function onGroupJoin(assignment: GroupAssignment): void {
     retire(assignments.join(assignment));
     // A rejoin may hand over partitions while intake is full: they start paused like the others.
-    if (paused) consumer.pause(assignments.partitionsByTopic);
+    if (paused) pause(assignments.partitionsByTopic);
     joined = true;
     rebalancing = false;
     connectivity.ok();
@@ -88,12 +94,24 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     retire(assignments.retireAll());
   }
 
+  function pause(topics: readonly { topic: string; partitions: number[] }[]): void {
+    for (const { topic, partitions } of topics) {
+      const set = pausedPartitions.get(topic) ?? new Set<number>();
+      for (const p of partitions) set.add(p);
+      pausedPartitions.set(topic, set);
+    }
+    consumer.pause(topics);
+  }
+
   function setPaused(value: boolean): void {
     if (paused === value) return;
     paused = value;
-    const topics = assignments.partitionsByTopic;
-    if (value) consumer.pause(topics);
-    else consumer.resume(topics);
+    if (value) {
+      pause(assignments.partitionsByTopic);
+    } else {
+      consumer.resume([...pausedPartitions].map(([topic, set]) => ({ topic, partitions: [...set] })));
+      pausedPartitions.clear();
+    }
     metrics.consumerPaused.set(value ? 1 : 0);
   }
 

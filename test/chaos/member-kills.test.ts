@@ -9,11 +9,11 @@ import { before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { waitFor } from '../helpers/cli.js';
-import { eventIds, eventsPerSample, memberEnv, seededRandom, startMember, untilLagZero, type Delivery } from '../helpers/chaos.js';
+import { describeMembers, eventIds, eventsPerSample, memberEnv, seededRandom, startMember, untilLagZero, type Delivery } from '../helpers/chaos.js';
 import { useKafka } from '../helpers/kafka.js';
 import { manyRecords, produceRecords, readTopic, testTopics } from '../helpers/processor.js';
 
-const COPIES = 400;
+const COPIES = 1700; // 20,400 records, as in the run that found the frozen commits
 const KILLS = 3;
 
 describe('chaos: members killed at random moments', () => {
@@ -34,14 +34,16 @@ describe('chaos: members killed at random moments', () => {
 
       // Small batches keep the stream going long enough for the kills to land mid-stream.
       const slow = { RELSTREAM_BATCH_MAX_PAIRS: '4', RELSTREAM_QUEUE_MAX_PAIRS: '64' };
-      startMember(t, memberEnv(topics, delivery, 'steady', slow));
+      const steady = startMember(t, memberEnv(topics, delivery, 'steady', slow));
       let victim = startMember(t, memberEnv(topics, delivery, 'victim', slow));
       const killedAt: number[] = [];
-      for (let kill = 0; kill < KILLS; kill++) {
-        // Each kill lands at a random moment after the victim is back in the group and working.
+      // Kill points at random shares of the output, spread over the first 70% of the stream.
+      const points = Array.from({ length: KILLS }, (_, i) => Math.floor(expected * (0.05 + (i + random()) * (0.65 / KILLS))));
+      for (const point of points) {
+        // Each kill lands once the victim is back in the group and the stream has passed the next point.
         await waitFor(() => victim.logs.find((l) => l['msg'] === 'joined the consumer group'), 'the victim to join', 60_000);
-        await out.until((m) => m.length > 0, 'the first events');
-        await sleep(500 + random() * 2000);
+        await out.until((m) => m.length >= point, `${point} events`, 120_000);
+        await sleep(random() * 500);
         killedAt.push(out.messages.length);
         victim.child.kill('SIGKILL');
         await victim.exited;
@@ -49,7 +51,12 @@ describe('chaos: members killed at random moments', () => {
       }
       assert.ok((killedAt.at(-1) ?? expected) < expected, `the kills landed mid-stream (events seen at each kill: ${killedAt.join(', ')} of ${expected})`);
 
-      await out.until((m) => new Set(eventIds(m)).size >= expected, `all ${expected} relations`, 240_000);
+      try {
+        await out.until((m) => m.length >= expected && new Set(eventIds(m)).size >= expected, `all ${expected} relations`, 240_000);
+      } catch (error) {
+        t.diagnostic(await describeMembers([steady, victim]));
+        throw error;
+      }
       await untilLagZero(kafka.admin, topics.groupId, topics.inputTopic);
       await sleep(2000); // a late duplicate would arrive now
       const ids = eventIds(out.messages);

@@ -64,3 +64,21 @@ export async function httpPort(cli: CliProcess): Promise<number> {
   const line = await waitFor(() => cli.logs.find((l) => l['msg'] === 'http server listening'), 'the http server');
   return Number(line['port']);
 }
+
+const WATCHED = ['relstream_records_processed_total', 'relstream_records_in_flight', 'relstream_queued_pairs', 'relstream_consumer_paused', 'relstream_kafka_reachable', 'relstream_inference_batches_in_flight', 'relstream_records_redelivered_total'];
+
+/** What each member was doing, for the diagnostics of a failed chaos test. */
+export async function describeMembers(members: readonly CliProcess[]): Promise<string> {
+  const parts: string[] = [];
+  for (const [i, member] of members.entries()) {
+    const listening = member.logs.find((l) => l['msg'] === 'http server listening');
+    let metrics = '';
+    if (listening && member.child.exitCode === null) {
+      const text = await (await fetch(`http://127.0.0.1:${Number(listening['port'])}/metrics`)).text().catch(() => '');
+      metrics = text.split('\n').filter((l) => WATCHED.some((w) => l.startsWith(w))).join('; ');
+    }
+    const logs = member.logs.slice(-12).map((l) => JSON.stringify(l).slice(0, 300)).join('\n    ');
+    parts.push(`member ${i} (exit ${member.child.exitCode}): ${metrics}\n    ${logs}`);
+  }
+  return parts.join('\n');
+}

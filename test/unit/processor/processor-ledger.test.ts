@@ -145,6 +145,16 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
       assert.deepEqual(new Set(recordIdsOut(h.kafka)), expected);
     });
 
+    it('a partition paused, moved away and handed back is resumed (the client keeps pauses across rebalances)', async (t) => {
+      const h = await harness(t, { overrides: { ...overrides, queueMaxPairs: '1', batchMaxPairs: '1' }, records: 24 });
+      await until(() => Promise.resolve(h.consumer.paused.size === PARTITIONS), 'intake to pause both partitions');
+      h.consumer.rejoin({ partitions: [1] });
+      // Partition 1 drains and intake resumes while partition 0 is owned by someone else.
+      await until(() => Promise.resolve(!h.consumer.paused.has(1) && h.kafka.committedOffset(IN, 1) === BigInt(h.kafka.logs.get(IN)?.[1]?.length ?? -1)), 'partition 1 to finish');
+      h.consumer.rejoin({ partitions: [0, 1] });
+      await h.committedToEnd('after the paused partition came back');
+    });
+
     it('dead-letter sends that fail (broker unreachable) are retried: every poison record lands once', async (t) => {
       let failures = 0;
       const h = await harness(t, {
