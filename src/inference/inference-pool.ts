@@ -65,11 +65,12 @@ export async function startInferencePool(init: WorkerInit, concurrency: number):
       if ('logits' in reply) job.resolve(reply.logits);
       else if ('error' in reply) job.reject(asError(reply));
     });
-    entry.worker.on('error', (error) => {
+    entry.worker.on('error', (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
       for (const [id, job] of pending) {
         if (job.worker !== entry) continue;
         pending.delete(id);
-        job.reject(new RelstreamError('RELSTREAM_MODEL_SESSION', `inference worker failed: ${error.message}`, { cause: error }));
+        job.reject(new RelstreamError('RELSTREAM_MODEL_SESSION', `inference worker failed: ${message}`, { cause: error }));
       }
     });
   }
