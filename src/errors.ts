@@ -56,13 +56,6 @@ export function isRelstreamError(error: unknown): error is RelstreamError {
   return error instanceof RelstreamError;
 }
 
-/** Any thrown value as a RelstreamError, keeping one that already is (and the original as the cause). */
-export function asRelstreamError(error: unknown, code: ErrorCode, context: string): RelstreamError {
-  if (error instanceof RelstreamError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new RelstreamError(code, `${context}: ${message}`, { cause: error });
-}
-
 /** A readable one-line description of any thrown value, for logs and CLI output. */
 export function describeError(error: unknown): string {
   if (error instanceof RelstreamError) return `${error.code}: ${error.message}`;

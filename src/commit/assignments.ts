@@ -14,14 +14,17 @@ export interface CommitPoint extends TopicPartitionOffset {
   readonly state: PartitionState;
 }
 
+/** Commit `state`'s partition up to `offset` (the next offset to read). */
+export function commitPoint(state: PartitionState, offset: bigint): CommitPoint {
+  return { state, topic: state.topic, partition: state.partition, offset: offset.toString() };
+}
+
 export class Assignments {
   readonly #states = new Map<string, PartitionState>();
   #memberId: string | undefined;
-  #generation = 0;
 
   /** Applies a group join; returns the states it retired. */
   join(assignment: GroupAssignment): PartitionState[] {
-    this.#generation++;
     const memberChanged = this.#memberId !== undefined && this.#memberId !== assignment.memberId;
     this.#memberId = assignment.memberId;
     const assigned = new Set(assignment.partitions.flatMap((p) => p.partitions.map((n) => key(p.topic, n))));
@@ -49,19 +52,19 @@ export class Assignments {
     const k = key(topic, partition);
     let state = this.#states.get(k);
     if (!state) {
-      state = new PartitionState(topic, partition, this.#generation);
+      state = new PartitionState(topic, partition);
       this.#states.set(k, state);
     }
     return state;
   }
 
-  get live(): Iterable<PartitionState> {
-    return this.#states.values();
-  }
-
   get partitionsByTopic(): { topic: string; partitions: number[] }[] {
     const byTopic = new Map<string, number[]>();
-    for (const s of this.#states.values()) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), s.partition]);
+    for (const s of this.#states.values()) {
+      const partitions = byTopic.get(s.topic);
+      if (partitions) partitions.push(s.partition);
+      else byTopic.set(s.topic, [s.partition]);
+    }
     return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
   }
 
@@ -69,7 +72,7 @@ export class Assignments {
   commitPoints(): CommitPoint[] {
     return [...this.#states.values()].flatMap((state) => {
       const point = state.ledger.commitPoint();
-      return point === undefined ? [] : [{ state, topic: state.topic, partition: state.partition, offset: point.toString() }];
+      return point === undefined ? [] : [commitPoint(state, point)];
     });
   }
 

@@ -78,8 +78,4 @@ export class PartitionLedger {
   markCommitted(offset: bigint): void {
     if (this.committed === undefined || offset > this.committed) this.committed = offset;
   }
-
-  get lastCommitted(): bigint | undefined {
-    return this.committed;
-  }
 }

@@ -13,7 +13,7 @@ export class PartitionState {
   readonly ledger = new PartitionLedger();
   #retired = false;
 
-  constructor(readonly topic: string, readonly partition: number, readonly generation: number) {}
+  constructor(readonly topic: string, readonly partition: number) {}
 
   get retired(): boolean {
     return this.#retired;

@@ -70,7 +70,7 @@ export interface RetryOptions {
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The delay before retry `attempt` (0-based): doubling from initialMs, capped at maxMs. */
-export function backoffMs(attempt: number, initialMs: number, maxMs: number): number {
+function backoffMs(attempt: number, initialMs: number, maxMs: number): number {
   return Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
 }
 

@@ -116,8 +116,11 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   }
 
   const isRetired = (state: PartitionState): boolean => state.retired;
-  /** Input bytes in flight bound what records hold (texts, indexes, events), whatever their pair count. */
-  const recordsHaveRoom = (): boolean => assignments.recordsInFlight === 0 || assignments.bytesInFlight < config.inFlightMaxBytes;
+  /**
+   * Input bytes in flight bound what records hold (texts, indexes, events), whatever their pair count. With
+   * nothing in flight there is always room, so a record larger than the bound is admitted alone.
+   */
+  const recordsHaveRoom = (): boolean => assignments.bytesInFlight < config.inFlightMaxBytes;
   const hasRoom = (): boolean => batcher.hasRoom() && sink.hasRoom() && recordsHaveRoom();
 
   async function admitWhenRoom(context: BatchContext): Promise<boolean> {

@@ -9,11 +9,11 @@
  * the outcome of a commit whose reply was lost is unknown, so the retry first reads the group's committed
  * offsets: output whose offsets were committed is dropped instead of being sent a second time.
  */
-import type { CommitPoint } from '../commit/assignments.js';
+import { commitPoint, type CommitPoint } from '../commit/assignments.js';
 import type { PartitionState } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
-import { describeError, RelstreamError } from '../errors.js';
-import { backoffMs, type KafkaConnectivity } from '../kafka/connectivity.js';
+import { describeError } from '../errors.js';
+import { retryKafka, type KafkaConnectivity } from '../kafka/connectivity.js';
 import type { KafkaAdmin, KafkaProducer, KafkaTransaction, OutgoingMessage } from '../kafka/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -44,11 +44,6 @@ export interface TransactionalSinkDeps {
   readonly onFatal: (error: unknown) => void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function isFenced(error: unknown): boolean {
-  return error instanceof RelstreamError && error.code === 'RELSTREAM_KAFKA_FENCED';
-}
 
 export function transactionalSink(deps: TransactionalSinkDeps): Sink {
   const { config, codec, metrics, logger } = deps;
@@ -109,49 +104,45 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
   async function send(tx: KafkaTransaction, ready: ReturnType<typeof readyFor>): Promise<void> {
     const byTopic = new Map<string, OutgoingMessage[]>();
     for (const { output } of ready) {
-      for (const { topic, message } of output.messages) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+      for (const { topic, message } of output.messages) {
+        const messages = byTopic.get(topic);
+        if (messages) messages.push(message);
+        else byTopic.set(topic, [message]);
+      }
     }
     for (const [topic, messages] of byTopic) for (const chunk of chunkByBytes(messages, config.maxMessageBytes)) await tx.send(topic, chunk);
   }
 
+  /** One transaction up to `points`, retried (../kafka/connectivity.ts) with a new producer after a failure. */
   async function commitOnce(points: readonly CommitPoint[]): Promise<void> {
     let recovering = false;
-    const started = deps.connectivity.now();
-    for (let attempt = 0; ; attempt++) {
+    let replaceProducer = false;
+    await retryKafka(async () => {
+      if (replaceProducer) {
+        void producer.disconnect().catch(() => undefined);
+        producer = await deps.newProducer();
+        replaceProducer = false;
+      }
       let live = points.filter((p) => !p.state.retired);
+      if (recovering) live = await dropCommitted(live);
+      if (live.length === 0) return;
+      const ready = readyFor(live);
+      const started = performance.now();
       try {
-        if (recovering) live = await dropCommitted(live);
-        if (live.length === 0) return;
-        const ready = readyFor(live);
-        const started = performance.now();
         await producer.transaction(async (tx) => {
           await send(tx, ready);
           await tx.sendOffsets(config.groupId, live.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset })));
         });
-        deps.connectivity.ok();
-        metrics.publishSeconds.observe((performance.now() - started) / 1000);
-        for (const p of live) p.state.ledger.markCommitted(BigInt(p.offset));
-        for (const { state, offset } of ready) unstage(state, offset)?.onCommitted();
-        return;
       } catch (error) {
-        if (isFenced(error) || !(error instanceof RelstreamError) || !error.retriable) throw error;
-        deps.connectivity.failed(error);
-        const fatal = deps.connectivity.failingSince(started, error);
-        if (fatal) throw fatal;
-        if (deps.signal.aborted) throw error;
-        logger.warn('transaction failed; retrying with a new producer', { attempt, error: describeError(error) });
+        logger.warn('transaction failed; retrying with a new producer', { error: describeError(error) });
+        replaceProducer = true;
         recovering = true;
-        await sleep(backoffMs(attempt, 100, 5000));
-        const old = producer;
-        void old.disconnect().catch(() => undefined);
-        try {
-          producer = await deps.newProducer();
-        } catch (connectError) {
-          if (connectError instanceof RelstreamError && connectError.retriable) deps.connectivity.failed(connectError);
-          else throw connectError;
-        }
+        throw error;
       }
-    }
+      metrics.publishSeconds.observe((performance.now() - started) / 1000);
+      for (const p of live) p.state.ledger.markCommitted(BigInt(p.offset));
+      for (const { state, offset } of ready) unstage(state, offset)?.onCommitted();
+    }, { connectivity: deps.connectivity, signal: deps.signal });
   }
 
   // One transaction at a time: ticks that come while one runs wait for it, then commit the newest points.
@@ -226,7 +217,7 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
   function latestPointsFor(): CommitPoint[] {
     return [...staged.keys()].flatMap((state) => {
       const upTo = state.ledger.finishedUpTo;
-      return upTo === undefined || state.retired ? [] : [{ state, topic: state.topic, partition: state.partition, offset: upTo.toString() }];
+      return upTo === undefined || state.retired ? [] : [commitPoint(state, upTo)];
     });
   }
 }

@@ -43,7 +43,7 @@ const message = (value: Buffer | null, offset = 0): IncomingMessage => ({
 /** Takes one message and checks what must hold for every verdict. */
 function takeChecked(value: Buffer | null): Intake {
   const started = performance.now();
-  const verdict = intake.take(message(value), new PartitionState('in', 0, 1));
+  const verdict = intake.take(message(value), new PartitionState('in', 0));
   const ms = performance.now() - started;
   assert.ok(ms < MAX_INTAKE_MS, `intake took ${ms.toFixed(0)} ms`);
   if (verdict.kind === 'dead-letter') {
@@ -140,7 +140,7 @@ describe('the shapes that stopped the stream', () => {
 
   it('an unexpected error while taking a record is the dead letter internal_error, counted', async () => {
     const broken = new RecordIntake(loadConfig({ env: {} }), bundle, { encode: () => Buffer.alloc(0), decode: () => ({ id: 'x' }) as unknown as TrialRecord }, metrics);
-    const verdict = broken.take(message(Buffer.from([1])), new PartitionState('in', 0, 1));
+    const verdict = broken.take(message(Buffer.from([1])), new PartitionState('in', 0));
     assert.equal(verdict.kind === 'dead-letter' && verdict.reason, 'internal_error');
     assert.equal((await metrics.internalErrors.get()).values.find((v) => v.labels.stage === 'intake')?.value, 1);
   });
