@@ -45,7 +45,11 @@ export function createKafkaClient(options: KafkaConnectionOptions, logger: Logge
         idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false,
         ...(transactionalId === undefined ? {} : { transactionalId, transactionTimeout: producerOptions.transactionTimeoutMs ?? 30_000 }),
       });
-      return wrapProducer(await connected(producer), idempotent);
+      await connected(producer);
+      // kafkajs calls InitProducerId for the transactional id only at the first transaction: open and abort an
+      // empty one now, so a restarted process fences its predecessor (and aborts its open transaction) at start.
+      if (transactionalId !== undefined) await guarded('initTransactions', async () => { await (await producer.transaction()).abort(); });
+      return wrapProducer(producer, idempotent);
     },
     consumer: async (consumerOptions: ConsumerOptions) => {
       const consumer = kafka.consumer({
@@ -200,24 +204,25 @@ function toKjsMessages(messages: readonly OutgoingMessage[]): Message[] {
 
 function wrapProducer(producer: KjsProducer, idempotent: boolean): KafkaProducer {
   return {
-    transaction: (work) => guarded('transaction', async () => {
-      const transaction = await producer.transaction();
+    // The work's own errors come back unchanged; only the client's are mapped.
+    transaction: async (work) => {
+      const transaction = await guarded('transaction', () => producer.transaction());
       try {
         await work({
-          send: async (topic, messages) => { await transaction.send({ topic, acks: -1, messages: toKjsMessages(messages) }); },
-          sendOffsets: (groupId, offsets) => transaction.sendOffsets({
+          send: (topic, messages) => guarded('produce', async () => { await transaction.send({ topic, acks: -1, messages: toKjsMessages(messages) }); }),
+          sendOffsets: (groupId, offsets) => guarded('sendOffsets', () => transaction.sendOffsets({
             consumerGroupId: groupId,
             topics: [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
               topic, partitions: offsets.filter((o) => o.topic === topic).map((o) => ({ partition: o.partition, offset: o.offset })),
             })),
-          }),
+          })),
         });
-        await transaction.commit();
+        await guarded('commitTransaction', () => transaction.commit());
       } catch (error) {
         await transaction.abort().catch(() => undefined);
         throw error;
       }
-    }),
+    },
     send: (topic, messages) => guarded('produce', async () => {
       const metadata = await producer.send({
         topic,

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { after, before, type TestContext } from 'node:test';
 
-import { createKafkaClient } from '../../src/kafka/kafkajs-adapter.js';
+import { createKafkaClient, DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, type KafkaClientKind } from '../../src/kafka/create-client.js';
 import type { KafkaAdmin, KafkaClient } from '../../src/kafka/types.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
@@ -13,8 +13,17 @@ export function testBrokers(): string[] {
   return brokers.split(',');
 }
 
-export function testClient(clientId = 'relstream-test'): KafkaClient {
-  return createKafkaClient({ brokers: testBrokers(), clientId }, silentLogger);
+/** The client the suites use unless they name one: RELSTREAM_TEST_KAFKA_CLIENT, else the configured default. */
+export function testClientKind(): KafkaClientKind {
+  const named = process.env['RELSTREAM_TEST_KAFKA_CLIENT'];
+  if (named === undefined || named === '') return DEFAULT_KAFKA_CLIENT;
+  const kind = KAFKA_CLIENTS.find((k) => k === named);
+  if (kind === undefined) throw new Error(`RELSTREAM_TEST_KAFKA_CLIENT=${named}: expected one of ${KAFKA_CLIENTS.join(', ')}`);
+  return kind;
+}
+
+export function testClient(clientId = 'relstream-test', kind: KafkaClientKind = testClientKind()): KafkaClient {
+  return createKafkaClient({ brokers: testBrokers(), clientId }, silentLogger, kind);
 }
 
 /** Topic names never collide between test files, runs or a broker shared with a developer. */
@@ -43,8 +52,10 @@ export class KafkaFixture {
     return this.#admin;
   }
 
+  constructor(readonly kind: KafkaClientKind = testClientKind()) {}
+
   async connect(): Promise<void> {
-    this.#client = testClient();
+    this.#client = testClient('relstream-test', this.kind);
     this.#admin = await this.#client.admin();
   }
 
@@ -58,8 +69,8 @@ export class KafkaFixture {
   }
 }
 
-export function useKafka(): KafkaFixture {
-  const fixture = new KafkaFixture();
+export function useKafka(kind?: KafkaClientKind): KafkaFixture {
+  const fixture = new KafkaFixture(kind);
   before(() => fixture.connect());
   after(() => fixture.disconnect());
   return fixture;

@@ -4,7 +4,7 @@
  */
 import { RelstreamError } from '../../src/errors.js';
 import { defaultStateFile, isBrokerProcess, readBrokerState, stopDetachedBroker, writeBrokerState } from './broker-state.js';
-import { ensureKafkaJars, KAFKA_VERSION } from './kafka-jars.js';
+import { DEFAULT_KAFKA_VERSION, ensureKafkaJars, KAFKA_DISTRIBUTIONS, kafkaDistribution, kafkaVersionFromEnv } from './kafka-jars.js';
 import { startLocalBroker } from './local-broker.js';
 import type { CommandContext } from '../../src/cli/command-context.js';
 import { intFlag, parseCommandArgs } from '../../src/cli/args.js';
@@ -16,19 +16,23 @@ export const kafkaUsage = `relstream kafka <start|stop|status|fetch>
   stop                                        stop the broker started with --detach
   (start --detach, stop and status take --state-file PATH; default: the cache dir's local-broker.json)
   status                                      print the detached broker's address, exit 1 if none runs
-  fetch                                       download and verify the Apache Kafka ${KAFKA_VERSION} jars only`;
+  fetch                                       download and verify the Apache Kafka jars only
+  (start and fetch take --kafka-version V: ${Object.keys(KAFKA_DISTRIBUTIONS).join(' or ')}; default ${DEFAULT_KAFKA_VERSION},
+   or RELSTREAM_KAFKA_VERSION when set)`;
 
 export async function kafkaCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { positionals, commandFlags } = parseCommandArgs(argv, {
     port: { type: 'string' }, 'heap-mb': { type: 'string' }, detach: { type: 'boolean' }, 'stop-timeout-ms': { type: 'string' },
-    'state-file': { type: 'string' },
+    'state-file': { type: 'string' }, 'kafka-version': { type: 'string' },
   });
+  const versionFlag = commandFlags['kafka-version'];
+  const kafkaVersion = kafkaDistribution(typeof versionFlag === 'string' ? versionFlag : kafkaVersionFromEnv()).version;
   const stateFlag = commandFlags['state-file'];
   const stateFile = typeof stateFlag === 'string' ? stateFlag : defaultStateFile(ctx.cacheDir);
   const stopTimeoutMs = intFlag(commandFlags['stop-timeout-ms'], 'stop-timeout-ms', 20_000);
   switch (positionals[0]) {
     case 'fetch':
-      ctx.stdout(await ensureKafkaJars({ cacheDir: ctx.cacheDir, logger: ctx.logger }));
+      ctx.stdout(await ensureKafkaJars({ cacheDir: ctx.cacheDir, logger: ctx.logger, version: kafkaVersion }));
       return 0;
     case 'status': {
       const state = await readBrokerState(stateFile);
@@ -51,6 +55,7 @@ export async function kafkaCommand(argv: readonly string[], ctx: CommandContext)
         detach: commandFlags['detach'] === true,
         stopTimeoutMs,
         stateFile,
+        kafkaVersion,
       });
     default:
       throw new RelstreamError('RELSTREAM_CLI_USAGE', kafkaUsage);
@@ -63,6 +68,7 @@ interface StartOptions {
   readonly detach: boolean;
   readonly stopTimeoutMs: number;
   readonly stateFile: string;
+  readonly kafkaVersion: string;
 }
 
 async function start(ctx: CommandContext, options: StartOptions): Promise<number> {
@@ -75,7 +81,7 @@ async function start(ctx: CommandContext, options: StartOptions): Promise<number
     }
   }
   const broker = await startLocalBroker({
-    cacheDir: ctx.cacheDir, logger: ctx.logger, port: options.port, heapMb: options.heapMb,
+    cacheDir: ctx.cacheDir, logger: ctx.logger, kafkaVersion: options.kafkaVersion, port: options.port, heapMb: options.heapMb,
     tieToParent: !options.detach, stopTimeoutMs: options.stopTimeoutMs,
   });
   if (options.detach) {

@@ -1,7 +1,7 @@
 /**
- * The Apache Kafka broker jars, resolved from Maven Central by Maven itself (scripts/kafka/pom.xml) and
- * checked against the committed sha256 list (scripts/kafka/jars.sha256) before first use. They are kept in
- * the cache directory, outside git, and fetched once per version.
+ * The Apache Kafka broker jars, resolved from Maven Central by Maven itself (scripts/kafka/<version>/pom.xml)
+ * and checked against the committed sha256 list beside it (jars.sha256) before first use. They are kept in the
+ * cache directory, outside git, and fetched once per version.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,12 +13,48 @@ import { RelstreamError } from '../../src/errors.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { packageRoot } from '../../src/paths.js';
 
-/** 3.9.x: the last Kafka line that keeps every protocol version kafkajs 2.2.4 (2023) speaks; 4.0 removed old ones (KIP-896). */
-export const KAFKA_VERSION = '3.9.2';
+export interface KafkaDistribution {
+  readonly version: string;
+  /** JVM flags that point the broker's logging backend at its configuration. */
+  readonly loggingArgs: readonly string[];
+}
 
 const assetsDir = join(packageRoot, 'scripts', 'kafka');
-const pomFile = join(assetsDir, 'pom.xml');
-const lockFile = join(assetsDir, 'jars.sha256');
+
+/**
+ * The broker versions the local broker can run. 4.4 is the default: kafkajs 2.2.4 and @platformatic/kafka both
+ * negotiate API versions the 4.x broker still accepts. 3.9 stays selectable for clusters not yet on Kafka 4;
+ * it logs through reload4j, 4.x through log4j2 (KIP-653).
+ */
+export const KAFKA_DISTRIBUTIONS: Readonly<Record<string, KafkaDistribution>> = {
+  '4.4.0': { version: '4.4.0', loggingArgs: [`-Dlog4j2.configurationFile=${join(assetsDir, 'log4j2.properties')}`] },
+  '3.9.2': { version: '3.9.2', loggingArgs: [`-Dlog4j.configuration=file:${join(assetsDir, 'log4j.properties')}`] },
+};
+
+export const DEFAULT_KAFKA_VERSION = '4.4.0';
+
+/** The distribution for a version, or a usage error naming the versions there are. */
+export function kafkaDistribution(version: string = DEFAULT_KAFKA_VERSION): KafkaDistribution {
+  const distribution = KAFKA_DISTRIBUTIONS[version];
+  if (distribution === undefined) {
+    throw new RelstreamError('RELSTREAM_CLI_USAGE', `unsupported Kafka version ${JSON.stringify(version)}; supported: ${Object.keys(KAFKA_DISTRIBUTIONS).join(', ')}`);
+  }
+  return distribution;
+}
+
+/** The local broker's version: RELSTREAM_KAFKA_VERSION when set (CI's 3.9 smoke run), else the default. */
+export function kafkaVersionFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env['RELSTREAM_KAFKA_VERSION'];
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_KAFKA_VERSION;
+}
+
+export function pomFileOf(version: string): string {
+  return join(assetsDir, version, 'pom.xml');
+}
+
+export function lockFileOf(version: string): string {
+  return join(assetsDir, version, 'jars.sha256');
+}
 
 export interface JarLock {
   readonly file: string;
@@ -33,7 +69,7 @@ export function parseJarLock(text: string): JarLock[] {
     .filter((line) => line.length > 0 && !line.startsWith('#'))
     .map((line) => {
       const match = /^([0-9a-f]{64})\s+\*?(\S+)$/.exec(line);
-      if (!match?.[1] || !match[2]) throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_JARS', `bad line in ${lockFile}: ${line}`);
+      if (!match?.[1] || !match[2]) throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_JARS', `bad line in a jars.sha256: ${line}`);
       return { sha256: match[1], file: match[2] };
     });
 }
@@ -62,10 +98,10 @@ async function hashJars(dir: string): Promise<Map<string, string>> {
   return new Map(await Promise.all(jars.map(async (f) => [f, await sha256Of(join(dir, f))] as const)));
 }
 
-function runMaven(outputDir: string, logger: Logger): Promise<void> {
-  const args = ['-B', '-q', '--strict-checksums', '-f', pomFile, 'dependency:copy-dependencies',
+function runMaven(version: string, outputDir: string, logger: Logger): Promise<void> {
+  const args = ['-B', '-q', '--strict-checksums', '-f', pomFileOf(version), 'dependency:copy-dependencies',
     '-DincludeScope=runtime', `-DoutputDirectory=${outputDir}`];
-  logger.info('fetching Apache Kafka jars with Maven', { version: KAFKA_VERSION });
+  logger.info('fetching Apache Kafka jars with Maven', { version });
   return new Promise((resolve, reject) => {
     const child = spawn('mvn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -84,16 +120,20 @@ function runMaven(outputDir: string, logger: Logger): Promise<void> {
 export interface EnsureJarsOptions {
   readonly cacheDir: string;
   readonly logger: Logger;
+  /** One of KAFKA_DISTRIBUTIONS; the default version when absent. */
+  readonly version?: string;
 }
 
 /**
  * Returns the directory holding the verified jars, fetching them first if needed. A directory is used only
  * after every jar matched the lock, so an interrupted fetch never leaves a half-filled cache behind.
  */
-export async function ensureKafkaJars({ cacheDir, logger }: EnsureJarsOptions): Promise<string> {
+export async function ensureKafkaJars({ cacheDir, logger, version: wanted }: EnsureJarsOptions): Promise<string> {
+  const { version } = kafkaDistribution(wanted);
+  const lockFile = lockFileOf(version);
   const lock = parseJarLock(await readFile(lockFile, 'utf8'));
   const lockDigest = createHash('sha256').update(JSON.stringify(lock)).digest('hex');
-  const libsDir = join(cacheDir, `kafka-${KAFKA_VERSION}`, 'libs');
+  const libsDir = join(cacheDir, `kafka-${version}`, 'libs');
   const marker = join(libsDir, '.verified');
   if (existsSync(marker) && (await readFile(marker, 'utf8')) === lockDigest) return libsDir;
 
@@ -101,7 +141,7 @@ export async function ensureKafkaJars({ cacheDir, logger }: EnsureJarsOptions): 
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   try {
-    await runMaven(staging, logger);
+    await runMaven(version, staging, logger);
     const problems = diffAgainstLock(lock, await hashJars(staging));
     if (problems.length > 0) {
       throw new RelstreamError('RELSTREAM_LOCAL_KAFKA_JARS', `Kafka jars do not match ${lockFile}:\n  ${problems.join('\n  ')}`);
@@ -109,7 +149,7 @@ export async function ensureKafkaJars({ cacheDir, logger }: EnsureJarsOptions): 
     await writeFile(join(staging, '.verified'), lockDigest);
     await rm(libsDir, { recursive: true, force: true });
     await rename(staging, libsDir);
-    logger.info('Apache Kafka jars verified', { version: KAFKA_VERSION, jars: lock.length, dir: libsDir });
+    logger.info('Apache Kafka jars verified', { version, jars: lock.length, dir: libsDir });
     return libsDir;
   } finally {
     await rm(staging, { recursive: true, force: true });

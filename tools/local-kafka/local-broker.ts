@@ -15,12 +15,14 @@ import { createKafkaClient } from '../../src/kafka/kafkajs-adapter.js';
 import { silentLogger, type Logger } from '../../src/observability/logger.js';
 import { packageRoot } from '../../src/paths.js';
 import { freePort } from './free-port.js';
-import { ensureKafkaJars } from './kafka-jars.js';
+import { ensureKafkaJars, kafkaDistribution, kafkaVersionFromEnv } from './kafka-jars.js';
 import { renderServerProperties, scramFormatArgs } from './server-properties.js';
 
 export interface LocalBrokerOptions {
   readonly cacheDir: string;
   readonly logger: Logger;
+  /** Apache Kafka version (a key of KAFKA_DISTRIBUTIONS); default: RELSTREAM_KAFKA_VERSION, else 4.4.0. */
+  readonly kafkaVersion?: string;
   readonly host?: string;
   /** 0 (the default) picks a free port. */
   readonly port?: number;
@@ -48,6 +50,7 @@ export interface LocalBrokerOptions {
 
 export interface LocalBroker {
   readonly bootstrap: string;
+  readonly kafkaVersion: string;
   /** The SASL_PLAINTEXT listener's address, when saslUser was given. */
   readonly saslBootstrap?: string;
   /** The TLS listener's address, when tlsKeystorePem was given. */
@@ -110,7 +113,8 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
 async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
   const host = options.host ?? '127.0.0.1';
   const tieToParent = options.tieToParent ?? true;
-  const libsDir = await ensureKafkaJars({ cacheDir: options.cacheDir, logger: options.logger });
+  const distribution = kafkaDistribution(options.kafkaVersion ?? kafkaVersionFromEnv());
+  const libsDir = await ensureKafkaJars({ cacheDir: options.cacheDir, logger: options.logger, version: distribution.version });
   const keepData = options.workDir !== undefined;
   const workDir = options.workDir ?? await mkdtemp(join(tmpdir(), 'relstream-kafka-'));
   const dataDir = join(workDir, 'data');
@@ -130,7 +134,7 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
   const jvmArgs = [
     `-Xmx${options.heapMb ?? 512}m`, '-Xms128m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20',
     '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true',
-    `-Dlog4j.configuration=file:${join(assetsDir, 'log4j.properties')}`, `-Dkafka.logs.dir=${workDir}`,
+    ...distribution.loggingArgs, `-Dkafka.logs.dir=${workDir}`,
     '-cp', classpath,
   ];
   // A kept workDir is formatted once: a restart must find the same cluster id.
@@ -179,8 +183,8 @@ async function startOnce(options: LocalBrokerOptions): Promise<LocalBroker> {
     ...(sasl ? { saslBootstrap: `${host}:${sasl.port}` } : {}),
     ...(tls ? { tlsBootstrap: `${host}:${tls.port}` } : {}),
   };
-  options.logger.info('local Kafka broker ready', { bootstrap, ...extra, pid: child.pid, workDir });
-  return { bootstrap, ...extra, pid: child.pid, workDir, logFile, stop, kill };
+  options.logger.info('local Kafka broker ready', { bootstrap, kafkaVersion: distribution.version, ...extra, pid: child.pid, workDir });
+  return { bootstrap, kafkaVersion: distribution.version, ...extra, pid: child.pid, workDir, logFile, stop, kill };
 }
 
 /** The controller's port, the same on every start in one workDir (the KRaft quorum is configured by it). */

@@ -14,7 +14,7 @@ import { parse, parseAllDocuments } from 'yaml';
 
 import { envName, loadConfig } from '../../../src/config/load-config.js';
 import { configKeys } from '../../../src/config/schema.js';
-import { KAFKA_VERSION } from '../../../tools/local-kafka/kafka-jars.js';
+import { DEFAULT_KAFKA_VERSION } from '../../../tools/local-kafka/kafka-jars.js';
 import { packageRoot } from '../../../src/paths.js';
 
 const deploy = (...parts: string[]): string => join(packageRoot, 'deploy', ...parts);
@@ -104,7 +104,7 @@ describe('compose file', () => {
 
   it('runs Kafka (the pinned version), relstream, Prometheus and Grafana', () => {
     assert.deepEqual(['kafka', 'relstream', 'prometheus', 'grafana'].filter((s) => !(s in compose.services)), []);
-    assert.equal(compose.services['kafka']?.['image'], `apache/kafka:${KAFKA_VERSION}`);
+    assert.equal(compose.services['kafka']?.['image'], `apache/kafka:${DEFAULT_KAFKA_VERSION}`);
   });
 
   it('mounts files that exist: the Prometheus config and alerts, the Grafana provisioning and dashboard', () => {

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { diffAgainstLock, KAFKA_VERSION, parseJarLock } from '../../../tools/local-kafka/kafka-jars.js';
-import { packageRoot } from '../../../src/paths.js';
+import { DEFAULT_KAFKA_VERSION, diffAgainstLock, KAFKA_DISTRIBUTIONS, kafkaDistribution, kafkaVersionFromEnv, lockFileOf, parseJarLock, pomFileOf } from '../../../tools/local-kafka/kafka-jars.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -28,11 +26,24 @@ describe('Kafka jar lock', () => {
     ]);
   });
 
-  it('the committed lock pins the Kafka version the code and the pom name', async () => {
-    const lock = parseJarLock(await readFile(join(packageRoot, 'scripts', 'kafka', 'jars.sha256'), 'utf8'));
-    assert.ok(lock.some((l) => l.file === `kafka_2.13-${KAFKA_VERSION}.jar`));
-    assert.ok(lock.some((l) => l.file === `kafka-clients-${KAFKA_VERSION}.jar`));
-    const pom = await readFile(join(packageRoot, 'scripts', 'kafka', 'pom.xml'), 'utf8');
-    assert.match(pom, new RegExp(`<kafka.version>${KAFKA_VERSION.replaceAll('.', '\\.')}</kafka.version>`));
+  for (const version of Object.keys(KAFKA_DISTRIBUTIONS)) {
+    it(`the committed lock of ${version} pins the version its pom names`, async () => {
+      const lock = parseJarLock(await readFile(lockFileOf(version), 'utf8'));
+      assert.ok(lock.some((l) => l.file === `kafka_2.13-${version}.jar`));
+      assert.ok(lock.some((l) => l.file === `kafka-clients-${version}.jar`));
+      // Each line's logging backend: reload4j for 3.x, log4j2 (through the slf4j bridge) for 4.x.
+      const backend = version.startsWith('3.') ? /^slf4j-reload4j-/ : /^log4j-slf4j-impl-/;
+      assert.ok(lock.some((l) => backend.test(l.file)), `${version}: logging backend jar`);
+      const pom = await readFile(pomFileOf(version), 'utf8');
+      assert.match(pom, new RegExp(`<artifactId>kafka_2\\.13</artifactId>\\s*<version>(\\$\\{kafka\\.version\\}|${version.replaceAll('.', '\\.')})</version>`));
+      if (pom.includes('${kafka.version}')) assert.match(pom, new RegExp(`<kafka.version>${version.replaceAll('.', '\\.')}</kafka.version>`));
+    });
+  }
+
+  it('defaults to Kafka 4.4.0, takes RELSTREAM_KAFKA_VERSION, and names the supported versions on a typo', () => {
+    assert.equal(DEFAULT_KAFKA_VERSION, '4.4.0');
+    assert.equal(kafkaVersionFromEnv({}), '4.4.0');
+    assert.equal(kafkaVersionFromEnv({ RELSTREAM_KAFKA_VERSION: '3.9.2' }), '3.9.2');
+    assert.throws(() => kafkaDistribution('3.8.0'), (error: Error & { code?: string }) => error.code === 'RELSTREAM_CLI_USAGE' && /4\.4\.0, 3\.9\.2/.test(error.message));
   });
 });

@@ -1,0 +1,524 @@
+/**
+ * The only module that imports @platformatic/kafka. It maps relstream's client interface (./types.ts) onto
+ * that client and converts its errors into RelstreamError at this boundary.
+ *
+ * Why a second client: its transactional offset commits (TxnOffsetCommit v3+, KIP-447) carry the consumer
+ * group's generation and member id, so a member that lost its partitions in a rebalance cannot commit one
+ * last transaction for them: the broker rejects it (ILLEGAL_GENERATION) and the new owner's output is the only
+ * one a read_committed reader sees. kafkajs stops at TxnOffsetCommit v1, which cannot fence.
+ *
+ * Its consumer is a stream of single messages with their offsets; this adapter drains what the stream has
+ * buffered, groups it by partition and hands each group to `eachBatch`, so the stream's own backpressure
+ * (it stops fetching while its buffer is full) bounds memory while a batch is worked on.
+ */
+import {
+  Admin,
+  compatibilityPartitioner,
+  Consumer,
+  findErrorBy,
+  type Message,
+  type MessagesStream,
+  type MessageToProduce,
+  Producer,
+  type ProducerOptions as PltProducerOptions,
+  type SASLOptions,
+} from '@platformatic/kafka';
+
+import { RelstreamError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type {
+  ConsumerOptions,
+  ConsumerRunOptions,
+  GroupAssignment,
+  IncomingMessage,
+  KafkaAdmin,
+  KafkaClient,
+  KafkaConnectionOptions,
+  KafkaConsumer,
+  KafkaProducer,
+  OutgoingMessage,
+  ProducerOptions,
+  TopicPartitionOffset,
+} from './types.js';
+
+/** A consumer's group membership: what a fenced transactional commit must present. */
+interface Membership {
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly generationId: number;
+  readonly coordinatorId: number;
+}
+
+/** Consumers of this client by group id, so a transaction's offsets can name the generation they were read in. */
+type GroupRegistry = Map<string, { readonly membership: (topic: string, partition: number) => Membership | undefined; readonly consumer: Consumer }>;
+
+const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/** Messages held for a paused partition beyond which the adapter stops reading (the stream then stops fetching). */
+const HELD_MESSAGES_LIMIT = 10_000;
+/** How long a retriable stream failure waits before the stream is opened again (the group is rejoined). */
+const RESTART_DELAY_MS = 1000;
+/** How often the high watermarks behind IncomingBatch.highWatermark (the lag metric) are refreshed. */
+const WATERMARK_REFRESH_MS = 2000;
+
+export function createPlatformaticClient(options: KafkaConnectionOptions, logger: Logger): KafkaClient {
+  const log = logger.child({ component: 'platformatic-kafka' });
+  const groups: GroupRegistry = new Map();
+  const base = baseOptions(options);
+  return {
+    admin: () => guarded('connect', async () => {
+      const admin = new Admin(base);
+      // The client connects lazily; a metadata round trip surfaces an unreachable cluster here, as kafkajs does.
+      try {
+        await admin.metadata({ topics: [] });
+      } catch (error) {
+        await admin.close().catch(() => undefined);
+        throw error;
+      }
+      return wrapAdmin(admin);
+    }),
+    producer: (producerOptions: ProducerOptions = {}) => guarded('connect', async () => {
+      const { transactionalId } = producerOptions;
+      const idempotent = transactionalId !== undefined || (producerOptions.idempotent ?? true);
+      const producer = new Producer({
+        ...base,
+        // InitProducerId sends `timeout` as the transaction timeout, so a transactional producer's requests
+        // may take that long too.
+        // producerId/epoch -1: "a new producer" in InitProducerId. The library's default (0, 0) names an existing
+        // producer, which the broker refuses with PRODUCER_FENCED once another instance used this transactional id.
+        ...(transactionalId === undefined ? {} : { transactionalId, timeout: producerOptions.transactionTimeoutMs ?? 30_000, producerId: -1n, producerEpoch: -1 }),
+        idempotent,
+        acks: idempotent ? -1 : 1,
+        autocreateTopics: false,
+        partitioner: javaCompatiblePartitioner(),
+      } satisfies PltProducerOptions<Buffer, Buffer, Buffer, Buffer>);
+      try {
+        await producer.metadata({ topics: [] });
+        if (transactionalId !== undefined) {
+          // InitProducerId now, not at the first transaction: it fences a predecessor with this id and aborts
+          // its open transaction, so read_committed readers are not held up by it.
+          await (await producer.beginTransaction()).cancel();
+        } else if (idempotent) {
+          await producer.initIdempotentProducer({});
+        }
+      } catch (error) {
+        await producer.close().catch(() => undefined);
+        throw error;
+      }
+      return wrapProducer(producer, groups);
+    }),
+    consumer: (consumerOptions: ConsumerOptions) => guarded('connect', async () => {
+      const consumer = new Consumer({
+        ...base,
+        groupId: consumerOptions.groupId,
+        autocommit: false,
+        ...(consumerOptions.sessionTimeoutMs === undefined ? {} : { sessionTimeout: consumerOptions.sessionTimeoutMs }),
+        ...(consumerOptions.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: consumerOptions.heartbeatIntervalMs }),
+        ...(consumerOptions.maxBytes === undefined ? {} : { maxBytes: consumerOptions.maxBytes }),
+        ...(consumerOptions.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: consumerOptions.maxBytesPerPartition }),
+      });
+      try {
+        await consumer.metadata({ topics: [] });
+      } catch (error) {
+        await consumer.close(true).catch(() => undefined);
+        throw error;
+      }
+      return wrapConsumer(consumer, groups, log);
+    }),
+  };
+}
+
+function baseOptions(options: KafkaConnectionOptions): {
+  clientId: string; bootstrapBrokers: string[]; connectTimeout?: number; requestTimeout?: number; retries?: number;
+  tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean }; sasl?: SASLOptions;
+} {
+  return {
+    clientId: options.clientId,
+    bootstrapBrokers: [...options.brokers],
+    ...(options.connectionTimeoutMs === undefined ? {} : { connectTimeout: options.connectionTimeoutMs }),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeout: options.requestTimeoutMs }),
+    ...(options.retries === undefined ? {} : { retries: options.retries }),
+    ...(options.tls === undefined || options.tls === false ? {} : { tls: options.tls === true ? {} : { ...options.tls } }),
+    ...(options.sasl === undefined ? {} : {
+      sasl: { mechanism: options.sasl.mechanism === 'plain' ? 'PLAIN' : options.sasl.mechanism === 'scram-sha-256' ? 'SCRAM-SHA-256' : 'SCRAM-SHA-512', username: options.sasl.username, password: options.sasl.password },
+    }),
+  };
+}
+
+/**
+ * murmur2 & 0x7fffffff like the Java client and kafkajs, so a key lands on the same partition whichever client
+ * wrote it (the library's default partitioner differs); keyless messages go round robin, not all to partition 0.
+ */
+function javaCompatiblePartitioner(): (message: MessageToProduce<Buffer, Buffer, Buffer, Buffer>, key: Buffer | undefined) => number {
+  let next = 0;
+  return (message, key) => (key === undefined ? next++ & 0x7fffffff : compatibilityPartitioner(message, key));
+}
+
+interface PltErrorShape {
+  readonly code?: unknown;
+  readonly canRetry?: unknown;
+  readonly apiId?: unknown;
+}
+
+const FENCED_IDS = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID'];
+const CONNECTION_CODES = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
+
+/** The first error in the tree (MultipleErrors nest them) with a network or timeout code. */
+function findConnectionError(error: unknown): PltErrorShape | null {
+  for (const code of CONNECTION_CODES) {
+    const found = findErrorBy(error instanceof Error ? error : null, 'code', code);
+    if (found) return found as PltErrorShape;
+  }
+  return null;
+}
+
+/**
+ * Maps the client's errors onto relstream's codes. A fenced producer, or a transactional offset commit from a
+ * generation that is no longer current, is RELSTREAM_KAFKA_FENCED: the work it carried belongs to another
+ * member now. Network failures and timeouts are the retriable RELSTREAM_KAFKA_CONNECTION; the rest keeps the
+ * client's own canRetry flag.
+ */
+export function toRelstreamError(error: unknown, operation: string): RelstreamError {
+  if (error instanceof RelstreamError) return error;
+  const asError = error instanceof Error ? error : null;
+  const message = asError ? describeTree(asError) : String(error);
+  const fenced = FENCED_IDS.find((id) => findErrorBy(asError, 'apiId', id) !== null);
+  if (fenced !== undefined) {
+    return new RelstreamError('RELSTREAM_KAFKA_FENCED', `Kafka ${operation} failed: ${fenced}: ${message}`, { cause: error, retriable: false });
+  }
+  if (findConnectionError(error)) {
+    return new RelstreamError('RELSTREAM_KAFKA_CONNECTION', `Kafka ${operation} failed: ${message}`, { cause: error, retriable: true });
+  }
+  const shape = (typeof error === 'object' && error !== null ? error : {}) as PltErrorShape;
+  return new RelstreamError('RELSTREAM_KAFKA_REQUEST', `Kafka ${operation} failed: ${message}`, { cause: error, retriable: shape.canRetry === true });
+}
+
+/** The message with the nested errors' messages: the library's top-level ones ("Produce failed.") say little. */
+function describeTree(error: Error): string {
+  const nested = error instanceof AggregateError ? error.errors.filter((e): e is Error => e instanceof Error).map((e) => e.message) : [];
+  const cause = error.cause instanceof Error ? [error.cause.message] : [];
+  return [error.message, ...new Set([...nested, ...cause])].join(' / ');
+}
+
+async function guarded<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toRelstreamError(error, operation);
+  }
+}
+
+function wrapAdmin(admin: Admin): KafkaAdmin {
+  const latestOffsets = (topic: string, timestamp: bigint) => guarded('listOffsets', async () => {
+    const metadata = await admin.metadata({ topics: [topic] });
+    const partitions = metadata.topics.get(topic)?.partitionsCount ?? 0;
+    const listed = await admin.listOffsets({
+      topics: [{ name: topic, partitions: Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp })) }],
+    });
+    return new Map(listed.flatMap((t) => t.partitions.map((p) => [p.partitionIndex, p.offset] as const)));
+  });
+  return {
+    describeCluster: () => guarded('describeCluster', async () => {
+      const metadata = await admin.metadata({ topics: [], forceUpdate: true });
+      return {
+        clusterId: metadata.id,
+        controllerId: metadata.controllerId,
+        brokers: [...metadata.brokers].map(([nodeId, b]) => ({ nodeId, host: b.host, port: b.port })),
+      };
+    }),
+    listTopics: () => guarded('listTopics', () => admin.listTopics({ includeInternals: false })),
+    createTopics: (topics) => guarded('createTopics', async () => {
+      const existing = new Set(await admin.listTopics({ includeInternals: true }));
+      for (const spec of topics) {
+        if (existing.has(spec.topic)) continue;
+        await admin.createTopics({
+          topics: [spec.topic], partitions: spec.partitions, replicas: spec.replicationFactor ?? 1,
+          configs: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        });
+      }
+      // Leaders are elected asynchronously: wait until metadata names one for every partition.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const metadata = await admin.metadata({ topics: topics.map((t) => t.topic), forceUpdate: true }).catch(() => undefined);
+        const ready = metadata !== undefined && topics.every((t) => metadata.topics.get(t.topic)?.partitions.every((p) => p.leader >= 0) === true);
+        if (ready) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }),
+    deleteTopics: (topics) => guarded('deleteTopics', () => admin.deleteTopics({ topics: [...topics] })),
+    fetchTopicOffsets: async (topic) => {
+      const [high, low] = await Promise.all([latestOffsets(topic, -1n), latestOffsets(topic, -2n)]);
+      return [...high].sort(([a], [b]) => a - b).map(([partition, offset]) => ({ partition, high: String(offset), low: String(low.get(partition) ?? 0n) }));
+    },
+    fetchCommittedOffsets: (groupId, topic) => guarded('fetchOffsets', async () => {
+      const metadata = await admin.metadata({ topics: [topic] });
+      const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+      const [group] = await admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: Array.from({ length: count }, (_, i) => i) }] }] });
+      const committed = new Map((group?.topics ?? []).flatMap((t) => t.partitions.map((p) => [p.partitionIndex, p.committedOffset] as const)));
+      return Array.from({ length: count }, (_, partition) => ({ partition, offset: String(committed.get(partition) ?? -1n) }));
+    }),
+    disconnect: () => guarded('disconnect', () => admin.close()),
+  };
+}
+
+function toPltMessages(topic: string, messages: readonly OutgoingMessage[]): MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] {
+  return messages.map((m) => ({
+    topic,
+    ...(m.key === null ? {} : { key: Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key) }),
+    ...(m.value === null ? {} : { value: m.value }),
+    ...(m.headers === undefined ? {} : { headers: new Map(Object.entries(m.headers).map(([name, value]) => [Buffer.from(name), value])) }),
+    ...(m.partition === undefined ? {} : { partition: m.partition }),
+  }));
+}
+
+function wrapProducer(producer: Producer<Buffer, Buffer, Buffer, Buffer>, groups: GroupRegistry): KafkaProducer {
+  return {
+    send: (topic, messages) => guarded('produce', async () => {
+      const result = await producer.send({ messages: toPltMessages(topic, messages) });
+      // One report per partition, with the first offset written there, as kafkajs reports.
+      const first = new Map<number, bigint>();
+      for (const o of result.offsets ?? []) if (!first.has(o.partition) || o.offset < (first.get(o.partition) ?? 0n)) first.set(o.partition, o.offset);
+      return [...first].map(([partition, offset]) => ({ topic, partition, baseOffset: String(offset) }));
+    }),
+    // The work's own errors come back unchanged; only the client's are mapped.
+    transaction: async (work) => {
+      const transaction = await guarded('transaction', () => producer.beginTransaction());
+      try {
+        await work({
+          send: (topic, messages) => guarded('produce', async () => { await transaction.send({ messages: toPltMessages(topic, messages) }); }),
+          sendOffsets: (groupId, offsets) => guarded('sendOffsets', async () => {
+            const group = groups.get(groupId);
+            if (group === undefined) {
+              throw new RelstreamError('RELSTREAM_KAFKA_REQUEST', `no consumer of group ${groupId} in this client: transactional offsets need the generation they were read in`);
+            }
+            await transaction.addConsumer(group.consumer);
+            for (const offset of offsets) {
+              const membership = group.membership(offset.topic, offset.partition);
+              if (membership === undefined) {
+                throw new RelstreamError('RELSTREAM_KAFKA_FENCED', `${offset.topic}:${offset.partition} is not assigned to this member of ${groupId}: its offsets are another member's to commit`);
+              }
+              await transaction.addOffset(offsetMessage(offset, membership));
+            }
+          }),
+        });
+        await guarded('commitTransaction', () => transaction.commit());
+      } catch (error) {
+        await transaction.abort().catch(() => undefined);
+        throw error;
+      }
+    },
+    disconnect: () => guarded('disconnect', () => producer.close()),
+  };
+}
+
+/** addOffset commits `offset + 1` of a fetched message under the membership its metadata names. */
+function offsetMessage(offset: TopicPartitionOffset, membership: Membership): Message<Buffer, Buffer, Buffer, Buffer> {
+  // Only these fields are read by addOffset; the cast stands in for a message fetched by this member.
+  return {
+    topic: offset.topic, partition: offset.partition, offset: BigInt(offset.offset) - 1n, metadata: { consumer: membership },
+  } as unknown as Message<Buffer, Buffer, Buffer, Buffer>;
+}
+
+function wrapConsumer(consumer: Consumer, groups: GroupRegistry, log: Logger): KafkaConsumer {
+  const leaderEpochs = new Map<string, number>();
+  const assigned = new Set<string>();
+  const paused = new Set<string>();
+  const held = new Map<string, Message[]>();
+  const watermarks = new Map<string, bigint>();
+  let heldCount = 0;
+  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  let loopDone: Promise<void> | undefined;
+  let watermarkTimer: NodeJS.Timeout | undefined;
+  let disconnecting: Promise<void> | undefined;
+
+  groups.set(consumer.groupId, {
+    consumer,
+    // The membership the consumer holds now, as the Java client's groupMetadata(): a zombie that missed a
+    // rebalance still holds the old generation and is fenced. A partition no longer assigned here gets none.
+    membership: (topic, partition) => (assigned.has(partitionKey(topic, partition)) && consumer.memberId !== null && consumer.coordinatorId !== null
+      ? { groupId: consumer.groupId, memberId: consumer.memberId, generationId: consumer.generationId, coordinatorId: consumer.coordinatorId }
+      : undefined),
+  });
+
+  const signal = (): void => { wake?.(); };
+
+  function applyAssignment(assignments: readonly { topic: string; partitions: number[] }[]): GroupAssignment['partitions'] {
+    assigned.clear();
+    for (const a of assignments) for (const p of a.partitions) assigned.add(partitionKey(a.topic, p));
+    for (const [key, messages] of held) {
+      if (!assigned.has(key)) {
+        heldCount -= messages.length;
+        held.delete(key);
+      }
+    }
+    for (const key of leaderEpochs.keys()) if (!assigned.has(key)) leaderEpochs.delete(key);
+    return assignments.map((a) => ({ topic: a.topic, partitions: [...a.partitions] }));
+  }
+
+  async function openStream(options: ConsumerRunOptions): Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>> {
+    const opened = await consumer.consume({
+      topics: [...options.topics],
+      mode: 'committed',
+      fallbackMode: options.fromBeginning ? 'earliest' : 'latest',
+      autocommit: false,
+    });
+    opened.on('fetch', () => { options.onFetch?.(); });
+    opened.on('readable', signal);
+    opened.on('error', signal);
+    opened.on('close', signal);
+    return opened;
+  }
+
+  /** Everything the stream has buffered, without waiting. */
+  function drain(from: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Message[] {
+    const out: Message[] = [];
+    for (let m = from.read() as Message | null; m !== null; m = from.read() as Message | null) out.push(m);
+    return out;
+  }
+
+  function toIncoming(m: Message): IncomingMessage {
+    const headers: Record<string, Buffer> = {};
+    for (const [name, value] of m.headerEntries) headers[name.toString()] = value;
+    return {
+      topic: m.topic, partition: m.partition, offset: String(m.offset), key: m.key ?? null, value: m.value ?? null, headers,
+      timestampMs: Number(m.timestamp),
+    };
+  }
+
+  async function deliver(options: ConsumerRunOptions, key: string, messages: readonly Message[]): Promise<void> {
+    const first = messages[0];
+    if (first === undefined) return;
+    leaderEpochs.set(key, messages.at(-1)?.leaderEpoch ?? -1);
+    const last = messages.at(-1)?.offset ?? first.offset;
+    const high = watermarks.get(key);
+    const highWatermark = high !== undefined && high > last ? high : last + 1n;
+    await options.eachBatch(
+      { topic: first.topic, partition: first.partition, highWatermark: String(highWatermark), messages: messages.map(toIncoming) },
+      { heartbeat: () => Promise.resolve(), isActive: () => !stopping && assigned.has(key) },
+    );
+  }
+
+  /** Groups by partition in arrival order; drops partitions no longer assigned; holds the paused ones. */
+  async function dispatch(options: ConsumerRunOptions, messages: readonly Message[]): Promise<void> {
+    const byPartition = new Map<string, Message[]>();
+    for (const m of messages) {
+      const key = partitionKey(m.topic, m.partition);
+      if (!assigned.has(key)) continue;
+      const list = byPartition.get(key) ?? [];
+      list.push(m);
+      byPartition.set(key, list);
+    }
+    for (const [key, list] of byPartition) {
+      if (stopping) return;
+      if (paused.has(key) || held.has(key)) {
+        held.set(key, [...(held.get(key) ?? []), ...list]);
+        heldCount += list.length;
+        continue;
+      }
+      await deliver(options, key, list);
+    }
+  }
+
+  async function releaseHeld(options: ConsumerRunOptions): Promise<void> {
+    for (const [key, messages] of [...held]) {
+      if (stopping || paused.has(key)) continue;
+      held.delete(key);
+      heldCount -= messages.length;
+      if (assigned.has(key)) await deliver(options, key, messages);
+    }
+  }
+
+  const everythingPaused = (): boolean => assigned.size > 0 && [...assigned].every((key) => paused.has(key));
+
+  async function refreshWatermarks(topics: readonly string[]): Promise<void> {
+    const offsets = await consumer.listOffsets({ topics: [...topics] });
+    for (const [topic, perPartition] of offsets) perPartition.forEach((offset, partition) => { watermarks.set(partitionKey(topic, partition), offset); });
+  }
+
+  async function loop(options: ConsumerRunOptions): Promise<void> {
+    while (!stopping) {
+      const current = stream;
+      if (current === undefined || current.destroyed) {
+        stream = undefined;
+        await sleep(RESTART_DELAY_MS);
+        if (stopping) return;
+        try {
+          stream = await openStream(options);
+          // The group was rejoined under the hood; report the membership as a join so the caller adopts it.
+          options.onGroupJoin?.({ memberId: consumer.memberId ?? '', partitions: applyAssignment(consumer.assignments ?? []) });
+        } catch (error) {
+          const mapped = toRelstreamError(error, 'consume');
+          options.onCrash?.(mapped, mapped.retriable);
+          if (!mapped.retriable) return;
+        }
+        continue;
+      }
+      await releaseHeld(options);
+      const blocked = everythingPaused() || heldCount >= HELD_MESSAGES_LIMIT;
+      const messages = blocked ? [] : drain(current);
+      if (messages.length > 0) {
+        await dispatch(options, messages);
+        continue;
+      }
+      if (current.destroyed) {
+        const error = current.errored;
+        if (!stopping && error) {
+          const mapped = toRelstreamError(error, 'consume');
+          log.warn('the consumer stream failed', { error: mapped.message, retriable: mapped.retriable });
+          assigned.clear();
+          options.onCrash?.(mapped, mapped.retriable);
+          if (!mapped.retriable) return;
+        }
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        // A readable event may have fired between the drain and now: never wait longer than a moment blind.
+        setTimeout(resolve, blocked ? 50 : 200).unref();
+      });
+      wake = undefined;
+    }
+  }
+
+  return {
+    run: (options: ConsumerRunOptions) => guarded('consume', async () => {
+      consumer.on('consumer:group:join', (payload) => {
+        const partitions = applyAssignment(payload.assignments ?? []);
+        options.onGroupJoin?.({ memberId: payload.memberId, partitions });
+        signal();
+      });
+      consumer.on('consumer:group:rebalance', () => { options.onRebalancing?.(); });
+      stream = await openStream(options);
+      watermarkTimer = setInterval(() => { refreshWatermarks(options.topics).catch(() => undefined); }, WATERMARK_REFRESH_MS);
+      watermarkTimer.unref();
+      loopDone = loop(options).catch((error: unknown) => { options.onCrash?.(toRelstreamError(error, 'consume'), false); });
+    }),
+    commitOffsets: (offsets) => guarded('commitOffsets', () => consumer.commit({
+      offsets: offsets.map((o) => ({
+        topic: o.topic, partition: o.partition, offset: BigInt(o.offset),
+        leaderEpoch: leaderEpochs.get(partitionKey(o.topic, o.partition)) ?? -1,
+      })),
+    })),
+    pause: (partitions) => {
+      for (const p of partitions) for (const n of p.partitions) paused.add(partitionKey(p.topic, n));
+    },
+    resume: (partitions) => {
+      for (const p of partitions) for (const n of p.partitions) paused.delete(partitionKey(p.topic, n));
+      signal();
+    },
+    disconnect: () => (disconnecting ??= guarded('disconnect', async () => {
+      stopping = true;
+      clearInterval(watermarkTimer);
+      signal();
+      groups.delete(consumer.groupId);
+      await stream?.close().catch(() => undefined);
+      await loopDone;
+      await consumer.close();
+    })),
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
