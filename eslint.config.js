@@ -3,9 +3,12 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-// The one module allowed to import kafkajs (unmaintained since February 2023): swapping clients stays a
-// one-file change. Everything else talks to src/kafka/types.ts.
-const KAFKA_ADAPTER = 'src/kafka/kafkajs-adapter.ts';
+// Each Kafka client library is imported by its adapter only: everything else talks to src/kafka/types.ts, so
+// the client is a configuration choice (kafkaClient) and swapping one stays a one-file change.
+const KAFKA_ADAPTERS = { kafkajs: 'src/kafka/kafkajs-adapter.ts', '@platformatic/kafka': 'src/kafka/platformatic-adapter.ts' };
+const kafkaImportRule = (allowed) => ['error', {
+  paths: Object.entries(KAFKA_ADAPTERS).filter(([name]) => name !== allowed).map(([name, file]) => ({ name, message: `Only ${file} may import ${name}.` })),
+}];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'models/**/.venv/', 'coverage/'] },
@@ -23,10 +26,10 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': ['error', {
         allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }],
       }],
-      'no-restricted-imports': ['error', { paths: [{ name: 'kafkajs', message: `Only ${KAFKA_ADAPTER} may import kafkajs.` }] }],
+      'no-restricted-imports': kafkaImportRule(undefined),
     },
   },
-  { files: [KAFKA_ADAPTER], rules: { 'no-restricted-imports': 'off' } },
+  ...Object.entries(KAFKA_ADAPTERS).map(([name, file]) => ({ files: [file], rules: { 'no-restricted-imports': kafkaImportRule(name) } })),
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js'], languageOptions: { globals: globals.node } },
 );

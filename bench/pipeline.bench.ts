@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RUN_HEAP_FLAG } from '../src/config/runtime.js';
-import { createKafkaClient } from '../src/kafka/kafkajs-adapter.js';
+import { createKafkaClient, DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../src/kafka/create-client.js';
 import { startLocalBroker } from '../tools/local-kafka/local-broker.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { cacheDir, packageRoot } from '../src/paths.js';
@@ -37,7 +37,8 @@ function peakRssMiB(pid: number): number {
 export async function pipelineBench(modelDir: string, records = 10_000, extraEnv: Readonly<Record<string, string>> = {}): Promise<BenchResult[]> {
   const broker = await startLocalBroker({ cacheDir: cacheDir(), logger: silentLogger });
   try {
-    const client = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'bench' }, silentLogger);
+    const kafkaClient = KAFKA_CLIENTS.find((k) => k === extraEnv['RELSTREAM_KAFKA_CLIENT']) ?? DEFAULT_KAFKA_CLIENT;
+    const client = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'bench' }, silentLogger, kafkaClient);
     const admin = await client.admin();
     await admin.createTopics([{ topic: 'bench.in', partitions: 6 }, { topic: 'bench.out', partitions: 6 }, { topic: 'bench.dlq', partitions: 1 }]);
     await admin.disconnect();
@@ -87,11 +88,12 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       const seconds = (performance.now() - startedAt) / 1000;
       const rss = child.pid === undefined ? NaN : peakRssMiB(child.pid);
       const pairs = metrics.get('relstream_pairs_formed_total') ?? 0;
-      const detail = { heap: RUN_HEAP_FLAG, records, pairs, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6, delivery: extraEnv['RELSTREAM_DELIVERY_GUARANTEE'] ?? 'at-least-once' };
+      const detail = { heap: RUN_HEAP_FLAG, records, pairs, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6, delivery: extraEnv['RELSTREAM_DELIVERY_GUARANTEE'] ?? 'at-least-once', kafkaClient, kafkaVersion: broker.kafkaVersion };
+      const scenario = `pipeline ${kafkaClient}`;
       return [
-        { scenario: 'pipeline', metric: 'records/s', value: records / seconds, unit: 'records/s', detail },
-        { scenario: 'pipeline', metric: 'pairs/s', value: pairs / seconds, unit: 'pairs/s', detail },
-        { scenario: 'pipeline', metric: 'peak RSS', value: rss, unit: 'MiB', detail: { source: '/proc/PID/status VmHWM' } },
+        { scenario, metric: 'records/s', value: records / seconds, unit: 'records/s', detail },
+        { scenario, metric: 'pairs/s', value: pairs / seconds, unit: 'pairs/s', detail },
+        { scenario, metric: 'peak RSS', value: rss, unit: 'MiB', detail: { source: '/proc/PID/status VmHWM', kafkaClient } },
       ];
     } finally {
       if (exited === undefined) {

@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   RELSTREAM_KAFKA_REQUEST: 'A request to the Kafka cluster failed.',
   RELSTREAM_KAFKA_UNAVAILABLE: 'The Kafka cluster stayed unreachable for longer than kafkaOutageToleranceMs; the process stops (exit 1).',
   RELSTREAM_KAFKA_FENCED: 'Another producer with the same transactionalId took over (a second replica with the same id, or a restart); this one stops.',
+  RELSTREAM_KAFKA_STALE_GENERATION: 'A transaction\'s input offsets named a consumer-group generation that is no longer current (a rebalance, or this member was evicted while stalled): the broker rejected it and the transaction was aborted. Retried after the member rejoins, for the partitions it still owns.',
+  RELSTREAM_TOPIC_MISSING: 'A topic relstream reads or writes does not exist; `relstream topics create` creates them.',
   RELSTREAM_INTERNAL: 'An unexpected error while processing one record; the record goes to the dead-letter topic (reason internal_error) and the stream goes on.',
   RELSTREAM_LOCAL_KAFKA_JARS: 'The Apache Kafka jars could not be fetched or failed their checksum.',
   RELSTREAM_LOCAL_KAFKA_START: 'The local Kafka broker did not start or did not accept clients in time.',

@@ -5,8 +5,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { loadConfig } from '../config/load-config.js';
-import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
-import { kafkaConnection } from '../kafka/connection-from-config.js';
+import { kafkaClientFromConfig } from '../kafka/connection-from-config.js';
 import { relationEventCodec } from '../records/avro.js';
 import { intFlag, parseCommandArgs } from './args.js';
 import type { CommandContext } from './command-context.js';
@@ -19,7 +18,7 @@ export async function consumeCommand(argv: readonly string[], ctx: CommandContex
   const idleMs = intFlag(commandFlags['idle-ms'], 'idle-ms', 0);
   const group = typeof commandFlags['group'] === 'string' ? commandFlags['group'] : `relstream-consume-${randomUUID()}`;
   const codec = relationEventCodec();
-  const consumer = await createKafkaClient(kafkaConnection(config), ctx.logger).consumer({ groupId: group });
+  const consumer = await kafkaClientFromConfig(config, ctx.logger).consumer({ groupId: group });
   let count = 0;
   let lastAt = Date.now();
   let finish: () => void = () => undefined;

@@ -13,10 +13,9 @@ import type { Counter } from 'prom-client';
 import { envName, loadConfig } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
 import { RelstreamError } from '../errors.js';
-import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
 import type { LocalBroker } from '../../tools/local-kafka/local-broker.js';
 import { packageRoot } from '../paths.js';
-import { kafkaConnection } from '../kafka/connection-from-config.js';
+import { kafkaClientFromConfig } from '../kafka/connection-from-config.js';
 import { startService } from '../processor/build-service.js';
 import { relationEventCodec, trialRecordCodec, type RelationEvent } from '../records/avro.js';
 import { trialRecordFromJson } from '../records/json-record.js';
@@ -61,7 +60,7 @@ export async function demoCommand(argv: readonly string[], ctx: CommandContext, 
 }
 
 async function runDemo(config: Config, ctx: CommandContext, timeoutMs: number, elapsed: () => string): Promise<number> {
-  const client = createKafkaClient(kafkaConnection(config), ctx.logger);
+  const client = kafkaClientFromConfig(config, ctx.logger);
   const admin = await client.admin();
   await admin.createTopics([
     { topic: config.inputTopic, partitions: 3 }, { topic: config.outputTopic, partitions: 3 }, { topic: config.deadLetterTopic, partitions: 1 },
@@ -111,7 +110,7 @@ async function runDemo(config: Config, ctx: CommandContext, timeoutMs: number, e
         return 0;
       }
       if (Date.now() > deadline) throw new RelstreamError('RELSTREAM_SHUTDOWN', `demo did not finish within ${timeoutMs} ms (${processed}/${lines.length} records)`);
-      process.stderr.write(`progress: ${processed + deadLettered}/${lines.length} records, ${published} relations\n`);
+      ctx.stdout(`progress: ${processed + deadLettered}/${lines.length} records, ${published} relations`);
       await sleep(500);
     }
   } finally {

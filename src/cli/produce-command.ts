@@ -4,9 +4,8 @@ import { createInterface } from 'node:readline';
 
 import { loadConfig } from '../config/load-config.js';
 import { RelstreamError } from '../errors.js';
-import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
 import type { OutgoingMessage } from '../kafka/types.js';
-import { kafkaConnection } from '../kafka/connection-from-config.js';
+import { kafkaClientFromConfig } from '../kafka/connection-from-config.js';
 import { trialRecordCodec } from '../records/avro.js';
 import { trialRecordFromJson } from '../records/json-record.js';
 import { parseCommandArgs } from './args.js';
@@ -18,7 +17,7 @@ export async function produceCommand(argv: readonly string[], ctx: CommandContex
   const { positionals, configFlags } = parseCommandArgs(argv);
   const config = loadConfig({ env, flags: configFlags });
   const codec = trialRecordCodec();
-  const producer = await createKafkaClient(kafkaConnection(config), ctx.logger).producer();
+  const producer = await kafkaClientFromConfig(config, ctx.logger).producer();
   const input = positionals[0] ? createReadStream(positionals[0]) : process.stdin;
   let chunk: OutgoingMessage[] = [];
   let sent = 0;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 
+import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../kafka/client-kinds.js';
 import { isUsableLanguage } from '../pairs/language.js';
 
 /** Env vars and flags are strings; a comma-separated list becomes an array. */
@@ -19,6 +20,8 @@ const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).defa
 const flag = (fallback: boolean) => z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean().default(fallback));
 
 export const configSchema = z.object({
+  kafkaClient: z.enum(KAFKA_CLIENTS).default(DEFAULT_KAFKA_CLIENT)
+    .describe('Kafka client library: platformatic (@platformatic/kafka; fences zombie members in exactly-once mode) or kafkajs (not fenced across rebalances). docs/kafka-clients.md compares them.'),
   kafkaBrokers: stringList(['localhost:9092']).describe('Bootstrap brokers, comma-separated host:port.'),
   kafkaClientId: z.string().min(1).default('relstream').describe('Kafka client id, seen in broker logs and quotas.'),
   kafkaConnectionTimeoutMs: positiveInt(3000).describe('Timeout for opening a broker connection.'),

@@ -1,10 +1,12 @@
-/** Kafka connection options from the configuration: reads TLS material and the password file, checks SASL. */
+/** Kafka connection options from the configuration: reads TLS material and the password file, checks SASL; the configured client. */
 import { readFileSync } from 'node:fs';
 
 import { envName } from '../config/load-config.js';
 import type { Config, ConfigKey } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
-import type { KafkaConnectionOptions } from './types.js';
+import type { Logger } from '../observability/logger.js';
+import { createKafkaClient } from './create-client.js';
+import type { KafkaClient, KafkaConnectionOptions } from './types.js';
 
 function readPem(config: Config, key: ConfigKey & ('kafkaTlsCaFile' | 'kafkaTlsCertFile' | 'kafkaTlsKeyFile')): string | undefined {
   const path = config[key];
@@ -50,4 +52,9 @@ export function kafkaConnection(config: Config): KafkaConnectionOptions {
     options.sasl = { mechanism: config.kafkaSaslMechanism, username: config.kafkaSaslUsername, password };
   }
   return options;
+}
+
+/** The configured client library (`kafkaClient`) on the configured connection, with per-use overrides. */
+export function kafkaClientFromConfig(config: Config, logger: Logger, overrides: Partial<KafkaConnectionOptions> = {}): KafkaClient {
+  return createKafkaClient({ ...kafkaConnection(config), ...overrides }, logger, config.kafkaClient);
 }

@@ -123,7 +123,7 @@ export function createPlatformaticClient(options: KafkaConnectionOptions, logger
         await consumer.close(true).catch(() => undefined);
         throw error;
       }
-      return wrapConsumer(consumer, groups, log);
+      return wrapConsumer(consumer, () => new Admin(base), groups, log);
     }),
   };
 }
@@ -149,7 +149,7 @@ function baseOptions(options: KafkaConnectionOptions): {
  * murmur2 & 0x7fffffff like the Java client and kafkajs, so a key lands on the same partition whichever client
  * wrote it (the library's default partitioner differs); keyless messages go round robin, not all to partition 0.
  */
-function javaCompatiblePartitioner(): (message: MessageToProduce<Buffer, Buffer, Buffer, Buffer>, key: Buffer | undefined) => number {
+function javaCompatiblePartitioner(): (message: MessageToProduce, key: Buffer | undefined) => number {
   let next = 0;
   return (message, key) => (key === undefined ? next++ & 0x7fffffff : compatibilityPartitioner(message, key));
 }
@@ -160,23 +160,25 @@ interface PltErrorShape {
   readonly apiId?: unknown;
 }
 
-const FENCED_IDS = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID'];
+const FENCED_IDS = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'FENCED_INSTANCE_ID'];
+const STALE_GENERATION_IDS = ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS'];
 const CONNECTION_CODES = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
 
 /** The first error in the tree (MultipleErrors nest them) with a network or timeout code. */
 function findConnectionError(error: unknown): PltErrorShape | null {
   for (const code of CONNECTION_CODES) {
     const found = findErrorBy(error instanceof Error ? error : null, 'code', code);
-    if (found) return found as PltErrorShape;
+    if (found) return found;
   }
   return null;
 }
 
 /**
- * Maps the client's errors onto relstream's codes. A fenced producer, or a transactional offset commit from a
- * generation that is no longer current, is RELSTREAM_KAFKA_FENCED: the work it carried belongs to another
- * member now. Network failures and timeouts are the retriable RELSTREAM_KAFKA_CONNECTION; the rest keeps the
- * client's own canRetry flag.
+ * Maps the client's errors onto relstream's codes. A fenced producer is RELSTREAM_KAFKA_FENCED (another
+ * instance owns the transactional id: stop). Offsets from a generation that is no longer current are the
+ * retriable RELSTREAM_KAFKA_STALE_GENERATION: after the rejoin, the partitions still owned commit under the new
+ * generation and the lost ones are the new owner's. Network failures and timeouts are the retriable
+ * RELSTREAM_KAFKA_CONNECTION; the rest keeps the client's own canRetry flag.
  */
 export function toRelstreamError(error: unknown, operation: string): RelstreamError {
   if (error instanceof RelstreamError) return error;
@@ -185,6 +187,10 @@ export function toRelstreamError(error: unknown, operation: string): RelstreamEr
   const fenced = FENCED_IDS.find((id) => findErrorBy(asError, 'apiId', id) !== null);
   if (fenced !== undefined) {
     return new RelstreamError('RELSTREAM_KAFKA_FENCED', `Kafka ${operation} failed: ${fenced}: ${message}`, { cause: error, retriable: false });
+  }
+  const stale = STALE_GENERATION_IDS.find((id) => findErrorBy(asError, 'apiId', id) !== null);
+  if (stale !== undefined) {
+    return new RelstreamError('RELSTREAM_KAFKA_STALE_GENERATION', `Kafka ${operation} failed: ${stale}: ${message}`, { cause: error, retriable: true });
   }
   if (findConnectionError(error)) {
     return new RelstreamError('RELSTREAM_KAFKA_CONNECTION', `Kafka ${operation} failed: ${message}`, { cause: error, retriable: true });
@@ -260,7 +266,7 @@ function wrapAdmin(admin: Admin): KafkaAdmin {
   };
 }
 
-function toPltMessages(topic: string, messages: readonly OutgoingMessage[]): MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] {
+function toPltMessages(topic: string, messages: readonly OutgoingMessage[]): MessageToProduce[] {
   return messages.map((m) => ({
     topic,
     ...(m.key === null ? {} : { key: Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key) }),
@@ -270,7 +276,7 @@ function toPltMessages(topic: string, messages: readonly OutgoingMessage[]): Mes
   }));
 }
 
-function wrapProducer(producer: Producer<Buffer, Buffer, Buffer, Buffer>, groups: GroupRegistry): KafkaProducer {
+function wrapProducer(producer: Producer, groups: GroupRegistry): KafkaProducer {
   return {
     send: (topic, messages) => guarded('produce', async () => {
       const result = await producer.send({ messages: toPltMessages(topic, messages) });
@@ -294,7 +300,7 @@ function wrapProducer(producer: Producer<Buffer, Buffer, Buffer, Buffer>, groups
             for (const offset of offsets) {
               const membership = group.membership(offset.topic, offset.partition);
               if (membership === undefined) {
-                throw new RelstreamError('RELSTREAM_KAFKA_FENCED', `${offset.topic}:${offset.partition} is not assigned to this member of ${groupId}: its offsets are another member's to commit`);
+                throw new RelstreamError('RELSTREAM_KAFKA_STALE_GENERATION', `${offset.topic}:${offset.partition} is not assigned to this member of ${groupId}: its offsets are another member's to commit`, { retriable: true });
               }
               await transaction.addOffset(offsetMessage(offset, membership));
             }
@@ -311,22 +317,32 @@ function wrapProducer(producer: Producer<Buffer, Buffer, Buffer, Buffer>, groups
 }
 
 /** addOffset commits `offset + 1` of a fetched message under the membership its metadata names. */
-function offsetMessage(offset: TopicPartitionOffset, membership: Membership): Message<Buffer, Buffer, Buffer, Buffer> {
+function offsetMessage(offset: TopicPartitionOffset, membership: Membership): Message {
   // Only these fields are read by addOffset; the cast stands in for a message fetched by this member.
   return {
     topic: offset.topic, partition: offset.partition, offset: BigInt(offset.offset) - 1n, metadata: { consumer: membership },
-  } as unknown as Message<Buffer, Buffer, Buffer, Buffer>;
+  } as unknown as Message;
 }
 
-function wrapConsumer(consumer: Consumer, groups: GroupRegistry, log: Logger): KafkaConsumer {
+/** How long a new owner waits for a predecessor's pending transactional offsets before it reads on anyway. */
+const STABLE_OFFSETS_TIMEOUT_MS = 90_000;
+
+function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRegistry, log: Logger): KafkaConsumer {
   const leaderEpochs = new Map<string, number>();
   const assigned = new Set<string>();
   const paused = new Set<string>();
   const held = new Map<string, Message[]>();
   const watermarks = new Map<string, bigint>();
+  /** Per partition, the first offset not yet committed once the group's offsets were stable (see awaitStableOffsets). */
+  const floors = new Map<string, bigint>();
+  let stable: Promise<void> = Promise.resolve();
+  let admin: Admin | undefined;
   let heldCount = 0;
   let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
-  let stopping = false;
+  const life = { stopping: false };
+  let joined: { readonly memberId: string; readonly generationId: number } | undefined;
+  // Read through a call after an await: TS keeps the narrowing from before it.
+  const isStopping = (): boolean => life.stopping;
   let wake: (() => void) | undefined;
   let loopDone: Promise<void> | undefined;
   let watermarkTimer: NodeJS.Timeout | undefined;
@@ -334,17 +350,51 @@ function wrapConsumer(consumer: Consumer, groups: GroupRegistry, log: Logger): K
 
   groups.set(consumer.groupId, {
     consumer,
-    // The membership the consumer holds now, as the Java client's groupMetadata(): a zombie that missed a
-    // rebalance still holds the old generation and is fenced. A partition no longer assigned here gets none.
-    membership: (topic, partition) => (assigned.has(partitionKey(topic, partition)) && consumer.memberId !== null && consumer.coordinatorId !== null
-      ? { groupId: consumer.groupId, memberId: consumer.memberId, generationId: consumer.generationId, coordinatorId: consumer.coordinatorId }
+    // The membership `assigned` was handed out under (the last join), as the Java client's groupMetadata(): a
+    // zombie that missed a rebalance, or a commit racing a rejoin, presents a generation the broker no longer
+    // accepts. A partition no longer assigned here has none.
+    membership: (topic, partition) => (assigned.has(partitionKey(topic, partition)) && joined !== undefined && consumer.coordinatorId !== null
+      ? { groupId: consumer.groupId, memberId: joined.memberId, generationId: joined.generationId, coordinatorId: consumer.coordinatorId }
       : undefined),
   });
 
   const signal = (): void => { wake?.(); };
 
+  /**
+   * KIP-447: a partition's previous owner may have a transaction in flight that commits its offsets. The
+   * library reads committed offsets without requireStable, so the stream may start below them and hand this
+   * member records the predecessor's committed transaction already covered: duplicates for read_committed
+   * readers. After each join, the group's offsets are read again with requireStable (the broker answers
+   * UNSTABLE_OFFSET_COMMIT while such a transaction is open), and nothing below them is delivered.
+   */
+  async function awaitStableOffsets(partitions: readonly { topic: string; partitions: readonly number[] }[]): Promise<void> {
+    if (partitions.length === 0) return;
+    admin ??= newAdmin();
+    const deadline = Date.now() + STABLE_OFFSETS_TIMEOUT_MS;
+    for (;;) {
+      try {
+        const [group] = await admin.listConsumerGroupOffsets({
+          groups: [{ groupId: consumer.groupId, topics: partitions.map((p) => ({ name: p.topic, partitionIndexes: [...p.partitions] })) }],
+          requireStable: true,
+        });
+        for (const topic of group?.topics ?? []) {
+          for (const p of topic.partitions) if (p.committedOffset >= 0n) floors.set(partitionKey(topic.name, p.partitionIndex), p.committedOffset);
+        }
+        return;
+      } catch (error) {
+        const unstable = findErrorBy(error instanceof Error ? error : null, 'apiId', 'UNSTABLE_OFFSET_COMMIT') !== null;
+        if (Date.now() > deadline || (!unstable && !toRelstreamError(error, 'fetchOffsets').retriable)) {
+          log.warn('could not read stable committed offsets; reading on from the stream\'s position', { error: toRelstreamError(error, 'fetchOffsets').message });
+          return;
+        }
+        await sleep(unstable ? 100 : 500);
+      }
+    }
+  }
+
   function applyAssignment(assignments: readonly { topic: string; partitions: number[] }[]): GroupAssignment['partitions'] {
     assigned.clear();
+    floors.clear();
     for (const a of assignments) for (const p of a.partitions) assigned.add(partitionKey(a.topic, p));
     for (const [key, messages] of held) {
       if (!assigned.has(key)) {
@@ -353,7 +403,9 @@ function wrapConsumer(consumer: Consumer, groups: GroupRegistry, log: Logger): K
       }
     }
     for (const key of leaderEpochs.keys()) if (!assigned.has(key)) leaderEpochs.delete(key);
-    return assignments.map((a) => ({ topic: a.topic, partitions: [...a.partitions] }));
+    const partitions = assignments.map((a) => ({ topic: a.topic, partitions: [...a.partitions] }));
+    stable = awaitStableOffsets(partitions);
+    return partitions;
   }
 
   async function openStream(options: ConsumerRunOptions): Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>> {
@@ -381,7 +433,7 @@ function wrapConsumer(consumer: Consumer, groups: GroupRegistry, log: Logger): K
     const headers: Record<string, Buffer> = {};
     for (const [name, value] of m.headerEntries) headers[name.toString()] = value;
     return {
-      topic: m.topic, partition: m.partition, offset: String(m.offset), key: m.key ?? null, value: m.value ?? null, headers,
+      topic: m.topic, partition: m.partition, offset: String(m.offset), key: orNull(m.key), value: orNull(m.value), headers,
       timestampMs: Number(m.timestamp),
     };
   }
@@ -395,22 +447,25 @@ function wrapConsumer(consumer: Consumer, groups: GroupRegistry, log: Logger): K
     const highWatermark = high !== undefined && high > last ? high : last + 1n;
     await options.eachBatch(
       { topic: first.topic, partition: first.partition, highWatermark: String(highWatermark), messages: messages.map(toIncoming) },
-      { heartbeat: () => Promise.resolve(), isActive: () => !stopping && assigned.has(key) },
+      { heartbeat: () => Promise.resolve(), isActive: () => !life.stopping && assigned.has(key) },
     );
   }
 
   /** Groups by partition in arrival order; drops partitions no longer assigned; holds the paused ones. */
   async function dispatch(options: ConsumerRunOptions, messages: readonly Message[]): Promise<void> {
+    await stable;
     const byPartition = new Map<string, Message[]>();
     for (const m of messages) {
       const key = partitionKey(m.topic, m.partition);
       if (!assigned.has(key)) continue;
+      const floor = floors.get(key);
+      if (floor !== undefined && m.offset < floor) continue;
       const list = byPartition.get(key) ?? [];
       list.push(m);
       byPartition.set(key, list);
     }
     for (const [key, list] of byPartition) {
-      if (stopping) return;
+      if (life.stopping) return;
       if (paused.has(key) || held.has(key)) {
         held.set(key, [...(held.get(key) ?? []), ...list]);
         heldCount += list.length;
@@ -422,7 +477,7 @@ function wrapConsumer(consumer: Consumer, groups: GroupRegistry, log: Logger): K
 
   async function releaseHeld(options: ConsumerRunOptions): Promise<void> {
     for (const [key, messages] of [...held]) {
-      if (stopping || paused.has(key)) continue;
+      if (life.stopping || paused.has(key)) continue;
       held.delete(key);
       heldCount -= messages.length;
       if (assigned.has(key)) await deliver(options, key, messages);
@@ -437,16 +492,17 @@ function wrapConsumer(consumer: Consumer, groups: GroupRegistry, log: Logger): K
   }
 
   async function loop(options: ConsumerRunOptions): Promise<void> {
-    while (!stopping) {
+    while (!life.stopping) {
       const current = stream;
       if (current === undefined || current.destroyed) {
         stream = undefined;
         await sleep(RESTART_DELAY_MS);
-        if (stopping) return;
+        if (isStopping()) return;
         try {
           stream = await openStream(options);
           // The group was rejoined under the hood; report the membership as a join so the caller adopts it.
-          options.onGroupJoin?.({ memberId: consumer.memberId ?? '', partitions: applyAssignment(consumer.assignments ?? []) });
+          joined = { memberId: consumer.memberId ?? '', generationId: consumer.generationId };
+          options.onGroupJoin?.({ memberId: joined.memberId, partitions: applyAssignment(consumer.assignments ?? []) });
         } catch (error) {
           const mapped = toRelstreamError(error, 'consume');
           options.onCrash?.(mapped, mapped.retriable);
@@ -461,9 +517,9 @@ function wrapConsumer(consumer: Consumer, groups: GroupRegistry, log: Logger): K
         await dispatch(options, messages);
         continue;
       }
-      if (current.destroyed) {
+      if (isDestroyed(current)) {
         const error = current.errored;
-        if (!stopping && error) {
+        if (!isStopping() && error) {
           const mapped = toRelstreamError(error, 'consume');
           log.warn('the consumer stream failed', { error: mapped.message, retriable: mapped.retriable });
           assigned.clear();
@@ -484,6 +540,7 @@ function wrapConsumer(consumer: Consumer, groups: GroupRegistry, log: Logger): K
   return {
     run: (options: ConsumerRunOptions) => guarded('consume', async () => {
       consumer.on('consumer:group:join', (payload) => {
+        joined = { memberId: payload.memberId, generationId: payload.generationId ?? consumer.generationId };
         const partitions = applyAssignment(payload.assignments ?? []);
         options.onGroupJoin?.({ memberId: payload.memberId, partitions });
         signal();
@@ -508,15 +565,26 @@ function wrapConsumer(consumer: Consumer, groups: GroupRegistry, log: Logger): K
       signal();
     },
     disconnect: () => (disconnecting ??= guarded('disconnect', async () => {
-      stopping = true;
+      life.stopping = true;
       clearInterval(watermarkTimer);
       signal();
       groups.delete(consumer.groupId);
       await stream?.close().catch(() => undefined);
       await loopDone;
+      await admin?.close().catch(() => undefined);
       await consumer.close();
     })),
   };
+}
+
+/** The client types key and value as present; a null key or a tombstone arrives as undefined. */
+function orNull(value: Buffer | undefined): Buffer | null {
+  return value ?? null;
+}
+
+/** Read through a call: a stream destroyed during an await is not what TS narrowed before it. */
+function isDestroyed(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): boolean {
+  return stream.destroyed;
 }
 
 function sleep(ms: number): Promise<void> {

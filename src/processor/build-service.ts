@@ -17,10 +17,11 @@ import { describeError } from '../errors.js';
 import { startOpsServer, type OpsServer } from '../http/ops-server.js';
 import { padBatch } from '../inference/batch-tensors.js';
 import { startInferencePool, type InferencePool } from '../inference/inference-pool.js';
-import { kafkaConnection } from '../kafka/connection-from-config.js';
+import { FENCES_ZOMBIES } from '../kafka/client-kinds.js';
+import { kafkaClientFromConfig } from '../kafka/connection-from-config.js';
+import { assertTopicsExist } from '../kafka/topics.js';
 import { startClusterProbe } from '../kafka/cluster-probe.js';
 import { KafkaConnectivity } from '../kafka/connectivity.js';
-import { createKafkaClient } from '../kafka/kafkajs-adapter.js';
 import type { KafkaAdmin, KafkaClient, ProducerOptions } from '../kafka/types.js';
 import { loadModelDir, type ModelBundle } from '../model/model-dir.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
@@ -84,6 +85,9 @@ async function buildSink(config: Config, client: KafkaClient, consumer: Paramete
   if (config.deliveryGuarantee === 'at-least-once') {
     return { sink: atLeastOnceSink({ config, producer: await newProducer(), consumer, codec, ...common }) };
   }
+  if (!FENCES_ZOMBIES[config.kafkaClient]) {
+    common.logger.warn('exactly-once is not fenced across rebalances with this Kafka client: a member that lost its partitions can still commit one transaction for them, so read_committed readers may see duplicates after a rebalance; use kafkaClient=platformatic', { kafkaClient: config.kafkaClient });
+  }
   const admin = await client.admin();
   return { sink: transactionalSink({ config, producer: await newProducer(), newProducer, admin, codec, ...common }), admin };
 }
@@ -121,7 +125,14 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
     },
   });
   metrics.kafkaReachable.set(1);
-  const probe = startClusterProbe(await deps.probeClient.admin(), connectivity, PROBE_INTERVAL_MS);
+  const probeAdmin = await deps.probeClient.admin();
+  try {
+    await assertTopicsExist(probeAdmin, config);
+  } catch (error) {
+    await probeAdmin.disconnect().catch(() => undefined);
+    throw error;
+  }
+  const probe = startClusterProbe(probeAdmin, connectivity, PROBE_INTERVAL_MS);
   const consumer = await client.consumer({
     groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs,
     maxBytes: config.fetchMaxBytes, maxBytesPerPartition: Math.min(config.fetchMaxBytes, 1024 * 1024),
@@ -177,9 +188,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     }
   };
   try {
-    const connection = kafkaConnection(config);
-    const client = createKafkaClient(connection, logger);
-    const probeClient = createKafkaClient({ ...connection, clientId: `${connection.clientId}-probe`, retries: 0, connectionTimeoutMs: Math.min(connection.connectionTimeoutMs ?? 3000, 2000) }, silentLogger);
+    const client = kafkaClientFromConfig(config, logger);
+    const probeClient = kafkaClientFromConfig(config, silentLogger, { clientId: `${config.kafkaClientId}-probe`, retries: 0, connectionTimeoutMs: Math.min(config.kafkaConnectionTimeoutMs, 2000) });
     const pipeline = await buildPipeline({ config, client, probeClient, bundle, pool, metrics, logger, onFatal: (error) => { reportFatal(error); } });
     const http: OpsServer = await startOpsServer({ host: config.httpHost, port: config.httpPort, registry, isReady: () => pipeline.processor.isReady() });
     closers.push(['http server', () => http.close()], ['processor', () => pipeline.close()]);

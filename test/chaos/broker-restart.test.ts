@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { createKafkaClient } from '../../src/kafka/kafkajs-adapter.js';
+import { createKafkaClient, DEFAULT_KAFKA_CLIENT } from '../../src/kafka/create-client.js';
 import { startLocalBroker, type LocalBroker } from '../../tools/local-kafka/local-broker.js';
 import { freePort } from '../../tools/local-kafka/free-port.js';
 import { silentLogger } from '../../src/observability/logger.js';
@@ -54,7 +54,7 @@ describe('chaos: a broker killed and restarted mid-stream', () => {
     it(`${delivery}: the member rides out a ${OUTAGE_MS / 1000} s outage; nothing lost${delivery === 'exactly-once' ? ' or duplicated' : ''}, lag 0`, { timeout: 300_000 }, async (t) => {
       const broker = await ownBroker(t);
       const running = await broker.start();
-      const client = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'chaos-broker' }, silentLogger);
+      const client = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'chaos-broker' }, silentLogger, DEFAULT_KAFKA_CLIENT);
       const topics = testTopics(`broker-${delivery}`);
       const admin = await client.admin();
       await admin.createTopics([{ topic: topics.inputTopic, partitions: 6 }, { topic: topics.outputTopic, partitions: 3 }, { topic: topics.deadLetterTopic, partitions: 1 }]);
@@ -82,7 +82,7 @@ describe('chaos: a broker killed and restarted mid-stream', () => {
       }
       await broker.start();
       const restarted = Date.now();
-      const lagAdmin = await createKafkaClient({ brokers: [broker.bootstrap], clientId: 'chaos-lag' }, silentLogger).admin();
+      const lagAdmin = await createKafkaClient({ brokers: [broker.bootstrap], clientId: 'chaos-lag' }, silentLogger, DEFAULT_KAFKA_CLIENT).admin();
       t.after(() => lagAdmin.disconnect());
       await out.until((m) => m.length >= expected && new Set(eventIds(m)).size >= expected, `all ${expected} relations`, 240_000);
       await untilLagZero(lagAdmin, topics.groupId, topics.inputTopic, 240_000);

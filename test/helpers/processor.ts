@@ -10,7 +10,7 @@ import type { IncomingMessage, KafkaClient } from '../../src/kafka/types.js';
 import { packageRoot } from '../../src/paths.js';
 import { trialRecordCodec, type TrialRecord } from '../../src/records/avro.js';
 import { trialRecordFromJson } from '../../src/records/json-record.js';
-import { testBrokers, uniqueTopic } from './kafka.js';
+import { testBrokers, testClientKind, uniqueTopic } from './kafka.js';
 
 export function sampleRecords(): TrialRecord[] {
   return readFileSync(join(packageRoot, 'samples', 'trials.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '')
@@ -39,7 +39,7 @@ export function testEnv(topics: TestTopics, extra: Readonly<Record<string, strin
   return {
     RELSTREAM_KAFKA_BROKERS: testBrokers().join(','), RELSTREAM_INPUT_TOPIC: topics.inputTopic, RELSTREAM_OUTPUT_TOPIC: topics.outputTopic,
     RELSTREAM_DEAD_LETTER_TOPIC: topics.deadLetterTopic, RELSTREAM_GROUP_ID: topics.groupId, RELSTREAM_HTTP_PORT: '0',
-    RELSTREAM_HTTP_HOST: '127.0.0.1', RELSTREAM_COMMIT_INTERVAL_MS: '200', ...extra,
+    RELSTREAM_HTTP_HOST: '127.0.0.1', RELSTREAM_COMMIT_INTERVAL_MS: '200', RELSTREAM_KAFKA_CLIENT: testClientKind(), ...extra,
   };
 }
 

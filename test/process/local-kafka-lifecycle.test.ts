@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 
-import { createKafkaClient } from '../../src/kafka/kafkajs-adapter.js';
+import { createKafkaClient, DEFAULT_KAFKA_CLIENT } from '../../src/kafka/create-client.js';
 import { isBrokerProcess, type BrokerState } from '../../tools/local-kafka/broker-state.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { startCli, waitFor, type CliProcess } from '../helpers/cli.js';
@@ -17,7 +17,7 @@ import { startCli, waitFor, type CliProcess } from '../helpers/cli.js';
 const TIMEOUT = { timeout: 120_000 };
 
 async function describeCluster(bootstrap: string): Promise<number> {
-  const admin = await createKafkaClient({ brokers: [bootstrap], clientId: 'lifecycle-test' }, silentLogger).admin();
+  const admin = await createKafkaClient({ brokers: [bootstrap], clientId: 'lifecycle-test' }, silentLogger, DEFAULT_KAFKA_CLIENT).admin();
   try {
     return (await admin.describeCluster()).brokers.length;
   } finally {

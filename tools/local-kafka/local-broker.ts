@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RelstreamError } from '../../src/errors.js';
-import { createKafkaClient } from '../../src/kafka/kafkajs-adapter.js';
+import { createKafkaClient, DEFAULT_KAFKA_CLIENT } from '../../src/kafka/create-client.js';
 import { silentLogger, type Logger } from '../../src/observability/logger.js';
 import { packageRoot } from '../../src/paths.js';
 import { freePort } from './free-port.js';
@@ -202,7 +202,7 @@ async function waitUntilReady(bootstrap: string, exited: Promise<number | null>,
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void exited.then((code) => { exitCode = code; });
-  const client = createKafkaClient({ brokers: [bootstrap], clientId: 'relstream-local-broker-probe', connectionTimeoutMs: 1000, retries: 0 }, silentLogger);
+  const client = createKafkaClient({ brokers: [bootstrap], clientId: 'relstream-local-broker-probe', connectionTimeoutMs: 1000, retries: 0 }, silentLogger, DEFAULT_KAFKA_CLIENT);
   while (Date.now() < deadline) {
     if (exitCode !== undefined) throw new Error(`broker exited during start (code ${exitCode})`);
     try {

@@ -276,7 +276,7 @@ for (const kind of KAFKA_CLIENTS) {
       const outcome = JSON.parse(String((await zombieLines.next()).value)) as { committed: boolean; code?: string };
 
       if (TRAITS[kind].fencesZombies) {
-        assert.deepEqual({ committed: outcome.committed, code: outcome.code }, { committed: false, code: 'RELSTREAM_KAFKA_FENCED' });
+        assert.deepEqual({ committed: outcome.committed, code: outcome.code }, { committed: false, code: 'RELSTREAM_KAFKA_STALE_GENERATION' });
         assert.deepEqual(await kafka.admin.fetchCommittedOffsets(groupId, input), [{ partition: 0, offset: '-1' }]);
         assert.deepEqual((await kafka.admin.fetchTopicOffsets(output)).map((p) => p.high), ['2'], 'one aborted record and its abort marker, nothing visible');
       } else {

@@ -1,0 +1,9 @@
+/** The Kafka client libraries relstream can run on (`kafkaClient`); adapters live beside this file. */
+export const KAFKA_CLIENTS = ['platformatic', 'kafkajs'] as const;
+export type KafkaClientKind = (typeof KAFKA_CLIENTS)[number];
+
+/** Chosen by measurement: pipeline benchmark and chaos suite with both (docs/kafka-clients.md). */
+export const DEFAULT_KAFKA_CLIENT: KafkaClientKind = 'platformatic';
+
+/** Whether the client's transactional offset commits carry the group generation (KIP-447), fencing zombies. */
+export const FENCES_ZOMBIES: Readonly<Record<KafkaClientKind, boolean>> = { platformatic: true, kafkajs: false };

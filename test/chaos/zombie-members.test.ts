@@ -1,0 +1,88 @@
+/**
+ * Chaos, fenced exactly-once: two `relstream run` members in exactly-once mode share a 6-partition topic while
+ * one of them is frozen (SIGSTOP) past its session, so the group hands its partitions to the other, and thawed
+ * again: a zombie with staged output and a transaction to commit. Then it is killed (kill -9) and restarted.
+ * Run with each Kafka client. What must hold: every expected relation reaches a read_committed reader, and with
+ * a client that fences stale generations (platformatic) none twice. kafkajs cannot fence: its duplicates are
+ * reported, and its members must say so at start.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { FENCES_ZOMBIES, KAFKA_CLIENTS } from '../../src/kafka/client-kinds.js';
+import { waitFor } from '../helpers/cli.js';
+import { describeMembers, eventIds, eventsPerSample, memberEnv, seededRandom, startMember, untilLagZero } from '../helpers/chaos.js';
+import { useKafka } from '../helpers/kafka.js';
+import { manyRecords, produceRecords, readTopic, testTopics } from '../helpers/processor.js';
+
+const COPIES = 2000; // 24,000 records: the stalls and the kill land mid-stream
+const STALLS = 2;
+const STALL_MS = 9000; // past the members' 6 s session
+
+describe('chaos: zombie members in exactly-once mode', () => {
+  const kafka = useKafka();
+  let perSample: Map<string, number>;
+  before(async () => { perSample = await eventsPerSample(); });
+
+  for (const kind of KAFKA_CLIENTS) {
+    const fenced = FENCES_ZOMBIES[kind];
+    it(`${kind}: ${STALLS} stalls past the session and a kill -9 lose nothing${fenced ? ' and duplicate nothing' : ' (duplicates reported: not fenced)'}`, { timeout: 400_000 }, async (t) => {
+      const random = seededRandom(t);
+      const topics = testTopics(`zombie-${kind}`);
+      await kafka.topics(t, [{ topic: topics.inputTopic, partitions: 6 }, { topic: topics.outputTopic, partitions: 3 }, { topic: topics.deadLetterTopic, partitions: 1 }]);
+      const records = manyRecords(COPIES);
+      const expected = [...perSample.values()].reduce((a, b) => a + b, 0) * COPIES;
+      const out = await readTopic(kafka.client, topics.outputTopic); // read_committed
+      t.after(() => out.close());
+      await produceRecords(kafka.client, topics.inputTopic, records);
+
+      const env = (id: string): Record<string, string> => memberEnv(topics, 'exactly-once', id, { RELSTREAM_KAFKA_CLIENT: kind, RELSTREAM_BATCH_MAX_PAIRS: '4', RELSTREAM_QUEUE_MAX_PAIRS: '64' });
+      const steady = startMember(t, env('steady'));
+      let victim = startMember(t, env('victim'));
+      const restartIfGone = async (): Promise<void> => {
+        if (victim.child.exitCode === null && victim.child.signalCode === null) return;
+        await victim.exited;
+        victim = startMember(t, env('victim'));
+      };
+      const points = Array.from({ length: STALLS + 1 }, (_, i) => Math.floor(expected * (0.03 + (i + random()) * (0.45 / (STALLS + 1)))));
+      const events: string[] = [];
+      for (const [i, point] of points.entries()) {
+        await waitFor(() => victim.logs.find((l) => l['msg'] === 'joined the consumer group'), 'the victim to join', 60_000);
+        await out.until((m) => m.length >= point, `${point} events`, 150_000);
+        await sleep(random() * 500);
+        if (i < STALLS) {
+          events.push(`stall at ${out.messages.length}`);
+          victim.child.kill('SIGSTOP');
+          await sleep(STALL_MS);
+          victim.child.kill('SIGCONT');
+          await sleep(3000);
+          await restartIfGone();
+        } else {
+          events.push(`kill at ${out.messages.length}`);
+          victim.child.kill('SIGKILL');
+          await restartIfGone();
+        }
+      }
+
+      try {
+        await out.until((m) => new Set(eventIds(m)).size >= expected, `all ${expected} relations`, 240_000);
+        await untilLagZero(kafka.admin, topics.groupId, topics.inputTopic);
+      } catch (error) {
+        t.diagnostic(await describeMembers([steady, victim]));
+        throw error;
+      }
+      await sleep(2000); // a late duplicate would arrive now
+      const ids = eventIds(out.messages);
+      const duplicates = ids.length - new Set(ids).size;
+      t.diagnostic(`${kind}: ${records.length} records, ${events.join(', ')} of ${expected} relations: ${duplicates} duplicates`);
+      assert.ok(events.every((e) => Number(e.split(' at ')[1]) < expected), `the stalls and the kill landed mid-stream (${events.join(', ')} of ${expected})`);
+      assert.equal(new Set(ids).size, expected, 'every relation present');
+      if (fenced) {
+        assert.equal(duplicates, 0, 'read_committed sees each relation once');
+      } else {
+        assert.ok(steady.logs.some((l) => String(l['msg']).startsWith('exactly-once is not fenced across rebalances')), 'kafkajs members warn at start');
+      }
+    });
+  }
+});
