@@ -1,4 +1,7 @@
 /**
+ * NOT RUN BY `npm test` YET (test/chaos-wip): with platformatic it still fails (duplicates, then a stall), see
+ * docs/kafka-clients.md. Run by hand: RELSTREAM_TEST_BROKERS=... node --test dist/test/chaos-wip/zombie-members.test.js
+ *
  * Chaos, fenced exactly-once: two `relstream run` members in exactly-once mode share a 6-partition topic while
  * one of them is frozen (SIGSTOP) past its session, so the group hands its partitions to the other, and thawed
  * again: a zombie with staged output and a transaction to commit. Then it is killed (kill -9) and restarted.
