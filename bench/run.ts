@@ -7,6 +7,7 @@
  *   npm run bench -- --records N       records through the end-to-end pipeline (default 10000; --skip-pipeline skips it)
  *   npm run bench -- --pipeline-only --delivery exactly-once   the pipeline with Kafka transactions
  *   npm run bench -- --kafka-client kafkajs   the pipeline on one Kafka client (default: each of them in turn)
+ *   npm run bench -- --soak 1000000 --pipeline-only --skip-pipeline   the idempotent-producer soak per client (default: not run)
  *   npm run bench -- --backlog 20000,100000   peak RSS with these backlogs waiting (default; --backlog none skips it)
  */
 import { join } from 'node:path';
@@ -17,10 +18,11 @@ import { backlogBench } from './backlog.bench.js';
 import { encoderBench } from './encoder.bench.js';
 import { inferenceBench } from './inference.bench.js';
 import { pipelineBench } from './pipeline.bench.js';
+import { soakBench } from './soak.bench.js';
 import { KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
@@ -39,5 +41,6 @@ if (!values['skip-pipeline']) {
   }
   if (backlogs.length > 0) results.push(...(await backlogBench(modelDir, backlogs, env)));
 }
+if (values.soak !== undefined) results.push(...(await soakBench(Number(values.soak), (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(','))));
 const file = await writeReport(join(packageRoot, 'bench', 'results'), results);
 process.stdout.write(`${table(results)}\n\nresults: ${file}\n`);

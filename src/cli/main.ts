@@ -7,6 +7,7 @@ import { demoCommand } from './demo-command.js';
 import { docsCommand } from './docs-command.js';
 import { loadLocalKafka } from './local-kafka.js';
 import { produceCommand } from './produce-command.js';
+import { quietKnownWarnings } from './process-warnings.js';
 import { runCommand } from './run-command.js';
 
 const usage = `usage: relstream <command> [flags]     (relstream <command> --help for one command)
@@ -71,6 +72,7 @@ function logLevelFrom(env: NodeJS.ProcessEnv, argv: readonly string[]): LogLevel
 }
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  quietKnownWarnings();
   const logger = createLogger({ level: logLevelFrom(env, argv), bindings: { service: 'relstream' } });
   const ctx = { logger, cacheDir: cacheDir(env), stdout: (line: string) => process.stdout.write(`${line}\n`) };
   const [command, ...rest] = argv;

@@ -35,7 +35,8 @@ export function createKafkaClient(options: KafkaConnectionOptions, logger: Logge
   const kafka = new Kafka(toKafkaConfig(options, logger));
   return {
     admin: async () => wrapAdmin(await connected(kafka.admin())),
-    producer: async (producerOptions: ProducerOptions = {}) => {
+    // kafkajs validates options when a client is built, throwing its own errors: map them here too.
+    producer: (producerOptions: ProducerOptions = {}) => guarded('connect', async () => {
       const { transactionalId } = producerOptions;
       const idempotent = transactionalId !== undefined || (producerOptions.idempotent ?? true);
       // kafkajs requires maxInFlightRequests 1 for idempotence; the batcher keeps requests large instead.
@@ -50,8 +51,8 @@ export function createKafkaClient(options: KafkaConnectionOptions, logger: Logge
       // empty one now, so a restarted process fences its predecessor (and aborts its open transaction) at start.
       if (transactionalId !== undefined) await guarded('initTransactions', async () => { await (await producer.transaction()).abort(); });
       return wrapProducer(producer, idempotent);
-    },
-    consumer: async (consumerOptions: ConsumerOptions) => {
+    }),
+    consumer: (consumerOptions: ConsumerOptions) => guarded('connect', async () => {
       const consumer = kafka.consumer({
         groupId: consumerOptions.groupId,
         allowAutoTopicCreation: false,
@@ -61,7 +62,7 @@ export function createKafkaClient(options: KafkaConnectionOptions, logger: Logge
         ...(consumerOptions.maxBytes === undefined ? {} : { maxBytes: consumerOptions.maxBytes }),
       });
       return wrapConsumer(await connected(consumer));
-    },
+    }),
   };
 }
 

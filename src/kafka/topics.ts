@@ -100,7 +100,7 @@ export function formatTopicDescriptions(descriptions: readonly TopicDescription[
     }
     const messages = d.partitions.reduce((n, p) => n + (p.high - p.low), 0n);
     const lag = d.partitions.reduce((n, p) => n + p.lag, 0n);
-    lines.push(`${d.topic} (${d.role}): ${d.partitions.length} partitions, ${messages} messages${d.role === 'input' ? `, group ${groupId} lag ${lag}` : ''}`);
+    lines.push(`${d.topic} (${d.role}): ${d.partitions.length} partition${d.partitions.length === 1 ? '' : 's'}, ${messages} messages${d.role === 'input' ? `, group ${groupId} lag ${lag}` : ''}`);
     const header = d.role === 'input' ? ['partition', 'low', 'high', 'committed', 'lag'] : ['partition', 'low', 'high'];
     const rows = d.partitions.map((p) => (d.role === 'input'
       ? [String(p.partition), String(p.low), String(p.high), p.committed === undefined ? '-' : String(p.committed), String(p.lag)]
