@@ -89,7 +89,8 @@ export async function retryKafka<T>(work: () => Promise<T>, options: RetryOption
       return result;
     } catch (error) {
       if (!(error instanceof RelstreamError) || !error.retriable) throw error;
-      options.connectivity.failed(error);
+      // A stale group generation is a rebalance, not an outage: the cluster answered.
+      if (error.code !== 'RELSTREAM_KAFKA_STALE_GENERATION') options.connectivity.failed(error);
       const fatal = options.connectivity.failingSince(started, error);
       if (fatal) throw fatal;
       if (options.signal?.aborted) throw error;

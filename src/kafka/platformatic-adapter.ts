@@ -324,6 +324,8 @@ function offsetMessage(offset: TopicPartitionOffset, membership: Membership): Me
   } as unknown as Message;
 }
 
+/** How long the stream may fetch nothing while messages wait before it is resumed (see the loop). */
+const STALL_MS = 10_000;
 /** How long a new owner waits for a predecessor's pending transactional offsets before it reads on anyway. */
 const STABLE_OFFSETS_TIMEOUT_MS = 90_000;
 
@@ -336,6 +338,14 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
   /** Per partition, the first offset not yet committed once the group's offsets were stable (see awaitStableOffsets). */
   const floors = new Map<string, bigint>();
   let stable: Promise<void> = Promise.resolve();
+  let stablePending = false;
+  /** Bumped by every join: messages read before it are dropped, the stream is replaced (see switchStream). */
+  let epoch = 0;
+  let switching: Promise<void> | undefined;
+  let lastDelivery = Date.now();
+  let lastStall = 0;
+  /** Per partition, the offset after the last message delivered. */
+  const positions = new Map<string, bigint>();
   let admin: Admin | undefined;
   let heldCount = 0;
   let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -370,16 +380,20 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
   async function awaitStableOffsets(partitions: readonly { topic: string; partitions: readonly number[] }[]): Promise<void> {
     if (partitions.length === 0) return;
     admin ??= newAdmin();
-    const deadline = Date.now() + STABLE_OFFSETS_TIMEOUT_MS;
+    const started = Date.now();
+    const deadline = started + STABLE_OFFSETS_TIMEOUT_MS;
     for (;;) {
       try {
-        const [group] = await admin.listConsumerGroupOffsets({
+        const [group] = await withTimeout(admin.listConsumerGroupOffsets({
           groups: [{ groupId: consumer.groupId, topics: partitions.map((p) => ({ name: p.topic, partitionIndexes: [...p.partitions] })) }],
           requireStable: true,
-        });
+        }), 10_000, 'reading stable committed offsets');
         for (const topic of group?.topics ?? []) {
           for (const p of topic.partitions) if (p.committedOffset >= 0n) floors.set(partitionKey(topic.name, p.partitionIndex), p.committedOffset);
         }
+        const waitedMs = Date.now() - started;
+        // Long waits are a predecessor's transaction left open (a killed member: until the transaction timeout).
+        if (waitedMs >= 1000) log.info('waited for a previous owner\'s open transaction before reading the new partitions', { waitedMs });
         return;
       } catch (error) {
         const unstable = findErrorBy(error instanceof Error ? error : null, 'apiId', 'UNSTABLE_OFFSET_COMMIT') !== null;
@@ -396,15 +410,14 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
     assigned.clear();
     floors.clear();
     for (const a of assignments) for (const p of a.partitions) assigned.add(partitionKey(a.topic, p));
-    for (const [key, messages] of held) {
-      if (!assigned.has(key)) {
-        heldCount -= messages.length;
-        held.delete(key);
-      }
-    }
+    // Held messages were read before this join: the new stream reads them again.
+    held.clear();
+    heldCount = 0;
     for (const key of leaderEpochs.keys()) if (!assigned.has(key)) leaderEpochs.delete(key);
+    positions.clear();
     const partitions = assignments.map((a) => ({ topic: a.topic, partitions: [...a.partitions] }));
-    stable = awaitStableOffsets(partitions);
+    stablePending = true;
+    stable = awaitStableOffsets(partitions).finally(() => { stablePending = false; });
     return partitions;
   }
 
@@ -420,6 +433,33 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
     opened.on('error', signal);
     opened.on('close', signal);
     return opened;
+  }
+
+  /**
+   * After a join, reading goes on from a new stream opened once the group's offsets are stable. The old one
+   * may still hold, or be fetching, messages from positions of the previous generation: delivered after the
+   * join, they would reach the processor ahead of the committed offsets the new generation starts from, which
+   * it would then take for redeliveries and skip (lost). The new stream is opened before the old one closes,
+   * so the consumer keeps its subscription and does not rejoin.
+   */
+  function switchStream(options: ConsumerRunOptions): void {
+    const join = epoch;
+    const previous = switching ?? Promise.resolve();
+    const next = previous.then(async () => {
+      await untilStable();
+      if (join !== epoch || life.stopping) return;
+      const opened = await openStream(options);
+      const old = stream;
+      stream = opened;
+      if (old !== undefined && old !== opened) await old.close().catch(() => undefined);
+    }).catch((error: unknown) => {
+      // The loop reopens a missing or failed stream itself.
+      log.warn('could not open the consumer stream after a rebalance', { error: toRelstreamError(error, 'consume').message });
+    }).finally(() => {
+      if (switching === next) switching = undefined;
+      signal();
+    });
+    switching = next;
   }
 
   /** Everything the stream has buffered, without waiting. */
@@ -438,10 +478,17 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
     };
   }
 
-  async function deliver(options: ConsumerRunOptions, key: string, messages: readonly Message[]): Promise<void> {
+  async function deliver(options: ConsumerRunOptions, key: string, fetched: readonly Message[], readIn: number): Promise<void> {
+    // Read before the latest join: the new stream reads these again, in order, from the committed offsets.
+    if (readIn !== epoch) return;
+    await untilStable();
+    if (readIn !== epoch) return;
+    const floor = floors.get(key);
+    const messages = floor === undefined ? fetched : fetched.filter((m) => m.offset >= floor);
     const first = messages[0];
-    if (first === undefined) return;
+    if (first === undefined || !assigned.has(key)) return;
     leaderEpochs.set(key, messages.at(-1)?.leaderEpoch ?? -1);
+    positions.set(key, (messages.at(-1)?.offset ?? first.offset) + 1n);
     const last = messages.at(-1)?.offset ?? first.offset;
     const high = watermarks.get(key);
     const highWatermark = high !== undefined && high > last ? high : last + 1n;
@@ -452,14 +499,20 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
   }
 
   /** Groups by partition in arrival order; drops partitions no longer assigned; holds the paused ones. */
-  async function dispatch(options: ConsumerRunOptions, messages: readonly Message[]): Promise<void> {
-    await stable;
+  /** Waits for the stable offsets of the latest join, also when another join comes while waiting. */
+  async function untilStable(): Promise<void> {
+    for (let current = stable; ; current = stable) {
+      await current;
+      if (current === stable) return;
+    }
+  }
+
+  async function dispatch(options: ConsumerRunOptions, messages: readonly Message[], readIn: number): Promise<void> {
+    await untilStable();
     const byPartition = new Map<string, Message[]>();
     for (const m of messages) {
       const key = partitionKey(m.topic, m.partition);
       if (!assigned.has(key)) continue;
-      const floor = floors.get(key);
-      if (floor !== undefined && m.offset < floor) continue;
       const list = byPartition.get(key) ?? [];
       list.push(m);
       byPartition.set(key, list);
@@ -471,7 +524,7 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
         heldCount += list.length;
         continue;
       }
-      await deliver(options, key, list);
+      await deliver(options, key, list, readIn);
     }
   }
 
@@ -480,9 +533,16 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
       if (life.stopping || paused.has(key)) continue;
       held.delete(key);
       heldCount -= messages.length;
-      if (assigned.has(key)) await deliver(options, key, messages);
+      if (assigned.has(key)) await deliver(options, key, messages, epoch);
     }
   }
+
+  /** Whether an assigned partition has messages past what was delivered (by the last refreshed watermarks). */
+  const behind = (): boolean => [...assigned].some((key) => {
+    const high = watermarks.get(key);
+    const at = positions.get(key) ?? floors.get(key) ?? 0n;
+    return high !== undefined && high > at;
+  });
 
   const everythingPaused = (): boolean => assigned.size > 0 && [...assigned].every((key) => paused.has(key));
 
@@ -493,6 +553,10 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
 
   async function loop(options: ConsumerRunOptions): Promise<void> {
     while (!life.stopping) {
+      if (switching !== undefined) {
+        await switching;
+        continue;
+      }
       const current = stream;
       if (current === undefined || current.destroyed) {
         stream = undefined;
@@ -512,9 +576,19 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
       }
       await releaseHeld(options);
       const blocked = everythingPaused() || heldCount >= HELD_MESSAGES_LIMIT;
+      const readIn = epoch;
       const messages = blocked ? [] : drain(current);
+      if (messages.length > 0 || blocked || assigned.size === 0) lastDelivery = Date.now();
+      else if (Date.now() - lastDelivery > STALL_MS && Date.now() - lastStall > STALL_MS && behind()) {
+        // The library pauses its streams while a rebalance revokes partitions and can miss the resume (seen
+        // after a member was killed mid-rebalance): messages wait, nothing is fetched. resume() clears its
+        // pause and restarts its fetch loop; on a stream that fetches it changes nothing.
+        lastStall = Date.now();
+        log.warn('the consumer stream fetched nothing for a while though messages wait; resuming it', { idleMs: Date.now() - lastDelivery, stablePending });
+        current.resume();
+      }
       if (messages.length > 0) {
-        await dispatch(options, messages);
+        await dispatch(options, messages, readIn);
         continue;
       }
       if (isDestroyed(current)) {
@@ -541,12 +615,18 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
     run: (options: ConsumerRunOptions) => guarded('consume', async () => {
       consumer.on('consumer:group:join', (payload) => {
         joined = { memberId: payload.memberId, generationId: payload.generationId ?? consumer.generationId };
+        epoch++;
         const partitions = applyAssignment(payload.assignments ?? []);
         options.onGroupJoin?.({ memberId: payload.memberId, partitions });
+        switchStream(options);
         signal();
       });
       consumer.on('consumer:group:rebalance', () => { options.onRebalancing?.(); });
-      stream = await openStream(options);
+      // The first consume joins the group; the join opens the stream that is read (switchStream).
+      const first = await openStream(options);
+      if (stream === undefined && switching === undefined) stream = first;
+      // Closed only once the switch opened its stream: closing first would drop the subscription and rejoin.
+      else void Promise.resolve(switching).then(async () => { if (stream !== first) await first.close().catch(() => undefined); });
       watermarkTimer = setInterval(() => { refreshWatermarks(options.topics).catch(() => undefined); }, WATERMARK_REFRESH_MS);
       watermarkTimer.unref();
       loopDone = loop(options).catch((error: unknown) => { options.onCrash?.(toRelstreamError(error, 'consume'), false); });
@@ -575,6 +655,15 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
       await consumer.close();
     })),
   };
+}
+
+/** Rejects after `ms`: a request the client never answers must not hold the stream for good. */
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { reject(new RelstreamError('RELSTREAM_KAFKA_CONNECTION', `${what}: no answer within ${ms} ms`, { retriable: true })); }, ms);
+  });
+  return Promise.race([work, timeout]).finally(() => { clearTimeout(timer); });
 }
 
 /** The client types key and value as present; a null key or a tombstone arrives as undefined. */

@@ -74,7 +74,8 @@ export async function describeMembers(members: readonly CliProcess[]): Promise<s
     const listening = member.logs.find((l) => l['msg'] === 'http server listening');
     let metrics = '';
     if (listening && member.child.exitCode === null) {
-      const text = await (await fetch(`http://127.0.0.1:${Number(listening['port'])}/metrics`)).text().catch(() => '');
+      // A member stopped or frozen mid-test refuses the connection: its logs below still say what it did.
+      const text = await fetch(`http://127.0.0.1:${Number(listening['port'])}/metrics`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text()).catch(() => '');
       metrics = text.split('\n').filter((l) => WATCHED.some((w) => l.startsWith(w))).join('; ');
     }
     const logs = member.logs.slice(-12).map((l) => JSON.stringify(l).slice(0, 300)).join('\n    ');
