@@ -86,7 +86,7 @@ async function buildSink(config: Config, client: KafkaClient, consumer: Paramete
     return { sink: atLeastOnceSink({ config, producer: await newProducer(), consumer, codec, ...common }) };
   }
   if (!FENCES_ZOMBIES[config.kafkaClient]) {
-    common.logger.warn('exactly-once is not fenced across rebalances with this Kafka client: a member that lost its partitions can still commit one transaction for them, so read_committed readers may see duplicates after a rebalance; kafkaClient=platformatic fences them (preview: docs/kafka-clients.md)', { kafkaClient: config.kafkaClient });
+    common.logger.warn('exactly-once is not fenced across rebalances with this Kafka client: a member that lost its partitions can still commit one transaction for them, so read_committed readers may see duplicates after a rebalance; kafkaClient=platformatic (the default) fences them', { kafkaClient: config.kafkaClient });
   }
   const admin = await client.admin();
   return { sink: transactionalSink({ config, producer: await newProducer(), newProducer, admin, codec, ...common }), admin };
