@@ -17,6 +17,7 @@ import { packageRoot } from '../src/paths.js';
 import { backlogBench } from './backlog.bench.js';
 import { encoderBench } from './encoder.bench.js';
 import { inferenceBench } from './inference.bench.js';
+import { batcherBench } from './batcher.bench.js';
 import { pipelineBench } from './pipeline.bench.js';
 import { soakBench } from './soak.bench.js';
 import { KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
@@ -33,7 +34,7 @@ const delivery = values.delivery === 'exactly-once' ? 'exactly-once' : 'at-least
 const env = { RELSTREAM_EXECUTION_PROVIDER: provider, RELSTREAM_DELIVERY_GUARANTEE: delivery };
 const backlogs = values.backlog === 'none' ? [] : (values.backlog ?? '20000,100000').split(',').map(Number).filter((n) => n > 0);
 
-const results = values['pipeline-only'] ? [] : [...(await encoderBench(modelDir, minMs)), ...(await inferenceBench(modelDir, provider, minMs))];
+const results = values['pipeline-only'] ? [] : [...(await encoderBench(modelDir, minMs)), ...(await batcherBench()), ...(await inferenceBench(modelDir, provider, minMs))];
 if (!values['skip-pipeline']) {
   // Both Kafka clients by default: the configured default was chosen from these figures (docs/kafka-clients.md).
   for (const kafkaClient of (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(',')) {

@@ -4,6 +4,10 @@
  * together to keep padding low. At most `concurrency` batches run at once. Admission is bounded in pairs and
  * in tokens (`capacityPairs`, `capacityTokens`): callers wait on `whenRoom()` (and pause their partitions)
  * when either is reached. An empty queue always has room, so a record larger than the queue still passes, alone.
+ *
+ * The queue is kept twice: in arrival order (the oldest pair opens each batch) and in buckets by length, walked
+ * outward from the oldest pair's length. Taking a batch costs in proportion to the pairs it takes and the
+ * distinct lengths queued, not to the queue: a deep backlog does not slow the main thread per pair.
  */
 export interface BatchItem {
   /** Sequence length of the pair in tokens. */
@@ -25,10 +29,23 @@ export interface MicroBatcherOptions<T extends BatchItem> {
 interface Queued<T> {
   readonly item: T;
   readonly at: number;
+  taken: boolean;
+}
+
+/** The queued pairs of one length, oldest first; `head` skips the ones taken. */
+interface Bucket<T> {
+  entries: Queued<T>[];
+  head: number;
 }
 
 export class MicroBatcher<T extends BatchItem> {
+  /** Arrival order; taken entries stay until the head passes them (compacted when half is dead). */
   private queue: Queued<T>[] = [];
+  private queueHead = 0;
+  private count = 0;
+  private readonly buckets = new Map<number, Bucket<T>>();
+  /** The distinct lengths queued, ascending. */
+  private lengths: number[] = [];
   private inFlight = 0;
   private tokens = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -40,11 +57,11 @@ export class MicroBatcher<T extends BatchItem> {
     this.now = options.now ?? (() => performance.now());
   }
 
-  get queuedPairs(): number { return this.queue.length; }
+  get queuedPairs(): number { return this.count; }
   get queuedTokens(): number { return this.tokens; }
   get batchesInFlight(): number { return this.inFlight; }
   hasRoom(): boolean {
-    return this.queue.length === 0 || (this.queue.length < this.options.capacityPairs && this.tokens < this.options.capacityTokens);
+    return this.count === 0 || (this.count < this.options.capacityPairs && this.tokens < this.options.capacityTokens);
   }
 
   /** Resolves once the queue is below capacity. */
@@ -54,22 +71,73 @@ export class MicroBatcher<T extends BatchItem> {
 
   /** Resolves once nothing is queued or running. */
   whenIdle(): Promise<void> {
-    return this.queue.length === 0 && this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.count === 0 && this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   submit(item: T): void {
-    this.queue.push({ item, at: this.now() });
-    this.tokens += item.length;
+    this.enqueue({ item, at: this.now(), taken: false });
     this.pump();
   }
 
   /** Removes queued items the predicate rejects (their partition was revoked); running batches finish. */
   discard(keep: (item: T) => boolean): T[] {
-    const dropped = this.queue.filter((q) => !keep(q.item)).map((q) => q.item);
-    this.queue = this.queue.filter((q) => keep(q.item));
-    this.tokens = this.queue.reduce((n, q) => n + q.item.length, 0);
+    const live = this.live();
+    const dropped = live.filter((q) => !keep(q.item)).map((q) => q.item);
+    this.queue = [];
+    this.queueHead = 0;
+    this.count = 0;
+    this.tokens = 0;
+    this.buckets.clear();
+    this.lengths = [];
+    for (const q of live) if (keep(q.item)) this.enqueue(q);
     this.wakeWaiters();
     return dropped;
+  }
+
+  private live(): Queued<T>[] {
+    return this.queue.slice(this.queueHead).filter((q) => !q.taken);
+  }
+
+  private enqueue(q: Queued<T>): void {
+    this.queue.push(q);
+    this.count++;
+    this.tokens += q.item.length;
+    const length = q.item.length;
+    let bucket = this.buckets.get(length);
+    if (!bucket) {
+      bucket = { entries: [], head: 0 };
+      this.buckets.set(length, bucket);
+      this.lengths.splice(lowerBound(this.lengths, length), 0, length);
+    }
+    bucket.entries.push(q);
+  }
+
+  /** The oldest entry not yet taken. */
+  private oldest(): Queued<T> | undefined {
+    while (this.queueHead < this.queue.length && this.queue[this.queueHead]?.taken === true) this.queueHead++;
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+    return this.queue[this.queueHead];
+  }
+
+  private take(q: Queued<T>): void {
+    q.taken = true;
+    this.count--;
+    this.tokens -= q.item.length;
+    const length = q.item.length;
+    const bucket = this.buckets.get(length);
+    if (!bucket) return;
+    while (bucket.head < bucket.entries.length && bucket.entries[bucket.head]?.taken === true) bucket.head++;
+    if (bucket.head >= bucket.entries.length) {
+      this.buckets.delete(length);
+      this.lengths.splice(lowerBound(this.lengths, length), 1);
+    } else if (bucket.head > 1024 && bucket.head * 2 > bucket.entries.length) {
+      // A length that never empties in a steady stream must not keep every pair it ever held.
+      bucket.entries = bucket.entries.slice(bucket.head);
+      bucket.head = 0;
+    }
   }
 
   close(): void {
@@ -78,11 +146,11 @@ export class MicroBatcher<T extends BatchItem> {
   }
 
   private pump(): void {
-    while (this.inFlight < this.options.concurrency && this.queue.length > 0) {
-      const oldest = this.queue[0];
+    while (this.inFlight < this.options.concurrency && this.count > 0) {
+      const oldest = this.oldest();
       if (!oldest) break;
       const waited = this.now() - oldest.at;
-      if (this.queue.length < this.options.maxPairs && !this.tokensFull() && waited < this.options.maxWaitMs) {
+      if (this.count < this.options.maxPairs && !this.tokensFull() && waited < this.options.maxWaitMs) {
         this.schedule(this.options.maxWaitMs - waited);
         return;
       }
@@ -91,29 +159,57 @@ export class MicroBatcher<T extends BatchItem> {
   }
 
   private tokensFull(): boolean {
-    let longest = 0;
-    for (const q of this.queue) longest = Math.max(longest, q.item.length);
-    return longest * this.queue.length >= this.options.maxTokens;
+    return (this.lengths.at(-1) ?? 0) * this.count >= this.options.maxTokens;
   }
 
-  /** The oldest pair and the queued pairs closest to it in length, within maxPairs and maxTokens. */
+  /**
+   * The oldest pair and the queued pairs closest to it in length (ties: the older first), within maxPairs and
+   * maxTokens. Lengths are visited outward from the oldest pair's; at equal distance the two buckets merge by age.
+   */
   private takeBatch(): Queued<T>[] {
-    const [oldest] = this.queue;
+    const oldest = this.oldest();
     if (!oldest) return [];
-    const byCloseness = this.queue.slice(1).sort((a, b) =>
-      Math.abs(a.item.length - oldest.item.length) - Math.abs(b.item.length - oldest.item.length) || a.at - b.at);
+    const base = oldest.item.length;
+    this.take(oldest);
     const batch = [oldest];
-    let longest = oldest.item.length;
-    for (const candidate of byCloseness) {
-      if (batch.length >= this.options.maxPairs) break;
-      const nextLongest = Math.max(longest, candidate.item.length);
-      if (nextLongest * (batch.length + 1) > this.options.maxTokens) continue;
-      batch.push(candidate);
-      longest = nextLongest;
+    let longest = base;
+    const { maxPairs, maxTokens } = this.options;
+    // Indexes into the ascending lengths: below walks down from the base, above walks up.
+    let above = lowerBound(this.lengths, base);
+    let below = above - 1;
+    while (batch.length < maxPairs && longest * (batch.length + 1) <= maxTokens) {
+      const down = below >= 0 ? this.lengths[below] : undefined;
+      const up = above < this.lengths.length ? this.lengths[above] : undefined;
+      if (down === undefined && up === undefined) break;
+      const downDistance = down === undefined ? Infinity : base - down;
+      const upDistance = up === undefined ? Infinity : up - base;
+      const distance = Math.min(downDistance, upDistance);
+      const group = [...(downDistance === distance && down !== undefined ? [down] : []), ...(upDistance === distance && up !== undefined ? [up] : [])];
+      // The oldest live entries of this distance's buckets, no more than the batch can still take from each
+      // (a bucket's pairs are all of one length: if one does not fit, none does).
+      const need = maxPairs - batch.length;
+      const candidates = group.flatMap((length) => {
+        const bucket = this.buckets.get(length);
+        const live: Queued<T>[] = [];
+        for (let i = bucket?.head ?? 0; bucket && i < bucket.entries.length && live.length < need; i++) {
+          const entry = bucket.entries[i];
+          if (entry && !entry.taken) live.push(entry);
+        }
+        return live;
+      });
+      if (group.length > 1) candidates.sort((a, b) => a.at - b.at);
+      for (const candidate of candidates) {
+        if (batch.length >= maxPairs) break;
+        const nextLongest = Math.max(longest, candidate.item.length);
+        if (nextLongest * (batch.length + 1) > maxTokens) continue;
+        batch.push(candidate);
+        longest = nextLongest;
+      }
+      for (const q of batch) if (!q.taken) this.take(q);
+      // take() may drop emptied lengths: find the walk's place again.
+      above = lowerBound(this.lengths, base + distance + 1);
+      below = lowerBound(this.lengths, base - distance) - 1;
     }
-    const taken = new Set(batch);
-    this.queue = this.queue.filter((q) => !taken.has(q));
-    for (const q of batch) this.tokens -= q.item.length;
     return batch;
   }
 
@@ -139,6 +235,18 @@ export class MicroBatcher<T extends BatchItem> {
 
   private wakeWaiters(): void {
     if (this.hasRoom()) for (const resolve of this.roomWaiters.splice(0)) resolve();
-    if (this.queue.length === 0 && this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    if (this.count === 0 && this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
+}
+
+/** The first index whose value is >= `value` in an ascending array. */
+function lowerBound(values: readonly number[], value: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((values[mid] ?? 0) < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
