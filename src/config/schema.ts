@@ -21,7 +21,7 @@ const flag = (fallback: boolean) => z.preprocess((v) => (v === 'true' ? true : v
 
 export const configSchema = z.object({
   kafkaClient: z.enum(KAFKA_CLIENTS).default(DEFAULT_KAFKA_CLIENT)
-    .describe('Kafka client library: platformatic (@platformatic/kafka; fences zombie members in exactly-once mode) or kafkajs (not fenced across rebalances). docs/kafka-clients.md compares them.'),
+    .describe('Kafka client library: platformatic (@platformatic/kafka; in exactly-once mode it fences members that commit after their eviction) or kafkajs (not fenced across rebalances). docs/kafka-clients.md compares them.'),
   kafkaBrokers: stringList(['localhost:9092']).describe('Bootstrap brokers, comma-separated host:port.'),
   kafkaClientId: z.string().min(1).default('relstream').describe('Kafka client id, seen in broker logs and quotas.'),
   kafkaConnectionTimeoutMs: positiveInt(3000).describe('Timeout for opening a broker connection.'),
