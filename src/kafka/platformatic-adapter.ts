@@ -522,7 +522,9 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
     for (const [key, list] of byPartition) {
       if (life.stopping) return;
       if (paused.has(key) || held.has(key)) {
-        held.set(key, [...(held.get(key) ?? []), ...list]);
+        const waiting = held.get(key);
+        if (waiting) waiting.push(...list);
+        else held.set(key, list);
         heldCount += list.length;
         continue;
       }
@@ -582,9 +584,9 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
       const messages = blocked ? [] : drain(current);
       if (messages.length > 0 || blocked || assigned.size === 0) lastDelivery = Date.now();
       else if (Date.now() - lastDelivery > STALL_MS && Date.now() - lastStall > STALL_MS && behind()) {
-        // The library pauses its streams while a rebalance revokes partitions and can miss the resume (seen
-        // after a member was killed mid-rebalance): messages wait, nothing is fetched. resume() clears its
-        // pause and restarts its fetch loop; on a stream that fetches it changes nothing.
+        // A guard, not a diagnosed bug: the library pauses its streams while a rebalance revokes partitions and
+        // resumes them afterwards; should a resume be missed, messages would wait with nothing fetched. resume()
+        // clears its pause and restarts its fetch loop; on a stream that fetches it changes nothing.
         lastStall = Date.now();
         log.warn('the consumer stream fetched nothing for a while though messages wait; resuming it', { idleMs: Date.now() - lastDelivery, stablePending });
         current.resume();
