@@ -375,9 +375,8 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
    * library reads committed offsets without requireStable, so the stream may start below them and hand this
    * member records the predecessor's committed transaction already covered: duplicates for read_committed
    * readers. After each join, the group's offsets are read again with requireStable and nothing below them is
-   * delivered. KNOWN GAP: the library's listConsumerGroupOffsets does not surface the broker's per-partition
-   * UNSTABLE_OFFSET_COMMIT (it returns the old offset), so this does not yet wait for an open transaction;
-   * closing it needs OffsetFetch with requireStable and its partition error codes (test/chaos-wip).
+   * delivered. While a predecessor's transaction holds offsets open, the broker answers UNSTABLE_OFFSET_COMMIT:
+   * the library retries that a few times and then throws it (found nested in its errors), and this waits on.
    */
   async function awaitStableOffsets(partitions: readonly { topic: string; partitions: readonly number[] }[]): Promise<void> {
     if (partitions.length === 0) return;
@@ -394,6 +393,7 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
           for (const p of topic.partitions) if (p.committedOffset >= 0n) floors.set(partitionKey(topic.name, p.partitionIndex), p.committedOffset);
         }
         const waitedMs = Date.now() - started;
+        log.debug('stable committed offsets of the new assignment', { floors: [...floors].map(([key, offset]) => `${key.replace('\u0000', ':')}@${offset}`) });
         // Long waits are a predecessor's transaction left open (a killed member: until the transaction timeout).
         if (waitedMs >= 1000) log.info('waited for a previous owner\'s open transaction before reading the new partitions', { waitedMs });
         return;
@@ -489,6 +489,7 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
     const messages = floor === undefined ? fetched : fetched.filter((m) => m.offset >= floor);
     const first = messages[0];
     if (first === undefined || !assigned.has(key)) return;
+    if (!positions.has(key)) log.debug('first delivery since the join', { partition: `${first.topic}:${first.partition}`, offset: String(first.offset), epoch });
     leaderEpochs.set(key, messages.at(-1)?.leaderEpoch ?? -1);
     positions.set(key, (messages.at(-1)?.offset ?? first.offset) + 1n);
     const last = messages.at(-1)?.offset ?? first.offset;

@@ -140,6 +140,7 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
         throw error;
       }
       metrics.publishSeconds.observe((performance.now() - started) / 1000);
+      logger.debug('transaction committed', { offsets: live.map((p) => `${p.topic}:${p.partition}@${p.offset}`), records: ready.length });
       for (const p of live) p.state.ledger.markCommitted(BigInt(p.offset));
       for (const { state, offset } of ready) unstage(state, offset)?.onCommitted();
     }, { connectivity: deps.connectivity, signal: deps.signal });

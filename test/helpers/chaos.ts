@@ -1,4 +1,6 @@
 /** Shared by the chaos suites: members as real processes, seeded randomness, and what must hold at the end. */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,7 +26,7 @@ export function seededRandom(t: TestContext): () => number {
 /** Env for a member: a short session so the group notices a killed member quickly (the broker's minimum is 6 s). */
 export function memberEnv(topics: TestTopics, delivery: Delivery, memberId: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   return testEnv(topics, {
-    RELSTREAM_LOG_LEVEL: 'info', RELSTREAM_DELIVERY_GUARANTEE: delivery, RELSTREAM_SESSION_TIMEOUT_MS: '6000',
+    RELSTREAM_LOG_LEVEL: process.env['RELSTREAM_CHAOS_LOG_DIR'] === undefined ? 'info' : 'debug', RELSTREAM_DELIVERY_GUARANTEE: delivery, RELSTREAM_SESSION_TIMEOUT_MS: '6000',
     RELSTREAM_HEARTBEAT_INTERVAL_MS: '1000', RELSTREAM_COMMIT_INTERVAL_MS: '200',
     ...(delivery === 'exactly-once' ? { RELSTREAM_TRANSACTIONAL_ID: `${topics.groupId}-${memberId}` } : {}),
     ...extra,
@@ -33,7 +35,12 @@ export function memberEnv(topics: TestTopics, delivery: Delivery, memberId: stri
 
 export function startMember(t: TestContext, env: Record<string, string>): CliProcess {
   const cli = startCli(['run'], env);
-  t.after(() => { cli.child.kill('SIGKILL'); });
+  t.after(async () => {
+    cli.child.kill('SIGKILL');
+    // RELSTREAM_CHAOS_LOG_DIR keeps each member's log lines for a post-mortem.
+    const dir = process.env['RELSTREAM_CHAOS_LOG_DIR'];
+    if (dir !== undefined) await writeFile(join(dir, `${t.name.replace(/[^\w.-]+/g, '_')}-${cli.child.pid ?? 0}.jsonl`), cli.logs.map((l) => JSON.stringify(l)).join('\n'));
+  });
   return cli;
 }
 

@@ -228,6 +228,39 @@ for (const kind of KAFKA_CLIENTS) {
       assert.deepEqual(await kafka.admin.fetchCommittedOffsets(groupId, input), [{ partition: 0, offset: '1' }], 'only the committed transaction moved the group');
     });
 
+    it('read_committed skips every aborted transaction: several of one producer, after a new instance, and one larger than a fetch', async (t) => {
+      const topic = uniqueTopic('aborts');
+      await kafka.topics(t, [{ topic, partitions: 1 }]);
+      const transactionalId = `test-aborts-${randomUUID()}`;
+      // A seeded plan, so a failure repeats: transactions of random size and outcome; a replaced producer instance
+      // (the same producer id under a new epoch, as the exactly-once sink retries); 1.5 MB aborted in one
+      // transaction, so a fetch holds its records but not its abort marker.
+      let seed = 20_261_125;
+      const random = (n: number): number => { seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31; return seed % n; };
+      const committed: string[] = [];
+      let producer = await kafka.client.producer({ transactionalId });
+      t.after(() => producer.disconnect().catch(() => undefined));
+      for (let i = 0; i < 16; i++) {
+        if (i === 8) {
+          await producer.disconnect();
+          producer = await kafka.client.producer({ transactionalId });
+        }
+        const large = i === 5;
+        const abort = large || random(2) === 0;
+        const values = Array.from({ length: large ? 15 : 1 + random(30) }, (_, j) => `t${i}-m${j}`);
+        const outcome = producer.transaction(async (tx) => {
+          for (let from = 0; from < values.length; from += 5) {
+            await tx.send(topic, values.slice(from, from + 5).map((v) => ({ key: 'k', value: Buffer.concat([Buffer.from(`${v}|`), Buffer.alloc(large ? 100_000 : 0)]) })));
+          }
+          if (abort) throw new Error('aborted on purpose');
+        });
+        await (abort ? assert.rejects(outcome, /aborted on purpose/) : outcome);
+        if (!abort) committed.push(...values);
+      }
+      const read = (await readAll(kafka.client, topic, committed.length)).map((m) => m.value?.toString().split('|')[0]);
+      assert.deepEqual(read, committed);
+    });
+
     it('a second producer with the same transactional id fences the first (RELSTREAM_KAFKA_FENCED)', async (t) => {
       const topic = uniqueTopic('fence');
       await kafka.topics(t, [{ topic, partitions: 1 }]);
