@@ -1,7 +1,9 @@
 /**
  * End to end on the local broker: 10,000 trial records through one `relstream run` process (a child, as in
- * production). Reports records/s and pairs/s from the processor's own metrics, and its peak RSS (VmHWM),
- * inference worker threads included.
+ * production). Reports records/s, pairs/s and events/s from the processor's own metrics; the CPU its main
+ * thread and the whole process spent per pair (/proc, between start and the last record); and its peak RSS
+ * (VmHWM), inference worker threads included. With the capacity probe (export.py --null) and minScore 0 it is
+ * the pipeline ceiling: every pair an event, the model costing next to nothing.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,7 +25,10 @@ async function scrape(port: number): Promise<Map<string, number>> {
   for (const line of text.split('\n')) {
     if (line.startsWith('#') || line.trim() === '') continue;
     const [name, value] = line.split(' ');
-    if (name && value && !name.includes('{')) values.set(name, Number(value));
+    if (!name || !value) continue;
+    // Labelled series are summed under the bare name.
+    const bare = name.split('{')[0] ?? name;
+    values.set(bare, (name === bare ? 0 : values.get(bare) ?? 0) + Number(value));
   }
   return values;
 }
@@ -34,7 +39,18 @@ function peakRssMiB(pid: number): number {
   return kib / 1024;
 }
 
-export async function pipelineBench(modelDir: string, records = 10_000, extraEnv: Readonly<Record<string, string>> = {}): Promise<BenchResult[]> {
+/** CPU seconds (user + system) of the process, or of its main thread: /proc stat fields 14 and 15, in ticks. */
+function cpuSeconds(pid: number, mainThreadOnly: boolean): number {
+  const stat = readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on every Linux architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+export async function pipelineBench(modelDir: string, records = 10_000, extraEnv: Readonly<Record<string, string>> = {}, scenarioName = 'pipeline'): Promise<BenchResult[]> {
   const broker = await startLocalBroker({ cacheDir: cacheDir(), logger: silentLogger });
   try {
     const kafkaClient = KAFKA_CLIENTS.find((k) => k === extraEnv['RELSTREAM_KAFKA_CLIENT']) ?? DEFAULT_KAFKA_CLIENT;
@@ -66,10 +82,15 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     });
     let port = 0;
     let startedAt = 0;
+    const cpuAtStart = { main: 0, process: 0 };
     child.stderr.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
         if (line.includes('"http server listening"')) port = Number(/"port":(\d+)/.exec(line)?.[1] ?? 0);
-        if (line.includes('"processor started"')) startedAt = performance.now();
+        if (line.includes('"processor started"') && child.pid !== undefined) {
+          startedAt = performance.now();
+          cpuAtStart.main = cpuSeconds(child.pid, true);
+          cpuAtStart.process = cpuSeconds(child.pid, false);
+        }
       }
     });
     let exited: number | null | undefined;
@@ -86,13 +107,24 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         metrics = await scrape(port);
       }
       const seconds = (performance.now() - startedAt) / 1000;
-      const rss = child.pid === undefined ? NaN : peakRssMiB(child.pid);
+      const pid = child.pid ?? 0;
+      const mainCpu = cpuSeconds(pid, true) - cpuAtStart.main;
+      const processCpu = cpuSeconds(pid, false) - cpuAtStart.process;
+      const rss = peakRssMiB(pid);
       const pairs = metrics.get('relstream_pairs_formed_total') ?? 0;
-      const detail = { heap: RUN_HEAP_FLAG, records, pairs, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6, delivery: extraEnv['RELSTREAM_DELIVERY_GUARANTEE'] ?? 'at-least-once', kafkaClient, kafkaVersion: broker.kafkaVersion };
-      const scenario = `pipeline ${kafkaClient}`;
+      const events = metrics.get('relstream_relations_published_total') ?? 0;
+      const detail = {
+        heap: RUN_HEAP_FLAG, records, pairs, events, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6,
+        delivery: extraEnv['RELSTREAM_DELIVERY_GUARANTEE'] ?? 'at-least-once', minScore: extraEnv['RELSTREAM_MIN_SCORE'] ?? 'default', kafkaClient, kafkaVersion: broker.kafkaVersion,
+      };
+      const scenario = `${scenarioName} ${kafkaClient}`;
+      const perPair = (cpu: number): number => (pairs > 0 ? (cpu * 1e6) / pairs : NaN);
       return [
         { scenario, metric: 'records/s', value: records / seconds, unit: 'records/s', detail },
         { scenario, metric: 'pairs/s', value: pairs / seconds, unit: 'pairs/s', detail },
+        { scenario, metric: 'events/s', value: events / seconds, unit: 'events/s', detail },
+        { scenario, metric: 'main-thread CPU per pair', value: perPair(mainCpu), unit: 'µs', detail: { source: '/proc/PID/task/PID/stat utime+stime', cpuSeconds: mainCpu, utilisation: Number((mainCpu / seconds).toFixed(3)) } },
+        { scenario, metric: 'process CPU per pair', value: perPair(processCpu), unit: 'µs', detail: { source: '/proc/PID/stat utime+stime (all threads)', cpuSeconds: processCpu } },
         { scenario, metric: 'peak RSS', value: rss, unit: 'MiB', detail: { source: '/proc/PID/status VmHWM', kafkaClient } },
       ];
     } finally {

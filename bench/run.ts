@@ -9,6 +9,8 @@
  *   npm run bench -- --kafka-client kafkajs   the pipeline on one Kafka client (default: each of them in turn)
  *   npm run bench -- --soak 1000000 --pipeline-only --skip-pipeline   the idempotent-producer soak per client (default: not run)
  *   npm run bench -- --backlog 20000,100000   peak RSS with these backlogs waiting (default; --backlog none skips it)
+ *   npm run bench -- --ceiling         the pipeline ceiling: the capacity probe (models/null-re-ct), every pair an
+ *                                      event (minScore 0), per client; with --pipeline-only --skip-pipeline, alone
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,7 +25,7 @@ import { soakBench } from './soak.bench.js';
 import { KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
@@ -41,6 +43,13 @@ if (!values['skip-pipeline']) {
     results.push(...(await pipelineBench(modelDir, Number(values.records ?? 10_000), { ...env, RELSTREAM_KAFKA_CLIENT: kafkaClient })));
   }
   if (backlogs.length > 0) results.push(...(await backlogBench(modelDir, backlogs, env)));
+}
+if (values.ceiling) {
+  // The capacity probe costs next to nothing, so what is measured is the pipeline around the model.
+  const probe = { ...env, RELSTREAM_MIN_SCORE: '0', RELSTREAM_BENCHMARK: 'true' };
+  for (const kafkaClient of (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(',')) {
+    results.push(...(await pipelineBench(join(packageRoot, 'models', 'null-re-ct'), Number(values.records ?? 20_000), { ...probe, RELSTREAM_KAFKA_CLIENT: kafkaClient }, 'ceiling')));
+  }
 }
 if (values.soak !== undefined) results.push(...(await soakBench(Number(values.soak), (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(','))));
 const file = await writeReport(join(packageRoot, 'bench', 'results'), results);

@@ -4,6 +4,7 @@
   python models/export.py --hf CHECKPOINT_DIR --out DIR [--fp16] [--optimize] [--pooling start-marker]
   python models/export.py --random-base --out DIR        full-size random model (benchmarks, export test)
   python models/export.py --tiny                         rebuild the shipped tiny demo/test model
+  python models/export.py --null --out models/null-re-ct a capacity probe for the pipeline-ceiling benchmark
 
 A model directory holds model.onnx (body and head, dynamic batch and sequence axes), tokenizer.json and
 relstream-model.json (labels, markers, pooling, type constraints, max length, pad id, sha256 of model.onnx).
@@ -108,6 +109,7 @@ def main(argv=None):
     mode.add_argument("--hf", metavar="DIR", help="local checkpoint directory (config.json, tokenizer.json, weights)")
     mode.add_argument("--random-base", action="store_true", help="random full-size model, exported with the --hf path")
     mode.add_argument("--tiny", action="store_true", help="rebuild models/tiny-re-ct (and its start-marker variant)")
+    mode.add_argument("--null", action="store_true", help="a capacity probe for the pipeline-ceiling benchmark (run refuses it)")
     parser.add_argument("--out", help="output model directory (--hf, --random-base)")
     parser.add_argument("--fp16", action="store_true", help="fp16 weights, fp32 inputs and outputs (GPU)")
     parser.add_argument("--optimize", action="store_true", help="onnxruntime BERT fusion (GPU)")
@@ -124,7 +126,12 @@ def main(argv=None):
     if not args.out:
         parser.error("--out is required")
     started = time.time()
-    if args.random_base:
+    if args.null:
+        from relstream_model.null_model import build_null
+
+        tiny = json.loads((TINY_DIR / "relstream-model.json").read_text())
+        config = build_null(args.out, TINY_DIR, max_length=tiny["maxLength"], pad_id=tiny["padId"])
+    elif args.random_base:
         config = build_random_base(args.out)
     else:
         config = export_hf(args.hf, args.out, fp16=args.fp16, optimize=args.optimize, pooling=args.pooling,

@@ -64,6 +64,35 @@ def sha256_file(path):
     return digest.hexdigest()
 
 
+def model_config(out, *, name, version, source, labels, pooling, max_length, pad_id, precision="fp32", optimized=False,
+                 demo_only=False, notes=None, capacity_probe=False):
+    """Writes relstream-model.json for the model.onnx already in `out` and returns it."""
+    constraints = constraints_for(labels)
+    types = argument_types(constraints)
+    config = {
+        "format": "relstream-model/1",
+        "name": name,
+        "version": version,
+        "source": source,
+        "labels": labels,
+        "markers": dict(MARKER_FORMAT),
+        "typeTags": {t: type_tag(t) for t in types},
+        "pooling": pooling,
+        "constraints": {label: {"subjects": s, "objects": o} for label, (s, o) in constraints.items()},
+        "maxLength": max_length,
+        "padId": pad_id,
+        "onnx": {"file": "model.onnx", "sha256": sha256_file(Path(out) / "model.onnx"), "precision": precision,
+                 "optimized": optimized, "opset": OPSET},
+        "demoOnly": demo_only,
+    }
+    if capacity_probe:
+        config["capacityProbe"] = True
+    if notes:
+        config["notes"] = notes
+    (Path(out) / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    return config
+
+
 def write_model_dir(out, *, model, tokenizer, tokenizer_source, labels, name, version, source, precision="fp32",
                     optimized=False, demo_only=False, notes=None):
     """Writes model.onnx, tokenizer.json (copied as is) and relstream-model.json into `out`."""
@@ -78,25 +107,8 @@ def write_model_dir(out, *, model, tokenizer, tokenizer_source, labels, name, ve
         to_fp16(raw, out / "model.onnx")
         raw.unlink()
     shutil.copyfile(Path(tokenizer_source) / "tokenizer.json", out / "tokenizer.json")
-    constraints = constraints_for(labels)
-    types = argument_types(constraints)
-    config = {
-        "format": "relstream-model/1",
-        "name": name,
-        "version": version,
-        "source": source,
-        "labels": labels,
-        "markers": dict(MARKER_FORMAT),
-        "typeTags": {t: type_tag(t) for t in types},
-        "pooling": model.pooling,
-        "constraints": {label: {"subjects": s, "objects": o} for label, (s, o) in constraints.items()},
-        "maxLength": min(int(tokenizer.model_max_length), model.bert.config.max_position_embeddings),
-        "padId": int(tokenizer.pad_token_id),
-        "onnx": {"file": "model.onnx", "sha256": sha256_file(out / "model.onnx"), "precision": precision,
-                 "optimized": optimized, "opset": OPSET},
-        "demoOnly": demo_only,
-    }
-    if notes:
-        config["notes"] = notes
-    (out / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
+    max_length = min(int(tokenizer.model_max_length), model.bert.config.max_position_embeddings)
+    config = model_config(out, name=name, version=version, source=source, labels=labels, pooling=model.pooling,
+                          max_length=max_length, pad_id=int(tokenizer.pad_token_id), precision=precision,
+                          optimized=optimized, demo_only=demo_only, notes=notes)
     return config

@@ -86,3 +86,19 @@ def test_gpu_variants_load_and_stay_close(checkpoint, tmp_path, flags):
 def test_missing_checkpoint_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="config.json"):
         export.export_hf(tmp_path / "nowhere", tmp_path / "out")
+
+
+def test_null_export_is_a_marked_capacity_probe_with_the_real_inputs(tmp_path):
+    assert export.main(["--null", "--out", str(tmp_path)]) == 0
+    config = json.loads((tmp_path / "relstream-model.json").read_text())
+    assert config["capacityProbe"] is True and config["labels"] == V2_LABELS
+    assert config["onnx"]["sha256"] == sha256_file(tmp_path / "model.onnx")
+    session = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == ["input_ids", "attention_mask", "token_type_ids", "span_idxs"]
+    rows, length = 5, 23
+    ids = np.arange(rows * length, dtype=np.int64).reshape(rows, length)
+    spans = np.array([[1, 2, 3, 4 + r] for r in range(rows)], dtype=np.int64)
+    (logits,) = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids), "span_idxs": spans})
+    assert logits.shape == (rows, len(V2_LABELS))
+    # One favoured label per row, a function of the inputs: consecutive span sums pick consecutive labels.
+    assert list(logits.argmax(axis=1)) == [(10 + r + ids[r, 0] + 1) % len(V2_LABELS) for r in range(rows)]

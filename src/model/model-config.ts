@@ -30,6 +30,8 @@ export const modelConfigSchema = z.object({
     opset: z.number().int(),
   }),
   demoOnly: z.boolean().default(false),
+  /** export.py --null: logits are a cheap function of the inputs; `run` refuses it unless `benchmark` is set. */
+  capacityProbe: z.boolean().default(false),
   notes: z.string().optional(),
 });
 

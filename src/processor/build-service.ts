@@ -13,7 +13,7 @@ import { MicroBatcher } from '../batching/micro-batcher.js';
 import { Assignments } from '../commit/assignments.js';
 import { redactConfig } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
-import { describeError } from '../errors.js';
+import { describeError, RelstreamError } from '../errors.js';
 import { startOpsServer, type OpsServer } from '../http/ops-server.js';
 import { padBatch } from '../inference/batch-tensors.js';
 import { startInferencePool, type InferencePool } from '../inference/inference-pool.js';
@@ -165,7 +165,10 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
 export async function startService(config: Config, logger: Logger): Promise<Service> {
   logger.info('configuration', { config: redactConfig(config) });
   const bundle = await loadBundle(config);
-  if (bundle.config.demoOnly) logger.warn('running the tiny demo/test model: its relations are for demonstration only', { model: bundle.config.name });
+  if (bundle.config.capacityProbe) {
+    if (!config.benchmark) throw new RelstreamError('RELSTREAM_MODEL_CAPACITY_PROBE', `${config.modelDir} is a capacity probe (export.py --null): its relations mean nothing. It runs only with benchmark=true (RELSTREAM_BENCHMARK), for the pipeline-ceiling benchmark`);
+    logger.warn('running a capacity probe: its relations mean nothing (benchmark mode)', { model: bundle.config.name });
+  } else if (bundle.config.demoOnly) logger.warn('running the tiny demo/test model: its relations are for demonstration only', { model: bundle.config.name });
   if (bundle.typesWithoutMarkers.length > 0) logger.warn('entity types without markers in tokenizer.json never form pairs', { types: bundle.typesWithoutMarkers });
 
   const registry = new Registry();

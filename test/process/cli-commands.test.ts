@@ -1,7 +1,7 @@
 /**
  * The CLI as a user meets it: --help on every command and subcommand, `topics create|describe` against the
  * run's broker, `run` naming a missing topic with the command that creates it, and the demo speaking to a
- * person on stdout with nothing but warnings on stderr.
+ * person on stdout with nothing but warnings on stderr; `run` refusing the capacity probe outside a benchmark.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -75,6 +75,22 @@ describe('relstream CLI', () => {
     assert.match(text, new RegExp(`missing Kafka topics?: .*${missing} \\(input\\)`));
     assert.match(text, /relstream topics create/);
     assert.doesNotMatch(text, /does not host this topic-partition/);
+  });
+
+  it('run refuses the capacity probe (export.py --null) unless benchmark is set, and runs it when it is', async (t) => {
+    const base = { RELSTREAM_KAFKA_BROKERS: testBrokers().join(','), RELSTREAM_MODEL_DIR: 'models/null-re-ct', RELSTREAM_HTTP_PORT: '0', RELSTREAM_INPUT_TOPIC: uniqueTopic('probe-in') };
+    const refused = startCli(['run'], base);
+    const { code } = await refused.exited;
+    assert.equal(code, 1);
+    assert.match([...refused.errors, ...refused.logs.map((l) => JSON.stringify(l))].join('\n'), /RELSTREAM_MODEL_CAPACITY_PROBE.*benchmark/);
+    // With benchmark set it gets past the model (and stops at the missing topic instead).
+    const allowed = startCli(['run'], { ...base, RELSTREAM_BENCHMARK: 'true' });
+    t.after(() => { allowed.child.kill('SIGKILL'); });
+    await allowed.exited;
+    const text = [...allowed.errors, ...allowed.logs.map((l) => JSON.stringify(l))].join('\n');
+    assert.doesNotMatch(text, /RELSTREAM_MODEL_CAPACITY_PROBE/);
+    assert.match(text, /running a capacity probe/);
+    assert.match(text, /missing Kafka topic/);
   });
 
   it('the demo prints human lines on stdout and no info logs on stderr', { timeout: 300_000 }, () => {
