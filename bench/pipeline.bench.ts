@@ -72,7 +72,10 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     await producer.disconnect();
 
     // As the container images run it (deploy/docker): memory figures are for that configuration.
-    const child = spawn(process.execPath, [RUN_HEAP_FLAG, join(packageRoot, 'bin', 'relstream.js'), 'run'], {
+    // RELSTREAM_BENCH_CPU_PROF=DIR: V8 CPU profiles of the run (main thread and workers) for a profiler's flame graph.
+    const profileDir = process.env['RELSTREAM_BENCH_CPU_PROF'];
+    const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+    const child = spawn(process.execPath, [RUN_HEAP_FLAG, ...profile, join(packageRoot, 'bin', 'relstream.js'), 'run'], {
       env: {
         ...process.env, RELSTREAM_KAFKA_BROKERS: broker.bootstrap, RELSTREAM_INPUT_TOPIC: 'bench.in', RELSTREAM_OUTPUT_TOPIC: 'bench.out',
         RELSTREAM_DEAD_LETTER_TOPIC: 'bench.dlq', RELSTREAM_GROUP_ID: 'bench', RELSTREAM_HTTP_PORT: '0', RELSTREAM_HTTP_HOST: '127.0.0.1',

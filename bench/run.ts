@@ -11,6 +11,7 @@
  *   npm run bench -- --backlog 20000,100000   peak RSS with these backlogs waiting (default; --backlog none skips it)
  *   npm run bench -- --ceiling         the pipeline ceiling: the capacity probe (models/null-re-ct), every pair an
  *                                      event (minScore 0), per client; with --pipeline-only --skip-pipeline, alone
+ *   RELSTREAM_BENCH_CPU_PROF=DIR npm run bench -- ...   V8 CPU profiles of each `relstream run` (.cpuprofile)
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -11,7 +11,21 @@ export interface SentenceLanguage {
   readonly fellBack: boolean;
 }
 
+/** Answers by tag: the ICU lookups cost more than splitting a short record. Bounded: tags come from records. */
+const usable = new Map<string, boolean>();
+const MAX_CACHED_TAGS = 256;
+
 export function isUsableLanguage(tag: string): boolean {
+  let answer = usable.get(tag);
+  if (answer === undefined) {
+    answer = checkLanguage(tag);
+    if (usable.size >= MAX_CACHED_TAGS) usable.clear();
+    usable.set(tag, answer);
+  }
+  return answer;
+}
+
+function checkLanguage(tag: string): boolean {
   try {
     const [canonical] = Intl.getCanonicalLocales(tag);
     return canonical !== undefined && Intl.Segmenter.supportedLocalesOf([canonical]).length === 1;
