@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """relstream model export: PyTorch relation-extraction checkpoints to a relstream model directory.
 
-  python models/export.py --hf CHECKPOINT_DIR --out DIR [--fp16] [--optimize] [--pooling start-marker]
+  python models/export.py --hf CHECKPOINT_DIR --out DIR [--optimize] [--fp16 | --int8] [--pooling start-marker]
   python models/export.py --random-base --out DIR        full-size random model (benchmarks, export test)
   python models/export.py --tiny                         rebuild the shipped tiny demo/test model
   python models/export.py --null --out models/null-re-ct a capacity probe for the pipeline-ceiling benchmark
 
 A model directory holds model.onnx (body and head, dynamic batch and sequence axes), tokenizer.json and
 relstream-model.json (labels, markers, pooling, type constraints, max length, pad id, sha256 of model.onnx).
+An optimised, int8 or fp16 export is checked against the plain fp32 export of the same checkpoint (argmax
+agreement, relstream_model/agreement.py, recorded in the config) and fails below 99.5%.
 """
 
 import argparse
@@ -26,8 +28,8 @@ TINY_NOTE = ("Tiny demo/test model: the real architecture at toy size (2 layers,
              "minutes on synthetic sentences. Not for real use; export the medspaner model with --hf.")
 
 
-def export_hf(checkpoint, out, *, fp16=False, optimize=False, pooling=None, labels=None, name=None, version=None,
-              demo_only=False, notes=None):
+def export_hf(checkpoint, out, *, fp16=False, int8=False, optimize=False, pooling=None, labels=None, name=None,
+              version=None, demo_only=False, notes=None):
     from relstream_model.checkpoint import load_checkpoint
     from relstream_model.onnx_export import write_model_dir
 
@@ -36,7 +38,7 @@ def export_hf(checkpoint, out, *, fp16=False, optimize=False, pooling=None, labe
     return write_model_dir(
         out, model=model, tokenizer=tokenizer, tokenizer_source=checkpoint, labels=labels,
         name=name or Path(checkpoint).name, version=version or "1", source=source,
-        precision="fp16" if fp16 else "fp32", optimized=optimize, demo_only=demo_only, notes=notes,
+        precision="fp16" if fp16 else "int8" if int8 else "fp32", optimized=optimize, demo_only=demo_only, notes=notes,
     )
 
 
@@ -67,7 +69,7 @@ def build_tiny(out=TINY_DIR, start_marker_out=TINY_START_MARKER_DIR, log=print):
     return accuracy
 
 
-def build_random_base(out, log=print):
+def build_random_base(out, log=print, **export_options):
     """A randomly initialised checkpoint with bert-base-multilingual-cased dimensions, exported via --hf."""
     import torch
     from transformers import BertConfig, PreTrainedTokenizerFast
@@ -100,7 +102,7 @@ def build_random_base(out, log=print):
     checkpoint = Path(out).with_name(Path(out).name + "-checkpoint")
     save_checkpoint(checkpoint, model, tokenizer, source="random bert-base-multilingual-cased dimensions")
     log(f"random full-size checkpoint saved to {checkpoint} (vocab {len(tokenizer)})")
-    return export_hf(checkpoint, out, name="random-base-re", version="0")
+    return export_hf(checkpoint, out, name="random-base-re", version="0", **export_options)
 
 
 def main(argv=None):
@@ -111,8 +113,10 @@ def main(argv=None):
     mode.add_argument("--tiny", action="store_true", help="rebuild models/tiny-re-ct (and its start-marker variant)")
     mode.add_argument("--null", action="store_true", help="a capacity probe for the pipeline-ceiling benchmark (run refuses it)")
     parser.add_argument("--out", help="output model directory (--hf, --random-base)")
-    parser.add_argument("--fp16", action="store_true", help="fp16 weights, fp32 inputs and outputs (GPU)")
-    parser.add_argument("--optimize", action="store_true", help="onnxruntime BERT fusion (GPU)")
+    precision = parser.add_mutually_exclusive_group()
+    precision.add_argument("--fp16", action="store_true", help="fp16 weights, fp32 inputs and outputs (GPU)")
+    precision.add_argument("--int8", action="store_true", help="dynamic int8 quantisation of the weights (CPU)")
+    parser.add_argument("--optimize", action="store_true", help="onnxruntime BERT fusion (CPU and GPU)")
     parser.add_argument("--pooling", choices=["span-max", "start-marker"], help="override the checkpoint's pooling")
     parser.add_argument("--labels", help="comma-separated labels in id order, if config.json has no id2label")
     parser.add_argument("--name")
@@ -131,11 +135,19 @@ def main(argv=None):
 
         tiny = json.loads((TINY_DIR / "relstream-model.json").read_text())
         config = build_null(args.out, TINY_DIR, max_length=tiny["maxLength"], pad_id=tiny["padId"])
-    elif args.random_base:
-        config = build_random_base(args.out)
     else:
-        config = export_hf(args.hf, args.out, fp16=args.fp16, optimize=args.optimize, pooling=args.pooling,
-                           labels=args.labels.split(",") if args.labels else None, name=args.name, version=args.version)
+        from relstream_model.agreement import AgreementError
+
+        variant = dict(fp16=args.fp16, int8=args.int8, optimize=args.optimize)
+        try:
+            if args.random_base:
+                config = build_random_base(args.out, **variant)
+            else:
+                config = export_hf(args.hf, args.out, pooling=args.pooling, labels=args.labels.split(",") if args.labels else None,
+                                   name=args.name, version=args.version, **variant)
+        except AgreementError as error:
+            print(f"export failed: {error}; report in {Path(args.out) / 'agreement.json'}", file=sys.stderr)
+            return 1
     size = (Path(args.out) / "model.onnx").stat().st_size
     print(json.dumps({"out": args.out, "sha256": config["onnx"]["sha256"], "bytes": size, "seconds": round(time.time() - started, 1)}))
     return 0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from .agreement import AgreementError, agreement_pairs, check_agreement
 from .labels import argument_types, constraints_for
 from .markers import MARKER_FORMAT, type_tag
 
@@ -48,6 +49,17 @@ def optimize_onnx(source, target, config, fp16):
     optimized.save_model_to_file(str(target))
 
 
+def to_int8(source, target):
+    """Dynamic int8 quantisation of the weights (MatMul/Gemm), activations quantised per batch at run time."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # The fused graph's contrib ops (Attention, SkipLayerNormalization) defeat ONNX shape inference; their
+    # tensors are float.
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8,
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+
+
 def to_fp16(source, target):
     import onnx
     from onnxruntime.transformers.float16 import convert_float_to_float16
@@ -65,7 +77,7 @@ def sha256_file(path):
 
 
 def model_config(out, *, name, version, source, labels, pooling, max_length, pad_id, precision="fp32", optimized=False,
-                 demo_only=False, notes=None, capacity_probe=False):
+                 demo_only=False, notes=None, capacity_probe=False, agreement=None):
     """Writes relstream-model.json for the model.onnx already in `out` and returns it."""
     constraints = constraints_for(labels)
     types = argument_types(constraints)
@@ -87,6 +99,8 @@ def model_config(out, *, name, version, source, labels, pooling, max_length, pad
     }
     if capacity_probe:
         config["capacityProbe"] = True
+    if agreement:
+        config["agreement"] = agreement
     if notes:
         config["notes"] = notes
     (Path(out) / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
@@ -98,17 +112,31 @@ def write_model_dir(out, *, model, tokenizer, tokenizer_source, labels, name, ve
     """Writes model.onnx, tokenizer.json (copied as is) and relstream-model.json into `out`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    raw = out / "model.fp32.onnx" if (precision != "fp32" or optimized) else out / "model.onnx"
+    variant = precision != "fp32" or optimized
+    raw = out / "model.fp32.onnx" if variant else out / "model.onnx"
     export_onnx(model, raw)
-    if optimized:
-        optimize_onnx(raw, out / "model.onnx", model.bert.config, fp16=precision == "fp16")
-        raw.unlink()
-    elif precision == "fp16":
-        to_fp16(raw, out / "model.onnx")
-        raw.unlink()
-    shutil.copyfile(Path(tokenizer_source) / "tokenizer.json", out / "tokenizer.json")
     max_length = min(int(tokenizer.model_max_length), model.bert.config.max_position_embeddings)
+    agreement = None
+    if variant:
+        target = out / "model.onnx"
+        if optimized:
+            optimize_onnx(raw, out / "model.optimized.onnx" if precision == "int8" else target, model.bert.config, fp16=precision == "fp16")
+        if precision == "int8":
+            to_int8(out / "model.optimized.onnx" if optimized else raw, target)
+            (out / "model.optimized.onnx").unlink(missing_ok=True)
+        elif precision == "fp16" and not optimized:
+            to_fp16(raw, target)
+        try:
+            agreement = check_agreement(raw, target, agreement_pairs(tokenizer, labels, max_length))
+        except AgreementError as error:
+            # Nothing usable is left behind: the report says why.
+            target.unlink()
+            (out / "agreement.json").write_text(json.dumps(error.report, indent=2) + "\n")
+            raise
+        finally:
+            raw.unlink()
+    shutil.copyfile(Path(tokenizer_source) / "tokenizer.json", out / "tokenizer.json")
     config = model_config(out, name=name, version=version, source=source, labels=labels, pooling=model.pooling,
                           max_length=max_length, pad_id=int(tokenizer.pad_token_id), precision=precision,
-                          optimized=optimized, demo_only=demo_only, notes=notes)
+                          optimized=optimized, demo_only=demo_only, notes=notes, agreement=agreement)
     return config

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 import export
+from relstream_model.agreement import AgreementError, agreement_pairs, check_agreement
 from relstream_model.checkpoint import save_checkpoint
 from relstream_model.head import RelationClassifier
 from relstream_model.labels import V2_LABELS
@@ -81,6 +82,35 @@ def test_gpu_variants_load_and_stay_close(checkpoint, tmp_path, flags):
     with torch.no_grad():
         expected = model(**inputs).numpy()
     np.testing.assert_allclose(ort_logits(out / "model.onnx", inputs), expected, atol=5e-2 if flags.get("fp16") else 1e-4)
+    assert config["agreement"]["argmaxAgreement"] >= 0.995 and config["agreement"]["pairs"] > 100
+
+
+def test_agreement_is_one_for_the_same_graph_and_fails_for_another_model(checkpoint, tmp_path):
+    directory, model, tokenizer = checkpoint
+    export.export_hf(directory, tmp_path / "a")
+    pairs = agreement_pairs(tokenizer, V2_LABELS, 512)
+    assert {name for name, _ in pairs} == {"parity fixture", "sample pairs"}
+    same = check_agreement(tmp_path / "a" / "model.onnx", tmp_path / "a" / "model.onnx", pairs)
+    assert same["argmaxAgreement"] == 1.0 and same["maxAbsLogitDifference"] == 0.0
+    torch.manual_seed(2)
+    other = RelationClassifier(tiny_config(len(tokenizer)), len(V2_LABELS)).eval()
+    save_checkpoint(tmp_path / "other-ckpt", other, tokenizer, source="another random model")
+    export.export_hf(tmp_path / "other-ckpt", tmp_path / "b")
+    with pytest.raises(AgreementError) as failed:
+        check_agreement(tmp_path / "a" / "model.onnx", tmp_path / "b" / "model.onnx", pairs)
+    assert failed.value.report["argmaxAgreement"] < 0.995
+
+
+def test_int8_export_passes_its_agreement_check_or_leaves_no_model(checkpoint, tmp_path):
+    directory, _, _ = checkpoint
+    out = tmp_path / "int8"
+    code = export.main(["--hf", str(directory), "--out", str(out), "--optimize", "--int8"])
+    if code == 0:
+        config = json.loads((out / "relstream-model.json").read_text())
+        assert config["onnx"]["precision"] == "int8" and config["agreement"]["argmaxAgreement"] >= 0.995
+    else:
+        assert not (out / "model.onnx").exists()
+        assert json.loads((out / "agreement.json").read_text())["argmaxAgreement"] < 0.995
 
 
 def test_missing_checkpoint_is_a_clear_error(tmp_path):

@@ -25,7 +25,7 @@ export const modelConfigSchema = z.object({
   onnx: z.object({
     file: z.string().min(1),
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
-    precision: z.enum(['fp32', 'fp16']),
+    precision: z.enum(['fp32', 'fp16', 'int8']),
     optimized: z.boolean(),
     opset: z.number().int(),
   }),
@@ -33,6 +33,8 @@ export const modelConfigSchema = z.object({
   /** export.py --null: logits are a cheap function of the inputs; `run` refuses it unless `benchmark` is set. */
   capacityProbe: z.boolean().default(false),
   notes: z.string().optional(),
+  /** How far an optimised, int8 or fp16 export agrees with the plain fp32 export (models/relstream_model/agreement.py). */
+  agreement: z.object({ pairs: z.number().int(), argmaxAgreement: z.number().min(0).max(1) }).loose().optional(),
 });
 
 export type ModelConfig = z.output<typeof modelConfigSchema>;
