@@ -12,6 +12,8 @@
  *   npm run bench -- --ceiling         the pipeline ceiling: the capacity probe (models/null-re-ct), every pair an
  *                                      event (minScore 0), per client; with --pipeline-only --skip-pipeline, alone
  *   RELSTREAM_BENCH_CPU_PROF=DIR npm run bench -- ...   V8 CPU profiles of each `relstream run` (.cpuprofile)
+ *   npm run bench -- --cpu-model ROOT  a full-size model on CPU (ROOT/checkpoint and its exports ROOT/fp32,
+ *                                      optimized, int8) against the model card's way; see cpu-model.bench.ts
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,12 +23,13 @@ import { backlogBench } from './backlog.bench.js';
 import { encoderBench } from './encoder.bench.js';
 import { inferenceBench } from './inference.bench.js';
 import { batcherBench } from './batcher.bench.js';
+import { cpuModelBench } from './cpu-model.bench.js';
 import { pipelineBench } from './pipeline.bench.js';
 import { soakBench } from './soak.bench.js';
 import { KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
@@ -52,6 +55,7 @@ if (values.ceiling) {
     results.push(...(await pipelineBench(join(packageRoot, 'models', 'null-re-ct'), Number(values.records ?? 20_000), { ...probe, RELSTREAM_KAFKA_CLIENT: kafkaClient }, 'ceiling')));
   }
 }
+if (values['cpu-model'] !== undefined) results.push(...(await cpuModelBench(values['cpu-model'])));
 if (values.soak !== undefined) results.push(...(await soakBench(Number(values.soak), (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(','))));
 const file = await writeReport(join(packageRoot, 'bench', 'results'), results);
 process.stdout.write(`${table(results)}\n\nresults: ${file}\n`);

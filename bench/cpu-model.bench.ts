@@ -1,0 +1,150 @@
+/**
+ * A full-size model on CPU against the model card's way, in one run, on the same pairs and checkpoint.
+ *
+ * ROOT holds `checkpoint/` (a PyTorch checkpoint: export.py --random-base writes one) and any of its exports
+ * `fp32/`, `optimized/` (--optimize) and `int8/` (--optimize --int8). The card's way (models/card_way.py:
+ * transformers + PyTorch, tokenize and classify one pair at a time) and relstream's ONNX session on each export
+ * run the same encoded pairs; relstream's batches are formed as its micro-batcher forms them under a backlog
+ * (pairs of similar length together). Reports pairs/s for each, the best relstream figure over the card's, and
+ * each export's argmax agreement with the fp32 export on these pairs as batched.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { SpliceEncoder, type EncodedPair } from '../src/encoding/splice-encoder.js';
+import { padBatch } from '../src/inference/batch-tensors.js';
+import { openModelSession, type ModelSession } from '../src/inference/model-session.js';
+import { loadModelDir } from '../src/model/model-dir.js';
+import { silentLogger } from '../src/observability/logger.js';
+import { candidatePairs } from '../src/pairs/candidate-pairs.js';
+import { pairRulesFor } from '../src/pairs/pair-rules.js';
+import { packageRoot } from '../src/paths.js';
+import type { BenchResult } from './report.js';
+import { benchSentences } from './sentences.js';
+
+export const CPU_MODEL_VARIANTS = ['fp32', 'optimized', 'int8'] as const;
+const BATCH_SIZES = [1, 2, 4, 8, 16, 32];
+
+interface BenchPair {
+  readonly text: string;
+  readonly subject: { readonly start: number; readonly end: number; readonly type: string };
+  readonly object: { readonly start: number; readonly end: number; readonly type: string };
+  readonly encoded: EncodedPair;
+}
+
+/** The first `count` encodable candidate pairs of the benchmark sentences, one per sentence in turn. */
+async function benchPairs(modelDir: string, count: number): Promise<BenchPair[]> {
+  const bundle = await loadModelDir(modelDir);
+  const encoder = new SpliceEncoder(bundle);
+  const rules = pairRulesFor(bundle);
+  const perSentence = benchSentences(200).map((s) => {
+    const sentence = encoder.sentence(s.text);
+    return candidatePairs(s.entities, rules).pairs.flatMap((p) => {
+      const encoded = encoder.encode(sentence, p.subject, p.object);
+      return encoded.ok ? [{ text: s.text, subject: p.subject, object: p.object, encoded: encoded.pair }] : [];
+    });
+  });
+  // Round robin over sentences: a mix of lengths and pair kinds, as a stream of records gives.
+  const out: BenchPair[] = [];
+  for (let i = 0; out.length < count && perSentence.some((pairs) => i < pairs.length); i++) {
+    for (const pairs of perSentence) {
+      const pair = pairs[i];
+      if (pair && out.length < count) out.push(pair);
+    }
+  }
+  return out;
+}
+
+/** Batches as the micro-batcher forms them under a backlog: sorted by length, then cut. */
+function lengthBatches(pairs: readonly EncodedPair[], size: number): EncodedPair[][] {
+  const sorted = [...pairs].sort((a, b) => a.inputIds.length - b.inputIds.length);
+  const out: EncodedPair[][] = [];
+  for (let i = 0; i < sorted.length; i += size) out.push(sorted.slice(i, i + size));
+  return out;
+}
+
+async function argmaxes(session: ModelSession, batches: readonly EncodedPair[][], padId: number, labels: number): Promise<Map<EncodedPair, number>> {
+  const out = new Map<EncodedPair, number>();
+  for (const batch of batches) {
+    const logits = await session.run(padBatch(batch, padId));
+    batch.forEach((pair, row) => {
+      let best = 0;
+      for (let l = 1; l < labels; l++) if ((logits[row * labels + l] ?? -Infinity) > (logits[row * labels + best] ?? -Infinity)) best = l;
+      out.set(pair, best);
+    });
+  }
+  return out;
+}
+
+function cardWay(checkpoint: string, pairsFile: string, minSeconds: number): Promise<{ pairsPerSecond: number; threads: number; idsMatchingRelstream: number; idsChecked: number; torch: string }> {
+  const python = join(packageRoot, 'models', '.venv', 'bin', 'python');
+  if (!existsSync(python)) throw new Error(`${python} not found: run bash scripts/setup-python.sh first`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, [join(packageRoot, 'models', 'card_way.py'), '--checkpoint', checkpoint, '--pairs', pairsFile, '--threads', '2', '--min-seconds', String(minSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.once('exit', (code) => {
+      const line = stdout.trim().split('\n').at(-1) ?? '';
+      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as { pairsPerSecond: number; threads: number; idsMatchingRelstream: number; idsChecked: number; torch: string });
+      else reject(new Error(`card_way.py exited ${code}: ${stderr.slice(-2000)}`));
+    });
+  });
+}
+
+export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_000): Promise<BenchResult[]> {
+  const variants = CPU_MODEL_VARIANTS.filter((v) => existsSync(join(root, v, 'relstream-model.json')));
+  if (!variants.includes('fp32')) throw new Error(`${root}/fp32 missing: export.py --random-base --out ${root}/fp32, then move ${root}/fp32-checkpoint to ${root}/checkpoint`);
+  const pairs = await benchPairs(join(root, 'fp32'), pairCount);
+  const encoded = pairs.map((p) => p.encoded);
+  const meanTokens = encoded.reduce((n, p) => n + p.inputIds.length, 0) / encoded.length;
+  const tmp = await mkdtemp(join(tmpdir(), 'relstream-cpu-bench-'));
+  const results: BenchResult[] = [];
+  try {
+    const pairsFile = join(tmp, 'pairs.jsonl');
+    await writeFile(pairsFile, pairs.map((p) => JSON.stringify({ text: p.text, subject: p.subject, object: p.object, input_ids: [...p.encoded.inputIds] })).join('\n'));
+    const card = await cardWay(join(root, 'checkpoint'), pairsFile, minMs / 1000);
+    const scenario = 'cpu full-size';
+    results.push({ scenario, metric: 'card\'s way (PyTorch, batch 1) pairs/s', value: card.pairsPerSecond, unit: 'pairs/s', detail: { ...card, pairs: pairs.length, meanTokens: Math.round(meanTokens) } });
+
+    let reference: Map<EncodedPair, number> | undefined;
+    let best = { value: 0, variant: '', batchSize: 0 };
+    for (const variant of variants) {
+      const bundle = await loadModelDir(join(root, variant));
+      const labels = bundle.config.labels.length;
+      const session = await openModelSession(bundle.onnxPath, labels, { provider: 'cpu', cudaFallback: 'fail' }, silentLogger);
+      try {
+        // Agreement as relstream runs it (batched, padded), against the fp32 export at batch 1.
+        if (variant === 'fp32') reference = await argmaxes(session, lengthBatches(encoded, 1), bundle.config.padId, labels);
+        const predicted = await argmaxes(session, lengthBatches(encoded, 8), bundle.config.padId, labels);
+        const agreeing = encoded.filter((p) => predicted.get(p) === reference?.get(p)).length;
+        results.push({ scenario, metric: `${variant} argmax agreement with fp32`, value: agreeing / encoded.length, unit: 'share', detail: { pairs: encoded.length, batchSize: 8, atExport: bundle.config.agreement ?? null } });
+        for (const batchSize of BATCH_SIZES) {
+          const inputs = lengthBatches(encoded, batchSize).map((b) => padBatch(b, bundle.config.padId));
+          let done = 0;
+          const started = performance.now();
+          // Whole passes over the pairs, so every length mix counts the same.
+          while (performance.now() - started < minMs / BATCH_SIZES.length) {
+            for (const input of inputs) {
+              await session.run(input);
+              done += input.batchSize;
+            }
+          }
+          const value = (done / (performance.now() - started)) * 1000;
+          if (value > best.value) best = { value, variant, batchSize };
+          results.push({ scenario, metric: `${variant} batch ${batchSize} pairs/s`, value, unit: 'pairs/s', detail: { model: bundle.config.name, precision: bundle.config.onnx.precision, optimized: bundle.config.onnx.optimized } });
+        }
+      } finally {
+        await session.close();
+      }
+    }
+    results.push({ scenario, metric: 'best relstream / card\'s way', value: best.value / card.pairsPerSecond, unit: 'x', detail: best });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  return results;
+}
