@@ -27,6 +27,8 @@ import { benchSentences } from './sentences.js';
 
 export const CPU_MODEL_VARIANTS = ['fp32', 'optimized', 'int8'] as const;
 const BATCH_SIZES = [1, 2, 4, 8, 16, 32];
+/** The agreement an export needs to count (the export's own check uses the same bar). */
+const MIN_AGREEMENT = 0.995;
 
 interface BenchPair {
   readonly text: string;
@@ -112,7 +114,9 @@ export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_00
     results.push({ scenario, metric: 'card\'s way (PyTorch, batch 1) pairs/s', value: card.pairsPerSecond, unit: 'pairs/s', detail: { ...card, pairs: pairs.length, meanTokens: Math.round(meanTokens) } });
 
     let reference: Map<EncodedPair, number> | undefined;
+    // The target counts only exports that agree with fp32 on at least MIN_AGREEMENT of these pairs.
     let best = { value: 0, variant: '', batchSize: 0 };
+    let fastest = { value: 0, variant: '', batchSize: 0, agreement: 0 };
     for (const variant of variants) {
       const bundle = await loadModelDir(join(root, variant));
       const labels = bundle.config.labels.length;
@@ -122,7 +126,8 @@ export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_00
         if (variant === 'fp32') reference = await argmaxes(session, lengthBatches(encoded, 1), bundle.config.padId, labels);
         const predicted = await argmaxes(session, lengthBatches(encoded, 8), bundle.config.padId, labels);
         const agreeing = encoded.filter((p) => predicted.get(p) === reference?.get(p)).length;
-        results.push({ scenario, metric: `${variant} argmax agreement with fp32`, value: agreeing / encoded.length, unit: 'share', detail: { pairs: encoded.length, batchSize: 8, atExport: bundle.config.agreement ?? null } });
+        const agreement = agreeing / encoded.length;
+        results.push({ scenario, metric: `${variant} argmax agreement with fp32`, value: agreement, unit: 'share', detail: { pairs: encoded.length, batchSize: 8, atExport: bundle.config.agreement ?? null } });
         for (const batchSize of BATCH_SIZES) {
           const inputs = lengthBatches(encoded, batchSize).map((b) => padBatch(b, bundle.config.padId));
           let done = 0;
@@ -135,14 +140,16 @@ export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_00
             }
           }
           const value = (done / (performance.now() - started)) * 1000;
-          if (value > best.value) best = { value, variant, batchSize };
+          if (agreement >= MIN_AGREEMENT && value > best.value) best = { value, variant, batchSize };
+          if (value > fastest.value) fastest = { value, variant, batchSize, agreement };
           results.push({ scenario, metric: `${variant} batch ${batchSize} pairs/s`, value, unit: 'pairs/s', detail: { model: bundle.config.name, precision: bundle.config.onnx.precision, optimized: bundle.config.onnx.optimized } });
         }
       } finally {
         await session.close();
       }
     }
-    results.push({ scenario, metric: 'best relstream / card\'s way', value: best.value / card.pairsPerSecond, unit: 'x', detail: best });
+    results.push({ scenario, metric: `best relstream (agreement ≥ ${MIN_AGREEMENT}) / card's way`, value: best.value / card.pairsPerSecond, unit: 'x', detail: best });
+    results.push({ scenario, metric: 'fastest relstream, any agreement / card\'s way', value: fastest.value / card.pairsPerSecond, unit: 'x', detail: fastest });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
