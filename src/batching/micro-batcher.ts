@@ -53,8 +53,17 @@ export class MicroBatcher<T extends BatchItem> {
   private idleWaiters: (() => void)[] = [];
   private readonly now: () => number;
 
+  /** Pairs per batch now: options.maxPairs, or less when a BatchSizeController asks (setMaxPairs). */
+  private maxPairs: number;
+
   constructor(private readonly options: MicroBatcherOptions<T>) {
     this.now = options.now ?? (() => performance.now());
+    this.maxPairs = options.maxPairs;
+  }
+
+  /** Batches from now on close at `pairs` (1..options.maxPairs). */
+  setMaxPairs(pairs: number): void {
+    this.maxPairs = Math.max(1, Math.min(this.options.maxPairs, Math.floor(pairs)));
   }
 
   get queuedPairs(): number { return this.count; }
@@ -150,7 +159,7 @@ export class MicroBatcher<T extends BatchItem> {
       const oldest = this.oldest();
       if (!oldest) break;
       const waited = this.now() - oldest.at;
-      if (this.count < this.options.maxPairs && !this.tokensFull() && waited < this.options.maxWaitMs) {
+      if (this.count < this.maxPairs && !this.tokensFull() && waited < this.options.maxWaitMs) {
         this.schedule(this.options.maxWaitMs - waited);
         return;
       }
@@ -173,7 +182,8 @@ export class MicroBatcher<T extends BatchItem> {
     this.take(oldest);
     const batch = [oldest];
     let longest = base;
-    const { maxPairs, maxTokens } = this.options;
+    const { maxPairs } = this;
+    const { maxTokens } = this.options;
     // Indexes into the ascending lengths: below walks down from the base, above walks up.
     let above = lowerBound(this.lengths, base);
     let below = above - 1;

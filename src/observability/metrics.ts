@@ -24,6 +24,7 @@ export function createMetrics(register: Registry, options: { defaultMetrics?: bo
     pairsSkipped: new Counter({ name: 'relstream_pairs_skipped_total', help: 'Entity pairs not classified, by reason.', labelNames: ['reason'] as const, registers }),
     relationsPublished: new Counter({ name: 'relstream_relations_published_total', help: 'Relation events acknowledged by Kafka, by relation label.', labelNames: ['relation'] as const, registers }),
     relationsBelowMinScore: new Counter({ name: 'relstream_relations_below_min_score_total', help: 'Classified pairs not emitted because their score was below minScore.', registers }),
+    batchTargetPairs: new Gauge({ name: 'relstream_batch_target_pairs', help: 'The batch size the micro-batcher fills to now: batchMaxPairs, or the adaptive controller\'s choice.', registers }),
     batchPairs: new Histogram({ name: 'relstream_batch_pairs', help: 'Pairs per inference batch.', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers }),
     batchTokens: new Histogram({ name: 'relstream_batch_tokens', help: 'Padded tokens per inference batch (pairs x longest).', buckets: [64, 256, 1024, 2048, 4096, 8192, 16384, 32768], registers }),
     batchPaddingRatio: new Histogram({ name: 'relstream_batch_padding_ratio', help: 'Share of a batch\'s padded tokens that are padding.', buckets: [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9], registers }),

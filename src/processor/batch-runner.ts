@@ -25,6 +25,8 @@ export interface BatchRunnerDeps {
   /** Inference or delivery failed for good: the records must be redelivered, so the owner stops. */
   readonly onFatal: (error: unknown) => void;
   readonly now?: () => number;
+  /** After each batch's inference: its pairs and seconds (the batch-size controller's samples). */
+  readonly onInferred?: (pairs: number, seconds: number) => void;
 }
 
 export interface BatchRunner {
@@ -98,7 +100,9 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
       deps.onFatal(error);
       throw error;
     }
-    metrics.inferenceSeconds.observe((now() - started) / 1000);
+    const seconds = (now() - started) / 1000;
+    metrics.inferenceSeconds.observe(seconds);
+    deps.onInferred?.(live.length, seconds);
 
     const processedAt = new Date();
     const completed: RecordTask[] = [];

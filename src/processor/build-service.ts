@@ -9,6 +9,7 @@ import { isAbsolute, join } from 'node:path';
 
 import { Registry } from 'prom-client';
 
+import { BatchSizeController } from '../batching/batch-size-controller.js';
 import { MicroBatcher } from '../batching/micro-batcher.js';
 import { Assignments } from '../commit/assignments.js';
 import { redactConfig } from '../config/redact.js';
@@ -138,7 +139,17 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
     maxBytes: config.fetchMaxBytes, maxBytesPerPartition: Math.min(config.fetchMaxBytes, 1024 * 1024),
   });
   const { sink, admin } = await buildSink(config, client, consumer, { metrics, logger, connectivity, signal: retries.signal, onFatal });
-  const runner = createBatchRunner({ config, bundle, pool, metrics, sink, onFatal });
+  const sizes = config.batchSizeControl === 'adaptive' ? new BatchSizeController({ maxPairs: config.batchMaxPairs }) : undefined;
+  const runner = createBatchRunner({
+    config, bundle, pool, metrics, sink, onFatal,
+    onInferred: (pairs, seconds) => {
+      if (!sizes) return;
+      sizes.observe(pairs, seconds);
+      batcher.setMaxPairs(sizes.size);
+      metrics.batchTargetPairs.set(sizes.size);
+    },
+  });
+  metrics.batchTargetPairs.set(config.batchMaxPairs);
   const batcher = new MicroBatcher<PairJob>({
     maxPairs: config.batchMaxPairs, maxTokens: config.batchMaxTokens, maxWaitMs: config.batchMaxWaitMs,
     concurrency: config.inferenceConcurrency, capacityPairs: config.queueMaxPairs, capacityTokens: config.queueMaxTokens,
