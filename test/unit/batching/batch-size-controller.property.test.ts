@@ -49,20 +49,18 @@ it('settles within 0.9x of the best size on any unimodal curve, with noise', () 
 
 it('takes only full batches as samples, and offers maxPairs itself when it is not a power of two', () => {
   const controller = new BatchSizeController({ maxPairs: 24, samplesPerProbe: 2 });
+  /** One window: samplesPerProbe full batches of `size` pairs, each taking `seconds`. */
+  const window = (size: number, seconds: number): void => { for (let i = 0; i < 2; i++) controller.observe(size, seconds); };
   assert.equal(controller.size, 24);
   for (let i = 0; i < 50; i++) controller.observe(7, 0.001);
   assert.equal(controller.size, 24, 'batches of 7 pairs say nothing about size 24');
-  controller.observe(24, 1);
-  controller.observe(24, 1);
+  window(24, 1);
   assert.equal(controller.size, 16, 'after a window at 24 it probes 16');
-  controller.observe(16, 0.5);
-  controller.observe(16, 0.5);
+  window(16, 0.5);
   assert.equal(controller.chosen, 16, '32 pairs/s at 16 beat 24 pairs/s at 24: it moved');
-  controller.observe(16, 0.5);
-  controller.observe(16, 0.5);
+  window(16, 0.5);
   assert.equal(controller.size, 8, 'after a move it probes on the same way at once');
-  controller.observe(8, 1);
-  controller.observe(8, 1);
+  window(8, 1);
   assert.equal(controller.chosen, 16, '8 pairs/s at 8: it stays at 16');
   for (let i = 0; i < 15; i++) controller.observe(16, 0.5);
   assert.equal(controller.size, 16, 'and holds four times the probe\'s time (2 s) before the next probe');
