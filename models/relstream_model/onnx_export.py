@@ -50,13 +50,18 @@ def optimize_onnx(source, target, config, fp16):
 
 
 def to_int8(source, target):
-    """Dynamic int8 quantisation of the weights (MatMul/Gemm), activations quantised per batch at run time."""
+    """Dynamic int8 quantisation of the encoder's weights (MatMul/Gemm), activations quantised per batch at run
+    time. The classification head stays fp32: it is a tiny share of the work, and its rounding moves the logits
+    that decide the label most directly."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    graph = onnx.load(str(source)).graph
+    # Nodes are in topological order: the last matrix product is the head's Linear.
+    head = [n.name for n in graph.node if n.op_type in ("MatMul", "Gemm")][-1:]
     # The fused graph's contrib ops (Attention, SkipLayerNormalization) defeat ONNX shape inference; their
     # tensors are float.
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8,
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, nodes_to_exclude=head,
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
 
 
