@@ -58,7 +58,9 @@ def to_int8(source, target):
 
     graph = onnx.load(str(source)).graph
     # Nodes are in topological order: the last matrix product is the head's Linear.
-    head = [n.name for n in graph.node if n.op_type in ("MatMul", "Gemm")][-1:]
+    last = [n for n in graph.node if n.op_type in ("MatMul", "Gemm")][-1]
+    # A Gemm is split into MatMul + Add before quantisation, under this name.
+    head = [last.name, f"{last.name}_MatMul"]
     # The fused graph's contrib ops (Attention, SkipLayerNormalization) defeat ONNX shape inference; their
     # tensors are float.
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, nodes_to_exclude=head,
