@@ -11,6 +11,10 @@
  * buffered, groups it by partition and hands each group to `eachBatch`, so the stream's own backpressure
  * (it stops fetching while its buffer is full) bounds memory while a batch is worked on.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import {
   Admin,
   compatibilityPartitioner,
@@ -61,7 +65,29 @@ const RESTART_DELAY_MS = 1000;
 /** How often the high watermarks behind IncomingBatch.highWatermark (the lag metric) are refreshed. */
 const WATERMARK_REFRESH_MS = 2000;
 
+/**
+ * The library's read_committed filter delivers aborted transactions unless patches/@platformatic+kafka+*.patch
+ * is applied (npm ci's postinstall does it; `npm ci --ignore-scripts` does not). Without it exactly-once output
+ * would look duplicated to readers and aborted input would be processed, silently: refuse to start instead.
+ */
+export function assertLibraryPatched(consumerSource: string): void {
+  if (!consumerSource.includes(PATCH_MARKER)) {
+    throw new RelstreamError('RELSTREAM_DEPENDENCY_UNPATCHED', '@platformatic/kafka lacks relstream\'s read_committed fix (patches/; npm ci applies it, --ignore-scripts skips it): run `npx patch-package`, or set kafkaClient=kafkajs');
+  }
+}
+
+const PATCH_MARKER = 'relstream patch: the Java client\'s algorithm';
+let patchChecked = false;
+
+function checkLibraryPatched(): void {
+  if (patchChecked) return;
+  const index = fileURLToPath(import.meta.resolve('@platformatic/kafka'));
+  assertLibraryPatched(readFileSync(join(dirname(index), 'clients', 'consumer', 'consumer.js'), 'utf8'));
+  patchChecked = true;
+}
+
 export function createPlatformaticClient(options: KafkaConnectionOptions, logger: Logger): KafkaClient {
+  checkLibraryPatched();
   const log = logger.child({ component: 'platformatic-kafka' });
   const groups: GroupRegistry = new Map();
   const base = baseOptions(options);
