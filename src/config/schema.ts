@@ -58,7 +58,7 @@ export const configSchema = z.object({
   intraOpThreads: nonNegativeInt(0).describe('CPU threads per inference worker (0: ONNX Runtime decides).'),
   minScore: z.coerce.number().min(0).max(1).default(0.5).describe('Relations scoring below this are not emitted (the model has no "no relation" class).'),
   batchMaxPairs: positiveInt(32).describe('A batch closes at this many pairs.'),
-  batchSizeControl: z.enum(['adaptive', 'fixed']).default('adaptive').describe('adaptive: the batch size (up to batchMaxPairs) that gives the most pairs/s is measured and followed online (relstream_batch_target_pairs); fixed: always batchMaxPairs.'),
+  batchSizeControl: z.enum(['fixed', 'adaptive']).default('fixed').describe('fixed: batches fill to batchMaxPairs. adaptive: the batch size (up to batchMaxPairs) with the most pairs/s of inference is measured and followed online (relstream_batch_target_pairs): for models whose inference sets the pace (full-size); with a cheap model it costs throughput.'),
   batchMaxTokens: positiveInt(8192).describe('A batch closes when pairs x longest pair reaches this (padded tokens).'),
   batchMaxWaitMs: nonNegativeInt(20).describe('A batch closes when its oldest pair has waited this long.'),
   inferenceConcurrency: positiveInt(1).describe('Inference worker threads, each with its own ONNX session; batches in flight at most.'),
