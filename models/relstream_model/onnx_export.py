@@ -56,14 +56,15 @@ def to_int8(source, target):
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    graph = onnx.load(str(source)).graph
+    # Loaded once, for the head's name and for the quantiser (a full-size graph is 700 MB).
+    model = onnx.load(str(source))
     # Nodes are in topological order: the last matrix product is the head's Linear.
-    last = [n for n in graph.node if n.op_type in ("MatMul", "Gemm")][-1]
+    last = [n for n in model.graph.node if n.op_type in ("MatMul", "Gemm")][-1]
     # A Gemm is split into MatMul + Add before quantisation, under this name.
     head = [last.name, f"{last.name}_MatMul"]
     # The fused graph's contrib ops (Attention, SkipLayerNormalization) defeat ONNX shape inference; their
     # tensors are float.
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, nodes_to_exclude=head,
+    quantize_dynamic(model, str(target), weight_type=QuantType.QInt8, nodes_to_exclude=head,
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
 
 
@@ -126,11 +127,13 @@ def write_model_dir(out, *, model, tokenizer, tokenizer_source, labels, name, ve
     agreement = None
     if variant:
         target = out / "model.onnx"
+        # int8 quantises the fused graph, written here first.
+        fused = out / "model.optimized.onnx" if precision == "int8" else target
         if optimized:
-            optimize_onnx(raw, out / "model.optimized.onnx" if precision == "int8" else target, model.bert.config, fp16=precision == "fp16")
+            optimize_onnx(raw, fused, model.bert.config, fp16=precision == "fp16")
         if precision == "int8":
-            to_int8(out / "model.optimized.onnx" if optimized else raw, target)
-            (out / "model.optimized.onnx").unlink(missing_ok=True)
+            to_int8(fused if optimized else raw, target)
+            fused.unlink(missing_ok=True)
         elif precision == "fp16" and not optimized:
             to_fp16(raw, target)
         try:

@@ -527,7 +527,6 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
     );
   }
 
-  /** Groups by partition in arrival order; drops partitions no longer assigned; holds the paused ones. */
   /** Waits for the stable offsets of the latest join, also when another join comes while waiting. */
   async function untilStable(): Promise<void> {
     for (let current = stable; ; current = stable) {
@@ -536,6 +535,7 @@ function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRe
     }
   }
 
+  /** Groups by partition in arrival order; drops partitions no longer assigned; holds the paused ones. */
   async function dispatch(options: ConsumerRunOptions, messages: readonly Message[], readIn: number): Promise<void> {
     await untilStable();
     const byPartition = new Map<string, Message[]>();
