@@ -9,66 +9,26 @@
  * export's argmax agreement with the fp32 export on these pairs as batched, and the adaptive batch size's
  * pairs/s against the best fixed size.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { BatchSizeController } from '../src/batching/batch-size-controller.js';
-import { SpliceEncoder, type EncodedPair } from '../src/encoding/splice-encoder.js';
+import type { EncodedPair } from '../src/encoding/splice-encoder.js';
 import { padBatch } from '../src/inference/batch-tensors.js';
 import { openModelSession, type ModelSession } from '../src/inference/model-session.js';
 import { loadModelDir } from '../src/model/model-dir.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { candidatePairs } from '../src/pairs/candidate-pairs.js';
-import { pairRulesFor } from '../src/pairs/pair-rules.js';
-import { packageRoot } from '../src/paths.js';
+import { benchPairs, lengthBatches, runPythonTool, writePairsFile } from './model-pairs.js';
 import type { BenchResult } from './report.js';
-import { benchSentences } from './sentences.js';
 
 export const CPU_MODEL_VARIANTS = ['fp32', 'optimized', 'int8'] as const;
 const BATCH_SIZES = [1, 2, 4, 8, 16, 32];
 /** The agreement an export needs to count (the export's own check uses the same bar). */
 const MIN_AGREEMENT = 0.995;
 
-interface BenchPair {
-  readonly text: string;
-  readonly subject: { readonly start: number; readonly end: number; readonly type: string };
-  readonly object: { readonly start: number; readonly end: number; readonly type: string };
-  readonly encoded: EncodedPair;
-}
-
-/** The first `count` encodable candidate pairs of the benchmark sentences, one per sentence in turn. */
-async function benchPairs(modelDir: string, count: number): Promise<BenchPair[]> {
-  const bundle = await loadModelDir(modelDir);
-  const encoder = new SpliceEncoder(bundle);
-  const rules = pairRulesFor(bundle);
-  const perSentence = benchSentences(200).map((s) => {
-    const sentence = encoder.sentence(s.text);
-    return candidatePairs(s.entities, rules).pairs.flatMap((p) => {
-      const encoded = encoder.encode(sentence, p.subject, p.object);
-      return encoded.ok ? [{ text: s.text, subject: p.subject, object: p.object, encoded: encoded.pair }] : [];
-    });
-  });
-  // Round robin over sentences: a mix of lengths and pair kinds, as a stream of records gives.
-  const out: BenchPair[] = [];
-  for (let i = 0; out.length < count && perSentence.some((pairs) => i < pairs.length); i++) {
-    for (const pairs of perSentence) {
-      const pair = pairs[i];
-      if (pair && out.length < count) out.push(pair);
-    }
-  }
-  return out;
-}
-
-/** Batches as the micro-batcher forms them under a backlog: sorted by length, then cut. */
-function lengthBatches(pairs: readonly EncodedPair[], size: number): EncodedPair[][] {
-  const sorted = [...pairs].sort((a, b) => a.inputIds.length - b.inputIds.length);
-  const out: EncodedPair[][] = [];
-  for (let i = 0; i < sorted.length; i += size) out.push(sorted.slice(i, i + size));
-  return out;
-}
+interface CardWayResult { readonly pairsPerSecond: number; readonly threads: number; readonly idsMatchingRelstream: number; readonly idsChecked: number; readonly torch: string }
 
 async function argmaxes(session: ModelSession, batches: readonly EncodedPair[][], padId: number, labels: number): Promise<Map<EncodedPair, number>> {
   const out = new Map<EncodedPair, number>();
@@ -83,21 +43,8 @@ async function argmaxes(session: ModelSession, batches: readonly EncodedPair[][]
   return out;
 }
 
-function cardWay(checkpoint: string, pairsFile: string, minSeconds: number): Promise<{ pairsPerSecond: number; threads: number; idsMatchingRelstream: number; idsChecked: number; torch: string }> {
-  const python = join(packageRoot, 'models', '.venv', 'bin', 'python');
-  if (!existsSync(python)) throw new Error(`${python} not found: run bash scripts/setup-python.sh first`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [join(packageRoot, 'models', 'card_way.py'), '--checkpoint', checkpoint, '--pairs', pairsFile, '--threads', '2', '--min-seconds', String(minSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.once('exit', (code) => {
-      const line = stdout.trim().split('\n').at(-1) ?? '';
-      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as { pairsPerSecond: number; threads: number; idsMatchingRelstream: number; idsChecked: number; torch: string });
-      else reject(new Error(`card_way.py exited ${code}: ${stderr.slice(-2000)}`));
-    });
-  });
+function cardWay(checkpoint: string, pairsFile: string, minSeconds: number): Promise<CardWayResult> {
+  return runPythonTool<CardWayResult>('card_way.py', ['--checkpoint', checkpoint, '--pairs', pairsFile, '--threads', '2', '--min-seconds', String(minSeconds)]);
 }
 
 /**
@@ -134,8 +81,7 @@ export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_00
   const tmp = await mkdtemp(join(tmpdir(), 'relstream-cpu-bench-'));
   const results: BenchResult[] = [];
   try {
-    const pairsFile = join(tmp, 'pairs.jsonl');
-    await writeFile(pairsFile, pairs.map((p) => JSON.stringify({ text: p.text, subject: p.subject, object: p.object, input_ids: [...p.encoded.inputIds] })).join('\n'));
+    const pairsFile = await writePairsFile(tmp, pairs);
     const card = await cardWay(join(root, 'checkpoint'), pairsFile, minMs / 1000);
     const scenario = 'cpu full-size';
     results.push({ scenario, metric: 'card\'s way (PyTorch, batch 1) pairs/s', value: card.pairsPerSecond, unit: 'pairs/s', detail: { ...card, pairs: pairs.length, meanTokens: Math.round(meanTokens) } });

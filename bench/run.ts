@@ -12,6 +12,8 @@
  *   npm run bench -- --ceiling         the pipeline ceiling: the capacity probe (models/null-re-ct), every pair an
  *                                      event (minScore 0), per client; with --pipeline-only --skip-pipeline, alone
  *   RELSTREAM_BENCH_CPU_PROF=DIR npm run bench -- ...   V8 CPU profiles of each `relstream run` (.cpuprofile)
+ *   npm run bench -- --gpu-model ROOT  a full-size model on the CUDA provider (ROOT/checkpoint, fp32, fp16) beside
+ *                                      PyTorch fp16 on the same GPU; see gpu-model.bench.ts
  *   npm run bench -- --cpu-model ROOT  a full-size model on CPU (ROOT/checkpoint and its exports ROOT/fp32,
  *                                      optimized, int8) against the model card's way; see cpu-model.bench.ts
  */
@@ -24,12 +26,13 @@ import { encoderBench } from './encoder.bench.js';
 import { inferenceBench } from './inference.bench.js';
 import { batcherBench } from './batcher.bench.js';
 import { cpuModelBench } from './cpu-model.bench.js';
+import { gpuModelBench } from './gpu-model.bench.js';
 import { pipelineBench } from './pipeline.bench.js';
 import { soakBench } from './soak.bench.js';
 import { KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' }, 'gpu-model': { type: 'string' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
@@ -56,6 +59,7 @@ if (values.ceiling) {
   }
 }
 if (values['cpu-model'] !== undefined) results.push(...(await cpuModelBench(values['cpu-model'])));
+if (values['gpu-model'] !== undefined) results.push(...(await gpuModelBench(values['gpu-model'])));
 if (values.soak !== undefined) results.push(...(await soakBench(Number(values.soak), (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(','))));
 const file = await writeReport(join(packageRoot, 'bench', 'results'), results);
 process.stdout.write(`${table(results)}\n\nresults: ${file}\n`);
