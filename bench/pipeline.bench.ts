@@ -86,7 +86,10 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     let port = 0;
     let startedAt = 0;
     const cpuAtStart = { main: 0, process: 0 };
+    let stderrTail = '';
     child.stderr.on('data', (chunk: Buffer) => {
+      // The last lines say why, when the run exits early (a provider that does not load, say).
+      stderrTail = (stderrTail + chunk.toString()).slice(-3000);
       for (const line of chunk.toString().split('\n')) {
         if (line.includes('"http server listening"')) port = Number(/"port":(\d+)/.exec(line)?.[1] ?? 0);
         if (line.includes('"processor started"') && child.pid !== undefined) {
@@ -100,12 +103,12 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     child.once('exit', (code) => { exited = code; });
     try {
       while (port === 0 || startedAt === 0) {
-        if (exited !== undefined) throw new Error(`relstream run exited with ${exited} before it started`);
+        if (exited !== undefined) throw new Error(`relstream run exited with ${exited} before it started:\n${stderrTail}`);
         await sleep(50);
       }
       let metrics = await scrape(port);
       while ((metrics.get('relstream_records_processed_total') ?? 0) < records) {
-        if (exited !== undefined) throw new Error(`relstream run exited with ${exited} during the run`);
+        if (exited !== undefined) throw new Error(`relstream run exited with ${exited} during the run:\n${stderrTail}`);
         await sleep(200);
         metrics = await scrape(port);
       }
