@@ -34,9 +34,12 @@ fi
 save() { cp bench/results/latest.json "bench/results/gpu-$1.json"; }
 # Inference: relstream's CUDA session by batch size beside PyTorch fp16, FLOP share.
 node dist/bench/run.js --pipeline-only --skip-pipeline --backlog none --gpu-model "$root" && save inference
-# End to end, Kafka to Kafka, fp16 on the GPU: the default batch (32) and GPU-sized batches.
-node dist/bench/run.js --pipeline-only --model "$root/fp16" --provider cuda --records "$records" --backlog none --kafka-client platformatic && save pipeline-b32
-RELSTREAM_BATCH_MAX_PAIRS=256 RELSTREAM_BATCH_MAX_TOKENS=16384 RELSTREAM_INFERENCE_CONCURRENCY=2 \
-  node dist/bench/run.js --pipeline-only --model "$root/fp16" --provider cuda --records "$records" --backlog none --kafka-client platformatic && save pipeline-b256
+# End to end, Kafka to Kafka, fp16 on the GPU, every pair an event (minScore 0): the CPU provider's batching
+# defaults (32 pairs, one batch in flight), then the CUDA provider's (512 pairs, 32768 tokens, two in flight).
+export RELSTREAM_MIN_SCORE=0
+RELSTREAM_BATCH_MAX_PAIRS=32 RELSTREAM_BATCH_MAX_TOKENS=8192 RELSTREAM_INFERENCE_CONCURRENCY=1 \
+  node dist/bench/run.js --pipeline-only --model "$root/fp16" --provider cuda --records "$records" --backlog none --kafka-client platformatic && save pipeline-cpu-defaults
+node dist/bench/run.js --pipeline-only --model "$root/fp16" --provider cuda --records "$records" --backlog none --kafka-client platformatic && save pipeline-cuda-defaults
+unset RELSTREAM_MIN_SCORE
 # This host's pipeline ceiling (the capacity probe), for the end-to-end figures above.
 node dist/bench/run.js --pipeline-only --skip-pipeline --backlog none --ceiling --records "$records" --kafka-client platformatic && save ceiling

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { configKeys, configSchema, crossFieldProblem, type Config, type ConfigKey } from './schema.js';
+import { configKeys, configSchema, crossFieldProblem, CUDA_DEFAULTS, type Config, type ConfigKey } from './schema.js';
 
 /** RELSTREAM_KAFKA_BROKERS for kafkaBrokers. */
 export function envName(key: ConfigKey): string {
@@ -32,6 +32,9 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       raw[key] = envValue;
       origin.set(key, envName(key));
     }
+  }
+  if (raw['executionProvider'] === 'cuda') {
+    for (const [key, value] of Object.entries(CUDA_DEFAULTS)) if (!(key in raw)) raw[key] = value;
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

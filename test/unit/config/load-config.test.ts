@@ -19,6 +19,15 @@ describe('loadConfig', () => {
     assert.equal(config.kafkaRequestTimeoutMs, 1500);
   });
 
+  it('takes the CUDA provider\'s batching defaults where they are not set, and the CPU ones otherwise', () => {
+    const cpu = loadConfig({ env: {} });
+    assert.deepEqual([cpu.batchMaxPairs, cpu.batchMaxTokens, cpu.inferenceConcurrency], [32, 8192, 1]);
+    const cuda = loadConfig({ env: { RELSTREAM_EXECUTION_PROVIDER: 'cuda' } });
+    assert.deepEqual([cuda.batchMaxPairs, cuda.batchMaxTokens, cuda.inferenceConcurrency], [512, 32768, 2]);
+    const set = loadConfig({ env: { RELSTREAM_EXECUTION_PROVIDER: 'cuda', RELSTREAM_BATCH_MAX_PAIRS: '64' }, flags: { inferenceConcurrency: '1' } });
+    assert.deepEqual([set.batchMaxPairs, set.batchMaxTokens, set.inferenceConcurrency], [64, 32768, 1]);
+  });
+
   it('lets a flag win over the env var', () => {
     const config = loadConfig({ env: { RELSTREAM_KAFKA_CLIENT_ID: 'from-env' }, flags: { kafkaClientId: 'from-flag' } });
     assert.equal(config.kafkaClientId, 'from-flag');
