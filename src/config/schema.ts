@@ -35,6 +35,15 @@ export const configSchema = z.object({
   kafkaSaslUsername: z.string().default('').describe('SASL user name.'),
   kafkaSaslPassword: z.string().default('').describe('SASL password (secret: never logged). Prefer kafkaSaslPasswordFile.'),
   kafkaSaslPasswordFile: z.string().default('').describe('File holding the SASL password, e.g. a mounted Kubernetes Secret.'),
+  schemaRegistryUrl: z.string().default('').describe('Schema Registry base URL (http or https). Set: relation events are written in the Confluent wire format with the RelationEvent schema registered under <outputTopic>-value at start. Empty: plain Avro, no registry.'),
+  schemaRegistryUsername: z.string().default('').describe('Schema Registry basic-auth user name (empty: no authentication).'),
+  schemaRegistryPassword: z.string().default('').describe('Schema Registry basic-auth password (secret: never logged). Prefer schemaRegistryPasswordFile.'),
+  schemaRegistryPasswordFile: z.string().default('').describe('File holding the Schema Registry password, e.g. a mounted Kubernetes Secret.'),
+  schemaRegistryCaFile: z.string().default('').describe('PEM CA bundle to verify an https Schema Registry with (default: the system CAs).'),
+  schemaRegistryCertFile: z.string().default('').describe('PEM client certificate for mutual TLS to the Schema Registry (with schemaRegistryKeyFile).'),
+  schemaRegistryKeyFile: z.string().default('').describe('PEM private key of schemaRegistryCertFile.'),
+  schemaRegistryTimeoutMs: positiveInt(10_000).describe('Timeout of one Schema Registry request; a timed-out or failed request is retried with backoff.'),
+  inputFormat: z.enum(['avro', 'confluent']).default('avro').describe('Input values: avro (plain Avro TrialRecord) or confluent (wire format: magic byte 0, 4-byte schema id, Avro; the writer schema is fetched from schemaRegistryUrl by id and resolved against TrialRecord).'),
   inputTopic: z.string().min(1).default('trials.annotated').describe('Topic of annotated trial records (Avro TrialRecord).'),
   outputTopic: z.string().min(1).default('trials.relations').describe('Topic the relation events (Avro RelationEvent) go to.'),
   deadLetterTopic: z.string().min(1).default('trials.annotated.dlq').describe('Topic for records that cannot be processed, with the reason in headers.'),
@@ -88,6 +97,12 @@ export type Config = Readonly<z.output<typeof configSchema>>;
 export const CUDA_DEFAULTS: Readonly<Partial<Record<ConfigKey, string>>> = { batchMaxPairs: '512', batchMaxTokens: '32768', inferenceConcurrency: '2' };
 
 export function crossFieldProblem(config: Config): { key: ConfigKey; message: string } | undefined {
+  if (config.inputFormat === 'confluent' && config.schemaRegistryUrl === '') {
+    return { key: 'schemaRegistryUrl', message: 'required when inputFormat is confluent: the writer schemas are fetched from it by id' };
+  }
+  if (config.schemaRegistryUrl !== '' && !/^https?:\/\/[^/]/.test(config.schemaRegistryUrl)) {
+    return { key: 'schemaRegistryUrl', message: 'an http:// or https:// URL' };
+  }
   if (config.deliveryGuarantee === 'exactly-once' && config.transactionalId.trim() === '') {
     return { key: 'transactionalId', message: 'required when deliveryGuarantee is exactly-once: give each replica a stable id (e.g. its StatefulSet pod name), so a restart fences its predecessor' };
   }
@@ -95,6 +110,6 @@ export function crossFieldProblem(config: Config): { key: ConfigKey; message: st
 }
 
 /** Keys whose values must never reach a log line, an error message or /metrics. */
-export const SECRET_KEYS: readonly (keyof Config)[] = ['kafkaSaslPassword'];
+export const SECRET_KEYS: readonly (keyof Config)[] = ['kafkaSaslPassword', 'schemaRegistryPassword'];
 export type ConfigKey = keyof Config;
 export const configKeys = Object.keys(configSchema.shape) as ConfigKey[];

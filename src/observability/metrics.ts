@@ -16,6 +16,7 @@ export function createMetrics(register: Registry, options: { defaultMetrics?: bo
     recordsDeadLettered: new Counter({ name: 'relstream_records_dead_lettered_total', help: 'Input records sent to the dead-letter topic, by reason.', labelNames: ['reason'] as const, registers }),
     internalErrors: new Counter({ name: 'relstream_internal_errors_total', help: 'Unexpected errors while processing one record (the record went to the dead-letter topic as internal_error), by stage.', labelNames: ['stage'] as const, registers }),
     languageFallbacks: new Counter({ name: 'relstream_records_language_fallback_total', help: 'Records whose language tag Intl rejects or has no data for; their sentences were split with defaultLanguage.', registers }),
+    schemaRegistryErrors: new Counter({ name: 'relstream_schema_registry_errors_total', help: 'Failed Schema Registry requests for an input record\'s writer schema (retried with backoff; the record waits), by error code.', labelNames: ['code'] as const, registers }),
     recordsRedelivered: new Counter({ name: 'relstream_records_redelivered_total', help: 'Records Kafka delivered again that this member had already admitted (skipped, not processed twice).', registers }),
     kafkaReachable: new Gauge({ name: 'relstream_kafka_reachable', help: '1 while the Kafka cluster answers; 0 during an outage (the process exits after kafkaOutageToleranceMs).', registers }),
     queuedTokens: new Gauge({ name: 'relstream_queued_tokens', help: 'Tokens of the pairs waiting in the micro-batcher.', registers }),

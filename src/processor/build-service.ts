@@ -12,9 +12,10 @@ import { Registry } from 'prom-client';
 import { BatchSizeController } from '../batching/batch-size-controller.js';
 import { MicroBatcher } from '../batching/micro-batcher.js';
 import { Assignments } from '../commit/assignments.js';
+import { envName } from '../config/load-config.js';
 import { redactConfig } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
-import { describeError, RelstreamError } from '../errors.js';
+import { ConfigError, describeError, RelstreamError } from '../errors.js';
 import { startOpsServer, type OpsServer } from '../http/ops-server.js';
 import { padBatch } from '../inference/batch-tensors.js';
 import { startInferencePool, type InferencePool } from '../inference/inference-pool.js';
@@ -31,7 +32,10 @@ import { packageRoot } from '../paths.js';
 import { atLeastOnceSink } from '../publish/at-least-once-sink.js';
 import type { Sink } from '../publish/sink.js';
 import { transactionalSink } from '../publish/transactional-sink.js';
-import { relationEventCodec, trialRecordCodec } from '../records/avro.js';
+import { relationEventCodec, trialRecordCodec, type Codec, type RecordDecoder, type RelationEvent, type TrialRecord } from '../records/avro.js';
+import type { SchemaRegistryClient } from '../registry/registry-client.js';
+import { framedCodec, PLAIN_AVRO_SCHEMAS, RegistryDecoder, type WriterSchemas } from '../registry/registry-codecs.js';
+import { registerRelationEvent, registryClientFromConfig } from '../registry/registry-from-config.js';
 import { createBatchRunner } from './batch-runner.js';
 import type { PairJob } from './pair-job.js';
 import { createProcessor, type Processor } from './processor.js';
@@ -78,10 +82,9 @@ interface SinkParts {
   readonly admin?: KafkaAdmin;
 }
 
-async function buildSink(config: Config, client: KafkaClient, consumer: Parameters<typeof atLeastOnceSink>[0]['consumer'], common: {
+async function buildSink(config: Config, client: KafkaClient, consumer: Parameters<typeof atLeastOnceSink>[0]['consumer'], codec: Codec<RelationEvent>, common: {
   metrics: Metrics; logger: Logger; connectivity: KafkaConnectivity; signal: AbortSignal; onFatal: (error: unknown) => void;
 }): Promise<SinkParts> {
-  const codec = relationEventCodec();
   const newProducer = () => client.producer(producerOptions(config));
   if (config.deliveryGuarantee === 'at-least-once') {
     return { sink: atLeastOnceSink({ config, producer: await newProducer(), consumer, codec, ...common }) };
@@ -113,6 +116,15 @@ export interface Pipeline {
 
 const PROBE_INTERVAL_MS = 2000;
 
+/** How input values are read (inputFormat): plain Avro, or framed with the writer schema fetched by id. */
+function inputDecoding(config: Config, registry: SchemaRegistryClient | undefined): { decoder: RecordDecoder<TrialRecord>; schemas: WriterSchemas } {
+  if (config.inputFormat === 'avro') return { decoder: trialRecordCodec(), schemas: PLAIN_AVRO_SCHEMAS };
+  // The configuration's cross-field check makes this unreachable; kept so the types say so.
+  if (registry === undefined) throw new ConfigError(envName('schemaRegistryUrl'), 'required when inputFormat is confluent');
+  const decoder = new RegistryDecoder<TrialRecord>('TrialRecord', registry);
+  return { decoder, schemas: decoder };
+}
+
 /** Everything between the Kafka client and the inference pool, built and wired; the processor is not started. */
 export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const { config, client, bundle, pool, metrics, logger, onFatal } = deps;
@@ -138,7 +150,10 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
     groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs,
     maxBytes: config.fetchMaxBytes, maxBytesPerPartition: Math.min(config.fetchMaxBytes, 1024 * 1024),
   });
-  const { sink, admin } = await buildSink(config, client, consumer, { metrics, logger, connectivity, signal: retries.signal, onFatal });
+  const registry = registryClientFromConfig(config);
+  const eventCodec = registry === undefined ? relationEventCodec() : framedCodec(relationEventCodec(), await registerRelationEvent(registry, config.outputTopic, logger));
+  const input = inputDecoding(config, registry);
+  const { sink, admin } = await buildSink(config, client, consumer, eventCodec, { metrics, logger, connectivity, signal: retries.signal, onFatal });
   const sizes = config.batchSizeControl === 'adaptive' ? new BatchSizeController({ maxPairs: config.batchMaxPairs }) : undefined;
   const runner = createBatchRunner({
     config, bundle, pool, metrics, sink, onFatal,
@@ -158,9 +173,9 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
       metrics.queuedTokens.set(batcher.queuedTokens);
     }),
   });
-  const intake = new RecordIntake(config, bundle, trialRecordCodec(), metrics);
+  const intake = new RecordIntake(config, bundle, input.decoder, metrics);
   const processor = createProcessor({
-    config, consumer, intake, batcher, runner, sink, assignments: new Assignments(), connectivity, metrics, logger, retries, onFatal,
+    config, consumer, intake, schemas: input.schemas, batcher, runner, sink, assignments: new Assignments(), connectivity, metrics, logger, retries, onFatal,
   });
   let closing: Promise<void> | undefined;
   return {
@@ -169,6 +184,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
       await processor.stop();
       await probe.stop();
       await admin?.disconnect().catch((error: unknown) => { logger.warn('shutdown: closing the admin client failed', { error: describeError(error) }); });
+      registry?.close();
     })()),
   };
 }

@@ -9,22 +9,27 @@ import type { MicroBatcher } from '../batching/micro-batcher.js';
 import type { Assignments } from '../commit/assignments.js';
 import type { PartitionState } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
-import { describeError, type RelstreamError } from '../errors.js';
+import { describeError, isRelstreamError, type RelstreamError } from '../errors.js';
 import type { KafkaConnectivity } from '../kafka/connectivity.js';
 import type { BatchContext, GroupAssignment, IncomingBatch, KafkaConsumer } from '../kafka/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Sink } from '../publish/sink.js';
+import type { WriterSchemas } from '../registry/registry-codecs.js';
 import type { BatchRunner } from './batch-runner.js';
 import type { PairJob } from './pair-job.js';
 import type { RecordIntake } from './record-intake.js';
 
 const ROOM_POLL_MS = 5;
+const SCHEMA_RETRY_FIRST_MS = 250;
+const SCHEMA_RETRY_MAX_MS = 5000;
 
 export interface ProcessorDeps {
   readonly config: Pick<Config, 'inputTopic' | 'fromBeginning' | 'commitIntervalMs' | 'heartbeatIntervalMs' | 'shutdownTimeoutMs' | 'inFlightMaxBytes'>;
   readonly consumer: KafkaConsumer;
   readonly intake: RecordIntake;
+  /** Writer schemas of framed input, loaded before a record's intake (plain Avro: none). */
+  readonly schemas: WriterSchemas;
   readonly batcher: MicroBatcher<PairJob>;
   readonly runner: BatchRunner;
   readonly sink: Sink;
@@ -47,7 +52,7 @@ export interface Processor {
 }
 
 export function createProcessor(deps: ProcessorDeps): Processor {
-  const { config, consumer, intake, batcher, runner, sink, assignments, connectivity, metrics, logger } = deps;
+  const { config, consumer, intake, schemas, batcher, runner, sink, assignments, connectivity, metrics, logger } = deps;
   let joined = false;
   let stopping = false;
   let paused = false;
@@ -138,6 +143,26 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     return true;
   }
 
+  /**
+   * Waits until the writer schema `id` is loaded: a registry that is down or does not know the id yet holds the
+   * record back (never a dead letter for a good record), heartbeating, until it answers or the partition moves.
+   */
+  async function loadSchema(id: number, context: BatchContext): Promise<boolean> {
+    for (let delay = SCHEMA_RETRY_FIRST_MS; ; delay = Math.min(delay * 2, SCHEMA_RETRY_MAX_MS)) {
+      try {
+        await schemas.load(id);
+        return true;
+      } catch (error) {
+        const code = isRelstreamError(error) ? error.code : 'unknown';
+        metrics.schemaRegistryErrors.inc({ code });
+        logger.warn('waiting for an input record\'s writer schema; retrying', { schemaId: id, retryInMs: delay, error: describeError(error) });
+      }
+      await sleep(Math.min(delay, config.heartbeatIntervalMs));
+      if (!context.isActive() || stopping) return false;
+      await context.heartbeat();
+    }
+  }
+
   async function eachBatch(batch: IncomingBatch, context: BatchContext): Promise<void> {
     const state = assignments.state(batch.topic, batch.partition);
     for (const message of batch.messages) {
@@ -149,6 +174,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       }
       // Waiting for room may span a rebalance that retired the partition.
       if (!(await admitWhenRoom(context)) || isRetired(state)) return;
+      const schemaId = schemas.missing(message.value);
+      if (schemaId !== undefined && (!(await loadSchema(schemaId, context)) || isRetired(state))) return;
       state.ledger.admit(offset, message.value?.length ?? 0);
       metrics.recordsConsumed.inc();
       const outcome = intake.take(message, state);

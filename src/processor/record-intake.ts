@@ -17,7 +17,7 @@ import { sentenceLanguage } from '../pairs/language.js';
 import { pairRulesFor, type PairRules } from '../pairs/pair-rules.js';
 import { splitSentences } from '../pairs/sentences.js';
 import { boundedMetadata } from '../publish/output-bounds.js';
-import type { Codec, TrialRecord } from '../records/avro.js';
+import type { RecordDecoder, TrialRecord } from '../records/avro.js';
 import { knownEntityTypes } from '../records/entity-types.js';
 import { validateRecord, type DeadLetterReason } from '../records/validate-record.js';
 import type { PairJob } from './pair-job.js';
@@ -36,7 +36,7 @@ export class RecordIntake {
   constructor(
     private readonly config: IntakeConfig,
     bundle: ModelBundle,
-    private readonly codec: Codec<TrialRecord>,
+    private readonly codec: RecordDecoder<TrialRecord>,
     private readonly metrics: Metrics,
   ) {
     this.encoder = new SpliceEncoder(bundle);

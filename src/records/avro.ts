@@ -48,8 +48,18 @@ export function schemaPath(name: 'TrialRecord' | 'RelationEvent'): string {
   return join(packageRoot, 'schemas', `${name}.avsc`);
 }
 
-function loadType(name: 'TrialRecord' | 'RelationEvent'): avro.Type {
-  return avro.Type.forSchema(JSON.parse(readFileSync(schemaPath(name), 'utf8')) as avro.Schema, { logicalTypes: { 'timestamp-millis': DateType } });
+/** The schema's JSON text as shipped in schemas/ (what is registered with a Schema Registry). */
+export function schemaText(name: 'TrialRecord' | 'RelationEvent'): string {
+  return readFileSync(schemaPath(name), 'utf8');
+}
+
+/** An Avro type from schema JSON, with relstream's logical types (a writer schema from a registry, too). */
+export function parseAvroType(schemaJson: string): avro.Type {
+  return avro.Type.forSchema(JSON.parse(schemaJson) as avro.Schema, { logicalTypes: { 'timestamp-millis': DateType } });
+}
+
+export function avroType(name: 'TrialRecord' | 'RelationEvent'): avro.Type {
+  return parseAvroType(schemaText(name));
 }
 
 /** timestamp-millis as a JavaScript Date. */
@@ -61,8 +71,11 @@ class DateType extends avro.types.LogicalType {
   }
 }
 
-export interface Codec<T> {
+export interface Codec<T> extends RecordDecoder<T> {
   encode(value: T): Buffer;
+}
+
+export interface RecordDecoder<T> {
   /**
    * Throws RELSTREAM_RECORD_MALFORMED on bytes that are not exactly one value of the type. Counts and lengths
    * are checked against the bytes first (./avro-bounds.ts), so hostile bytes cannot make it allocate or loop
@@ -71,20 +84,23 @@ export interface Codec<T> {
   decode(bytes: Buffer): T;
 }
 
-function codec<T>(type: avro.Type): Codec<T> {
-  return {
-    encode: (value) => type.toBuffer(value),
-    decode: (bytes) => {
-      const problem = avroBoundsProblem(type, bytes);
-      if (problem !== undefined) throw new RelstreamError('RELSTREAM_RECORD_MALFORMED', problem);
-      try {
-        return type.fromBuffer(bytes) as T;
-      } catch (error) {
-        throw new RelstreamError('RELSTREAM_RECORD_MALFORMED', (error as Error).message, { cause: error });
-      }
-    },
-  };
+/**
+ * One value of `reader` from bytes written with `writer` (the same type, or a writer schema resolved against
+ * it); RELSTREAM_RECORD_MALFORMED otherwise. The bounds are checked against the writer's type.
+ */
+export function decodeChecked(reader: avro.Type, bytes: Buffer, writer?: { readonly type: avro.Type; readonly resolver: avro.Resolver }): unknown {
+  const problem = avroBoundsProblem(writer?.type ?? reader, bytes);
+  if (problem !== undefined) throw new RelstreamError('RELSTREAM_RECORD_MALFORMED', problem);
+  try {
+    return writer === undefined ? reader.fromBuffer(bytes) : reader.fromBuffer(bytes, writer.resolver);
+  } catch (error) {
+    throw new RelstreamError('RELSTREAM_RECORD_MALFORMED', (error as Error).message, { cause: error });
+  }
 }
 
-export const trialRecordCodec = (): Codec<TrialRecord> => codec<TrialRecord>(loadType('TrialRecord'));
-export const relationEventCodec = (): Codec<RelationEvent> => codec<RelationEvent>(loadType('RelationEvent'));
+function codec<T>(type: avro.Type): Codec<T> {
+  return { encode: (value) => type.toBuffer(value), decode: (bytes) => decodeChecked(type, bytes) as T };
+}
+
+export const trialRecordCodec = (): Codec<TrialRecord> => codec<TrialRecord>(avroType('TrialRecord'));
+export const relationEventCodec = (): Codec<RelationEvent> => codec<RelationEvent>(avroType('RelationEvent'));

@@ -139,7 +139,7 @@ describe('the shapes that stopped the stream', () => {
   });
 
   it('an unexpected error while taking a record is the dead letter internal_error, counted', async () => {
-    const broken = new RecordIntake(loadConfig({ env: {} }), bundle, { encode: () => Buffer.alloc(0), decode: () => ({ id: 'x' }) as unknown as TrialRecord }, metrics);
+    const broken = new RecordIntake(loadConfig({ env: {} }), bundle, { decode: () => ({ id: 'x' }) as unknown as TrialRecord }, metrics);
     const verdict = broken.take(message(Buffer.from([1])), new PartitionState('in', 0));
     assert.equal(verdict.kind === 'dead-letter' && verdict.reason, 'internal_error');
     assert.equal((await metrics.internalErrors.get()).values.find((v) => v.labels.stage === 'intake')?.value, 1);
