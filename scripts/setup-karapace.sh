@@ -5,7 +5,7 @@
 # lists it) against bookworm's -dev packages: about 3 minutes on 2 cores. Then the shared tools' install.sh
 # (../shared/tools/karapace, pinned requirements from PyPI) makes the venv. Prints the venv's path.
 #   bash scripts/setup-karapace.sh            -> $CACHE/karapace-6.2.0
-# Not yet run by .ci/run: groundwork for the Schema Registry issue (tried by hand, see its note).
+# .ci/run runs it and hands the venv to the Karapace suite (RELSTREAM_KARAPACE_VENV).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="${RELSTREAM_CACHE_DIR:-$HOME/.cache/relstream}"

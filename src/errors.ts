@@ -13,7 +13,7 @@ export const ERROR_CODES = {
   RELSTREAM_KAFKA_STALE_GENERATION: 'A transaction\'s input offsets named a consumer-group generation that is no longer current (a rebalance, or this member was evicted while stalled): the broker rejected it and the transaction was aborted. Retried after the member rejoins, for the partitions it still owns.',
   RELSTREAM_REGISTRY_UNAVAILABLE: 'The Schema Registry could not be reached or answered with a server error; retried with backoff (a record waiting for its writer schema is never dead-lettered for it).',
   RELSTREAM_REGISTRY_SCHEMA_NOT_FOUND: 'The Schema Registry does not know a schema id that an input record names; retried with backoff (the record waits: it may be a registry that lags behind its producer).',
-  RELSTREAM_REGISTRY_REFUSED: 'The Schema Registry refused a request: the RelationEvent schema is incompatible with the subject\'s earlier versions (409), invalid (422), or the credentials were refused (401/403). Start-up stops.',
+  RELSTREAM_REGISTRY_REFUSED: 'The Schema Registry refused a request: the RelationEvent schema is incompatible with the subject\'s earlier versions (409), invalid (422), or the credentials were refused (401/403), or its TLS certificate is not trusted. Start-up stops.',
   RELSTREAM_TOPIC_MISSING: 'A topic relstream reads or writes does not exist; `relstream topics create` creates them.',
   RELSTREAM_INTERNAL: 'An unexpected error while processing one record; the record goes to the dead-letter topic (reason internal_error) and the stream goes on.',
   RELSTREAM_LOCAL_KAFKA_JARS: 'The Apache Kafka jars could not be fetched or failed their checksum.',

@@ -21,6 +21,7 @@ export interface RegistryClientOptions {
 }
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+const TLS_TRUST_ERRORS = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
 /** A schema answer is a few KB; a bigger one is not a registry talking. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -91,8 +92,11 @@ export class SchemaRegistryClient {
         });
       });
       request.on('timeout', () => { request.destroy(unavailable(`${where}: no answer within ${this.options.timeoutMs} ms`)); });
-      request.on('error', (error) => {
-        reject(error instanceof RelstreamError ? error : unavailable(`${where}: ${error.message}`, error));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (error instanceof RelstreamError) reject(error);
+        // A certificate the configured CAs do not vouch for: configuration, not an outage; retrying cannot help.
+        else if (TLS_TRUST_ERRORS.has(error.code ?? '')) reject(new RelstreamError('RELSTREAM_REGISTRY_REFUSED', `Schema Registry: ${where}: TLS: ${error.message} (schemaRegistryCaFile)`, { cause: error }));
+        else reject(unavailable(`${where}: ${error.message}`, error));
       });
       request.end(body);
     });

@@ -1,11 +1,17 @@
 /** The registry client against a local HTTP server playing the registry: requests as the protocol has them, every failure classified. */
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 
 import { isRelstreamError } from '../../../src/errors.js';
+import { loadConfig } from '../../../src/config/load-config.js';
 import { SchemaRegistryClient } from '../../../src/registry/registry-client.js';
+import { registryClientFromConfig } from '../../../src/registry/registry-from-config.js';
+import { hasOpenssl, makeTestCerts } from '../../helpers/test-certs.js';
 
 interface Seen { method: string; url: string; authorization: string | undefined; contentType: string | undefined; body: string }
 
@@ -82,5 +88,32 @@ describe('SchemaRegistryClient', () => {
     const nowhere = new SchemaRegistryClient({ url: 'http://127.0.0.1:1', timeoutMs: 1000 });
     await failsWith(nowhere.schemaById(1), 'RELSTREAM_REGISTRY_UNAVAILABLE', true, /ECONNREFUSED/);
     nowhere.close();
+  });
+});
+
+describe('SchemaRegistryClient over TLS', { skip: hasOpenssl() ? false : 'openssl is not installed (.ci/run installs it)' }, () => {
+  it('verifies an https registry with schemaRegistryCaFile and sends the password from its file; an untrusted certificate is refused, not retried', async (t) => {
+    const certs = makeTestCerts();
+    const authorizations: (string | undefined)[] = [];
+    const server = https.createServer({ key: readFileSync(join(certs.dir, 'server.key')), cert: readFileSync(join(certs.dir, 'server.pem')) }, (request, response) => {
+      authorizations.push(request.headers.authorization);
+      response.writeHead(200, { 'content-type': 'application/vnd.schemaregistry.v1+json' }).end(JSON.stringify({ schema: '"string"' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => { resolve(); }); }));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    writeFileSync(join(certs.dir, 'registry-password'), 'from-file\n');
+    const env = { RELSTREAM_SCHEMA_REGISTRY_URL: url, RELSTREAM_SCHEMA_REGISTRY_USERNAME: 'relstream', RELSTREAM_SCHEMA_REGISTRY_PASSWORD_FILE: join(certs.dir, 'registry-password') };
+    const trusted = registryClientFromConfig(loadConfig({ env: { ...env, RELSTREAM_SCHEMA_REGISTRY_CA_FILE: certs.caFile } }));
+    assert.equal(await trusted?.schemaById(1), '"string"');
+    trusted?.close();
+    assert.deepEqual(authorizations, [`Basic ${Buffer.from('relstream:from-file').toString('base64')}`]);
+    const untrusted = registryClientFromConfig(loadConfig({ env }));
+    await assert.rejects(untrusted?.schemaById(1) ?? Promise.resolve(), (error: unknown) => {
+      assert.ok(isRelstreamError(error) && error.code === 'RELSTREAM_REGISTRY_REFUSED' && !error.retriable, String(error));
+      assert.match(error.message, /TLS: .*certificate/);
+      return true;
+    });
+    untrusted?.close();
   });
 });
