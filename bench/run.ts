@@ -8,7 +8,7 @@
  *   npm run bench -- --pipeline-only --delivery exactly-once   the pipeline with Kafka transactions
  *   npm run bench -- --kafka-client kafkajs   the pipeline on one Kafka client (default: each of them in turn)
  *   npm run bench -- --soak 1000000 --pipeline-only --skip-pipeline   the idempotent-producer soak per client (default: not run)
- *   npm run bench -- --backlog 20000,100000   peak RSS with these backlogs waiting (default; --backlog none skips it)
+ *   npm run bench -- --backlog 20000,100000,200000   peak RSS with these backlogs waiting (default; --backlog none skips it)
  *   npm run bench -- --ceiling         the pipeline ceiling: the capacity probe (models/null-re-ct), every pair an
  *                                      event (minScore 0), per client; with --pipeline-only --skip-pipeline, alone
  *   RELSTREAM_BENCH_CPU_PROF=DIR npm run bench -- ...   V8 CPU profiles of each `relstream run` (.cpuprofile)
@@ -41,7 +41,7 @@ const provider = values.provider === 'cuda' ? 'cuda' : 'cpu';
 const delivery = values.delivery === 'exactly-once' ? 'exactly-once' : 'at-least-once';
 
 const env = { RELSTREAM_EXECUTION_PROVIDER: provider, RELSTREAM_DELIVERY_GUARANTEE: delivery };
-const backlogs = values.backlog === 'none' ? [] : (values.backlog ?? '20000,100000').split(',').map(Number).filter((n) => n > 0);
+const backlogs = values.backlog === 'none' ? [] : (values.backlog ?? '20000,100000,200000').split(',').map(Number).filter((n) => n > 0);
 
 const results = values['pipeline-only'] ? [] : [...(await encoderBench(modelDir, minMs)), ...(await batcherBench()), ...(await inferenceBench(modelDir, provider, minMs))];
 if (!values['skip-pipeline']) {
