@@ -1,11 +1,12 @@
 /**
  * The dead-letter contract (docs/records.md): the original key and value bytes, and headers saying why and
- * where from. A subscriber can fix and replay a record from the headers alone. A dead letter larger than the
+ * where from (and the record's trace context). A subscriber can fix and replay a record from the headers alone. A dead letter larger than the
  * producer's message limit keeps its headers and a truncated value (a header gives the original size), so
  * even an outsized record leaves a trace instead of stopping the stream.
  */
 import type { ErrorCode } from '../errors.js';
 import type { IncomingMessage, OutgoingMessage } from '../kafka/types.js';
+import { traceHeaders } from '../observability/trace-context.js';
 import type { DeadLetterReason } from '../records/validate-record.js';
 import { messageBytes } from './output-bounds.js';
 
@@ -33,6 +34,7 @@ function codeFor(reason: DeadLetterReason): ErrorCode {
 
 export function deadLetterMessage(source: IncomingMessage, reason: DeadLetterReason, detail: string, maxMessageBytes: number): OutgoingMessage {
   const headers: Record<string, Buffer> = {
+    ...traceHeaders(source.headers),
     [DEAD_LETTER_HEADERS.code]: Buffer.from(codeFor(reason)),
     [DEAD_LETTER_HEADERS.reason]: Buffer.from(reason),
     [DEAD_LETTER_HEADERS.message]: Buffer.from(detail).subarray(0, MAX_DETAIL_BYTES),

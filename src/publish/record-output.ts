@@ -1,10 +1,12 @@
 /**
- * A finished record's output messages: its relation events as Avro, keyed by record id, each checked against
+ * A finished record's output messages: its relation events as Avro, keyed by record id, with the record's trace
+ * context headers (../observability/trace-context.ts), each checked against
  * the producer's message limit. A record with an event that cannot fit goes to the dead-letter topic with
  * reason output_too_large instead of failing its produce request (and the stream with it).
  */
 import type { RecordTask } from '../commit/record-task.js';
 import type { OutgoingMessage } from '../kafka/types.js';
+import { traceHeaders } from '../observability/trace-context.js';
 import type { Codec, RelationEvent } from '../records/avro.js';
 import { messageBytes } from './output-bounds.js';
 
@@ -14,9 +16,10 @@ export type RecordOutput =
 
 export function recordOutput(task: RecordTask, codec: Codec<RelationEvent>, maxMessageBytes: number): RecordOutput {
   const messages: OutgoingMessage[] = [];
+  const headers = traceHeaders(task.message.headers);
   let bytes = 0;
   for (const event of task.events) {
-    const message: OutgoingMessage = { key: event.recordId, value: codec.encode(event) };
+    const message: OutgoingMessage = { key: event.recordId, value: codec.encode(event), headers };
     const size = messageBytes(message);
     if (size > maxMessageBytes) {
       return { kind: 'too-large', detail: `relation event ${event.id} is ${size} bytes, more than maxMessageBytes ${maxMessageBytes}` };
