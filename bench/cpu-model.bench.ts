@@ -20,7 +20,7 @@ import { padBatch } from '../src/inference/batch-tensors.js';
 import { openModelSession, type ModelSession } from '../src/inference/model-session.js';
 import { loadModelDir } from '../src/model/model-dir.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { benchPairs, lengthBatches, runPythonTool, writePairsFile } from './model-pairs.js';
+import { argmaxes, benchPairs, lengthBatches, passesPerSecond, runPythonTool, writePairsFile } from './model-pairs.js';
 import type { BenchResult } from './report.js';
 
 export const CPU_MODEL_VARIANTS = ['fp32', 'optimized', 'int8'] as const;
@@ -29,19 +29,6 @@ const BATCH_SIZES = [1, 2, 4, 8, 16, 32];
 const MIN_AGREEMENT = 0.995;
 
 interface CardWayResult { readonly pairsPerSecond: number; readonly threads: number; readonly idsMatchingRelstream: number; readonly idsChecked: number; readonly torch: string }
-
-async function argmaxes(session: ModelSession, batches: readonly EncodedPair[][], padId: number, labels: number): Promise<Map<EncodedPair, number>> {
-  const out = new Map<EncodedPair, number>();
-  for (const batch of batches) {
-    const logits = await session.run(padBatch(batch, padId));
-    batch.forEach((pair, row) => {
-      let best = 0;
-      for (let l = 1; l < labels; l++) if ((logits[row * labels + l] ?? -Infinity) > (logits[row * labels + best] ?? -Infinity)) best = l;
-      out.set(pair, best);
-    });
-  }
-  return out;
-}
 
 function cardWay(checkpoint: string, pairsFile: string, minSeconds: number): Promise<CardWayResult> {
   return runPythonTool<CardWayResult>('card_way.py', ['--checkpoint', checkpoint, '--pairs', pairsFile, '--threads', '2', '--min-seconds', String(minSeconds)]);
@@ -104,16 +91,7 @@ export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_00
         let bestFixed = 0;
         for (const batchSize of BATCH_SIZES) {
           const inputs = lengthBatches(encoded, batchSize).map((b) => padBatch(b, bundle.config.padId));
-          let done = 0;
-          const started = performance.now();
-          // Whole passes over the pairs, so every length mix counts the same.
-          while (performance.now() - started < minMs / BATCH_SIZES.length) {
-            for (const input of inputs) {
-              await session.run(input);
-              done += input.batchSize;
-            }
-          }
-          const value = (done / (performance.now() - started)) * 1000;
+          const value = await passesPerSecond(session, inputs, minMs / BATCH_SIZES.length);
           bestFixed = Math.max(bestFixed, value);
           if (agreement >= MIN_AGREEMENT && value > best.value) best = { value, variant, batchSize };
           if (value > fastest.value) fastest = { value, variant, batchSize, agreement };

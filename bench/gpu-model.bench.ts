@@ -17,10 +17,10 @@ import { join } from 'node:path';
 import { configSchema } from '../src/config/schema.js';
 import type { EncodedPair } from '../src/encoding/splice-encoder.js';
 import { padBatch } from '../src/inference/batch-tensors.js';
-import { openModelSession, type ModelSession } from '../src/inference/model-session.js';
+import { openModelSession } from '../src/inference/model-session.js';
 import { loadModelDir } from '../src/model/model-dir.js';
 import { silentLogger } from '../src/observability/logger.js';
-import { benchPairs, lengthBatches, runPythonTool, writePairsFile } from './model-pairs.js';
+import { argmaxes, benchPairs, lengthBatches, passesPerSecond, runPythonTool, writePairsFile } from './model-pairs.js';
 import type { BenchResult } from './report.js';
 
 const BATCH_SIZES = [1, 8, 32, 64, 128, 256, 512];
@@ -37,19 +37,6 @@ function pairFlops(shape: BertShape, tokens: number): number {
   const h = shape.hidden_size;
   const perLayer = 2 * tokens * (4 * h * h + 2 * h * shape.intermediate_size) + 4 * tokens * tokens * h;
   return perLayer * shape.num_hidden_layers;
-}
-
-async function argmaxes(session: ModelSession, batches: readonly EncodedPair[][], padId: number, labels: number): Promise<Map<EncodedPair, number>> {
-  const out = new Map<EncodedPair, number>();
-  for (const batch of batches) {
-    const logits = await session.run(padBatch(batch, padId));
-    batch.forEach((pair, row) => {
-      let best = 0;
-      for (let l = 1; l < labels; l++) if ((logits[row * labels + l] ?? -Infinity) > (logits[row * labels + best] ?? -Infinity)) best = l;
-      out.set(pair, best);
-    });
-  }
-  return out;
 }
 
 export async function gpuModelBench(root: string, pairCount = 2048, secondsPerSize = 2): Promise<BenchResult[]> {
@@ -86,15 +73,7 @@ export async function gpuModelBench(root: string, pairCount = 2048, secondsPerSi
           const inputs = lengthBatches(encoded, size).map((b) => padBatch(b, bundle.config.padId));
           const paddedTokens = Math.max(...inputs.map((i) => i.batchSize * i.sequenceLength));
           for (const input of inputs) await session.run(input); // warm-up: one kernel choice per shape
-          let done = 0;
-          const started = performance.now();
-          while (performance.now() - started < secondsPerSize * 1000) {
-            for (const input of inputs) {
-              await session.run(input);
-              done += input.batchSize;
-            }
-          }
-          const value = (done / (performance.now() - started)) * 1000;
+          const value = await passesPerSecond(session, inputs, secondsPerSize * 1000);
           if (value > best.value) best = { value, variant, batchSize: size };
           results.push({
             scenario, metric: `relstream ${variant} batch ${size} pairs/s`, value, unit: 'pairs/s',

@@ -8,6 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { SpliceEncoder, type EncodedPair } from '../src/encoding/splice-encoder.js';
+import { padBatch, type BatchInputs } from '../src/inference/batch-tensors.js';
+import type { ModelSession } from '../src/inference/model-session.js';
 import { loadModelDir } from '../src/model/model-dir.js';
 import { candidatePairs } from '../src/pairs/candidate-pairs.js';
 import { pairRulesFor } from '../src/pairs/pair-rules.js';
@@ -50,6 +52,33 @@ export function lengthBatches(pairs: readonly EncodedPair[], size: number): Enco
   const out: EncodedPair[][] = [];
   for (let i = 0; i < sorted.length; i += size) out.push(sorted.slice(i, i + size));
   return out;
+}
+
+/** Each pair's argmax label, run in these batches. */
+export async function argmaxes(session: ModelSession, batches: readonly EncodedPair[][], padId: number, labels: number): Promise<Map<EncodedPair, number>> {
+  const out = new Map<EncodedPair, number>();
+  for (const batch of batches) {
+    const logits = await session.run(padBatch(batch, padId));
+    batch.forEach((pair, row) => {
+      let best = 0;
+      for (let l = 1; l < labels; l++) if ((logits[row * labels + l] ?? -Infinity) > (logits[row * labels + best] ?? -Infinity)) best = l;
+      out.set(pair, best);
+    });
+  }
+  return out;
+}
+
+/** Pairs per second over whole passes through `inputs` until `ms` have passed, so every length mix counts the same. */
+export async function passesPerSecond(session: ModelSession, inputs: readonly BatchInputs[], ms: number): Promise<number> {
+  let done = 0;
+  const started = performance.now();
+  while (performance.now() - started < ms) {
+    for (const input of inputs) {
+      await session.run(input);
+      done += input.batchSize;
+    }
+  }
+  return (done / (performance.now() - started)) * 1000;
 }
 
 /** The pairs as JSON lines for the Python tools: the text and spans, and the ids and spans relstream encoded. */

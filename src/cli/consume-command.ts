@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../config/load-config.js';
 import { kafkaClientFromConfig } from '../kafka/connection-from-config.js';
 import { relationEventCodec, type RecordDecoder, type RelationEvent } from '../records/avro.js';
-import { RegistryDecoder, type WriterSchemas } from '../registry/registry-codecs.js';
+import { RegistryDecoder } from '../registry/registry-codecs.js';
 import { registryClientFromConfig } from '../registry/registry-from-config.js';
 import { intFlag, parseCommandArgs } from './args.js';
 import type { CommandContext } from './command-context.js';
@@ -23,7 +23,6 @@ export async function consumeCommand(argv: readonly string[], ctx: CommandContex
   const registry = registryClientFromConfig(config);
   const framed = registry === undefined ? undefined : new RegistryDecoder<RelationEvent>('RelationEvent', registry);
   const codec: RecordDecoder<RelationEvent> = framed ?? relationEventCodec();
-  const schemas: WriterSchemas | undefined = framed;
   const consumer = await kafkaClientFromConfig(config, ctx.logger).consumer({ groupId: group });
   let count = 0;
   let lastAt = Date.now();
@@ -34,8 +33,8 @@ export async function consumeCommand(argv: readonly string[], ctx: CommandContex
     eachBatch: async (batch) => {
       for (const message of batch.messages) {
         if (!message.value) continue;
-        const schemaId = schemas?.missing(message.value);
-        if (schemaId !== undefined) await schemas?.load(schemaId);
+        const schemaId = framed?.missing(message.value);
+        if (schemaId !== undefined) await framed?.load(schemaId);
         ctx.stdout(JSON.stringify(codec.decode(message.value)));
         lastAt = Date.now();
         if (max > 0 && ++count >= max) finish();

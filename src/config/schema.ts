@@ -88,7 +88,6 @@ export const configSchema = z.object({
 
 export type Config = Readonly<z.output<typeof configSchema>>;
 
-/** Rules that join keys; each names the key to blame when it fails. */
 /**
  * Defaults that differ on the CUDA provider, used where the key is not set. A GPU wants big batches and two in
  * flight (one copied while the other runs): a full-size fp16 model on an H200, every pair an event, ran 9.8k
@@ -96,6 +95,7 @@ export type Config = Readonly<z.output<typeof configSchema>>;
  */
 export const CUDA_DEFAULTS: Readonly<Partial<Record<ConfigKey, string>>> = { batchMaxPairs: '512', batchMaxTokens: '32768', inferenceConcurrency: '2' };
 
+/** Rules that join keys; each names the key to blame when it fails. */
 export function crossFieldProblem(config: Config): { key: ConfigKey; message: string } | undefined {
   if (config.inputFormat === 'confluent' && config.schemaRegistryUrl === '') {
     return { key: 'schemaRegistryUrl', message: 'required when inputFormat is confluent: the writer schemas are fetched from it by id' };

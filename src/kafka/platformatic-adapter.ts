@@ -79,10 +79,15 @@ export function assertLibraryPatched(consumerSource: string): void {
 const PATCH_MARKER = 'relstream patch: the Java client\'s algorithm';
 let patchChecked = false;
 
+/** The installed library's consumer, where its read_committed filter lives. */
+export function libraryConsumerSource(): string {
+  const index = fileURLToPath(import.meta.resolve('@platformatic/kafka'));
+  return readFileSync(join(dirname(index), 'clients', 'consumer', 'consumer.js'), 'utf8');
+}
+
 function checkLibraryPatched(): void {
   if (patchChecked) return;
-  const index = fileURLToPath(import.meta.resolve('@platformatic/kafka'));
-  assertLibraryPatched(readFileSync(join(dirname(index), 'clients', 'consumer', 'consumer.js'), 'utf8'));
+  assertLibraryPatched(libraryConsumerSource());
   patchChecked = true;
 }
 

@@ -149,15 +149,17 @@ export function createProcessor(deps: ProcessorDeps): Processor {
    */
   async function loadSchema(id: number, context: BatchContext): Promise<boolean> {
     for (let delay = SCHEMA_RETRY_FIRST_MS; ; delay = Math.min(delay * 2, SCHEMA_RETRY_MAX_MS)) {
+      // The group heartbeat is owed at least every heartbeatIntervalMs, so no wait is longer.
+      const wait = Math.min(delay, config.heartbeatIntervalMs);
       try {
         await schemas.load(id);
         return true;
       } catch (error) {
         const code = isRelstreamError(error) ? error.code : 'unknown';
         metrics.schemaRegistryErrors.inc({ code });
-        logger.warn('waiting for an input record\'s writer schema; retrying', { schemaId: id, retryInMs: delay, error: describeError(error) });
+        logger.warn('waiting for an input record\'s writer schema; retrying', { schemaId: id, retryInMs: wait, error: describeError(error) });
       }
-      await sleep(Math.min(delay, config.heartbeatIntervalMs));
+      await sleep(wait);
       if (!context.isActive() || stopping) return false;
       await context.heartbeat();
     }

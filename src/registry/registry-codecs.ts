@@ -8,7 +8,7 @@ import type avro from 'avsc';
 import { RelstreamError } from '../errors.js';
 import { avroType, decodeChecked, parseAvroType, type Codec, type RecordDecoder } from '../records/avro.js';
 import type { SchemaRegistryClient } from './registry-client.js';
-import { frame, unframe } from './wire-format.js';
+import { frame, schemaIdOf, unframe } from './wire-format.js';
 
 /** `codec`'s values framed with `schemaId`. */
 export function framedCodec<T>(codec: Codec<T>, schemaId: number): Codec<T> {
@@ -50,9 +50,8 @@ export class RegistryDecoder<T> implements RecordDecoder<T>, WriterSchemas {
   }
 
   missing(value: Buffer | null): number | undefined {
-    if (value === null) return undefined;
-    const unframed = unframe(value);
-    return unframed.ok && !this.writers.has(unframed.schemaId) ? unframed.schemaId : undefined;
+    const id = value === null ? undefined : schemaIdOf(value);
+    return id === undefined || this.writers.has(id) ? undefined : id;
   }
 
   async load(id: number): Promise<void> {

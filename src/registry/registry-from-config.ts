@@ -1,9 +1,9 @@
 /** The Schema Registry parts from the configuration: the client (credentials and TLS read here), the output schema registered at start. */
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { readConfiguredFile, readPasswordFile } from '../config/config-files.js';
 import { envName } from '../config/load-config.js';
-import type { Config, ConfigKey } from '../config/schema.js';
+import type { Config } from '../config/schema.js';
 import { ConfigError, describeError, isRelstreamError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { schemaText } from '../records/avro.js';
@@ -11,28 +11,17 @@ import { SchemaRegistryClient } from './registry-client.js';
 
 export type RegistryConfig = Pick<Config, 'schemaRegistryUrl' | 'schemaRegistryUsername' | 'schemaRegistryPassword' | 'schemaRegistryPasswordFile' | 'schemaRegistryCaFile' | 'schemaRegistryCertFile' | 'schemaRegistryKeyFile' | 'schemaRegistryTimeoutMs'>;
 
-function readFile(config: RegistryConfig, key: ConfigKey & keyof RegistryConfig): string | undefined {
-  const path = config[key];
-  if (typeof path !== 'string' || path === '') return undefined;
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    // The message names the file, never its content.
-    throw new ConfigError(envName(key), `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-}
-
 /** The client, or undefined when no schemaRegistryUrl is set (plain Avro). */
 export function registryClientFromConfig(config: RegistryConfig): SchemaRegistryClient | undefined {
   if (config.schemaRegistryUrl === '') return undefined;
-  const cert = readFile(config, 'schemaRegistryCertFile');
-  const key = readFile(config, 'schemaRegistryKeyFile');
+  const cert = readConfiguredFile(config, 'schemaRegistryCertFile');
+  const key = readConfiguredFile(config, 'schemaRegistryKeyFile');
   if ((cert === undefined) !== (key === undefined)) {
     throw new ConfigError(envName(cert === undefined ? 'schemaRegistryCertFile' : 'schemaRegistryKeyFile'), 'a client certificate needs both schemaRegistryCertFile and schemaRegistryKeyFile');
   }
-  const password = readFile(config, 'schemaRegistryPasswordFile')?.replace(/\r?\n$/, '') ?? config.schemaRegistryPassword;
+  const password = readPasswordFile(config, 'schemaRegistryPasswordFile') ?? config.schemaRegistryPassword;
   if (password !== '' && config.schemaRegistryUsername === '') throw new ConfigError(envName('schemaRegistryUsername'), 'required with a Schema Registry password');
-  const ca = readFile(config, 'schemaRegistryCaFile');
+  const ca = readConfiguredFile(config, 'schemaRegistryCaFile');
   return new SchemaRegistryClient({
     url: config.schemaRegistryUrl, timeoutMs: config.schemaRegistryTimeoutMs,
     ...(config.schemaRegistryUsername === '' ? {} : { username: config.schemaRegistryUsername, password }),

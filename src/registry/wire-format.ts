@@ -14,6 +14,11 @@ export function frame(schemaId: number, body: Buffer): Buffer {
   return out;
 }
 
+/** The schema id a framed value names, read in place (the per-message check); undefined when not framed. */
+export function schemaIdOf(bytes: Buffer): number | undefined {
+  return bytes.length >= HEADER_BYTES && bytes[0] === MAGIC_BYTE ? bytes.readUInt32BE(1) : undefined;
+}
+
 export type Unframed = { readonly ok: true; readonly schemaId: number; readonly body: Buffer } | { readonly ok: false; readonly problem: string };
 
 export function unframe(bytes: Buffer): Unframed {

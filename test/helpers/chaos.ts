@@ -1,7 +1,7 @@
 /** Shared by the chaos suites: members as real processes, seeded randomness, and what must hold at the end. */
+import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 

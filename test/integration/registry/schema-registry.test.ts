@@ -32,6 +32,14 @@ const OLD_TRIAL_RECORD = {
   ],
 };
 
+const oldType = avro.Type.forSchema(OLD_TRIAL_RECORD as avro.Schema);
+
+/** The samples as an older producer writes them, framed with `oldId`; `records` with the reader's defaults filled in. */
+function oldProducer(oldId: number, count?: number): { records: TrialRecord[]; messages: { key: string; value: Buffer }[] } {
+  const records = sampleRecords().slice(0, count).map((r): TrialRecord => ({ ...r, source: null, language: 'es', metadata: {} }));
+  return { records, messages: records.map((r) => ({ key: r.id, value: frame(oldId, oldType.toBuffer({ id: r.id, text: r.text, entities: r.entities })) })) };
+}
+
 async function register(url: string, subject: string, schema: unknown): Promise<number> {
   const response = await fetch(`${url}/subjects/${subject}/versions`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ schema: JSON.stringify(schema) }) });
   const body = await response.json() as { id?: number; message?: string };
@@ -46,6 +54,17 @@ describe('the Schema Registry (Karapace)', { skip: karapaceMissing() }, () => {
   after(async () => { await registry.stop(); });
   const createTopics = (t: TestContext, topics: TestTopics): Promise<void> =>
     kafka.topics(t, [topics.inputTopic, topics.outputTopic, topics.deadLetterTopic].map((topic) => ({ topic, partitions: 2 })));
+  /** Readers of the output and dead-letter topics, then relstream reading framed input. */
+  const startConfluentInput = async (t: TestContext, topics: TestTopics) => {
+    const out = await readTopic(kafka.client, topics.outputTopic);
+    const dlq = await readTopic(kafka.client, topics.deadLetterTopic);
+    t.after(() => Promise.all([out.close(), dlq.close()]));
+    const service = await startService(testConfig(topics, { schemaRegistryUrl: registry.url, inputFormat: 'confluent' }), silentLogger);
+    t.after(() => service.stop());
+    const producer = await kafka.client.producer();
+    t.after(() => producer.disconnect());
+    return { out, dlq, service, producer };
+  };
 
   it('registers RelationEvent under <outputTopic>-value and writes events an independent registry client decodes', TIMEOUT, async (t) => {
     const topics = testTopics('registry-out');
@@ -79,20 +98,13 @@ describe('the Schema Registry (Karapace)', { skip: karapaceMissing() }, () => {
     await createTopics(t, topics);
     const oldId = await register(registry.url, `${topics.inputTopic}-value`, OLD_TRIAL_RECORD);
     const unreadableId = await register(registry.url, `${topics.inputTopic}-other-value`, { type: 'record', name: 'Other', fields: [{ name: 'id', type: 'int' }] });
-    const oldType = avro.Type.forSchema(OLD_TRIAL_RECORD as avro.Schema);
-    const records = sampleRecords().map((r): TrialRecord => ({ ...r, source: null, language: 'es', metadata: {} }));
+    const { records, messages } = oldProducer(oldId);
     const expected = await expectedRelations(records, 0.5);
-    const out = await readTopic(kafka.client, topics.outputTopic);
-    const dlq = await readTopic(kafka.client, topics.deadLetterTopic);
-    t.after(() => Promise.all([out.close(), dlq.close()]));
-    const service = await startService(testConfig(topics, { schemaRegistryUrl: registry.url, inputFormat: 'confluent' }), silentLogger);
-    t.after(() => service.stop());
-    const producer = await kafka.client.producer();
-    t.after(() => producer.disconnect());
+    const { out, dlq, producer } = await startConfluentInput(t, topics);
     await producer.send(topics.inputTopic, [
       { key: 'unframed', value: Buffer.from('plain bytes, no header') },
       { key: 'unreadable', value: frame(unreadableId, avro.Type.forSchema({ type: 'record', name: 'Other', fields: [{ name: 'id', type: 'int' }] }).toBuffer({ id: 7 })) },
-      ...records.map((r) => ({ key: r.id, value: frame(oldId, oldType.toBuffer({ id: r.id, text: r.text, entities: r.entities })) })),
+      ...messages,
     ]);
     await out.until((m) => m.length >= expected.length, `${expected.length} relation events`);
     await dlq.until((m) => m.length >= 2, 'two dead letters');
@@ -121,19 +133,12 @@ describe('the Schema Registry (Karapace)', { skip: karapaceMissing() }, () => {
     const topics = testTopics('registry-outage');
     await createTopics(t, topics);
     const oldId = await register(registry.url, `${topics.inputTopic}-value`, OLD_TRIAL_RECORD);
-    const oldType = avro.Type.forSchema(OLD_TRIAL_RECORD as avro.Schema);
-    const records = sampleRecords().slice(0, 4).map((r): TrialRecord => ({ ...r, source: null, language: 'es', metadata: {} }));
+    const { records, messages } = oldProducer(oldId, 4);
     const expected = await expectedRelations(records, 0.5);
-    const out = await readTopic(kafka.client, topics.outputTopic);
-    const dlq = await readTopic(kafka.client, topics.deadLetterTopic);
-    t.after(() => Promise.all([out.close(), dlq.close()]));
-    const service = await startService(testConfig(topics, { schemaRegistryUrl: registry.url, inputFormat: 'confluent' }), silentLogger);
-    t.after(() => service.stop());
+    const { out, dlq, service, producer } = await startConfluentInput(t, topics);
     // relstream has not fetched oldId yet: the first record will need the registry.
     await registry.stop();
-    const producer = await kafka.client.producer();
-    t.after(() => producer.disconnect());
-    await producer.send(topics.inputTopic, records.map((r) => ({ key: r.id, value: frame(oldId, oldType.toBuffer({ id: r.id, text: r.text, entities: r.entities })) })));
+    await producer.send(topics.inputTopic, messages);
     const deadline = Date.now() + 30_000;
     while (((await service.metrics.schemaRegistryErrors.get()).values.reduce((n, v) => n + v.value, 0)) < 2) {
       assert.ok(Date.now() < deadline, 'relstream retried the registry');

@@ -9,16 +9,11 @@ import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { RelstreamError } from '../../../src/errors.js';
-import { assertLibraryPatched } from '../../../src/kafka/platformatic-adapter.js';
+import { assertLibraryPatched, libraryConsumerSource } from '../../../src/kafka/platformatic-adapter.js';
 import { packageRoot } from '../../../src/paths.js';
 
-const consumerSource = (): string => {
-  const index = fileURLToPath(import.meta.resolve('@platformatic/kafka'));
-  return readFileSync(join(dirname(index), 'clients', 'consumer', 'consumer.js'), 'utf8');
-};
-
 it('the installed library carries the read_committed fix (npm ci applied patches/)', () => {
-  assert.doesNotThrow(() => { assertLibraryPatched(consumerSource()); });
+  assert.doesNotThrow(() => { assertLibraryPatched(libraryConsumerSource()); });
   // The patch file is for the installed version: a version bump without a new patch fails here first.
   const index = fileURLToPath(import.meta.resolve('@platformatic/kafka'));
   const pkg = JSON.parse(readFileSync(join(dirname(index), '..', 'package.json'), 'utf8')) as { version: string };
@@ -26,7 +21,7 @@ it('the installed library carries the read_committed fix (npm ci applied patches
 });
 
 it('an unpatched copy is refused with RELSTREAM_DEPENDENCY_UNPATCHED, not retriable, saying what to do', () => {
-  const unpatched = consumerSource().replace(/relstream patch: the Java client's algorithm/g, 'upstream');
+  const unpatched = libraryConsumerSource().replace(/relstream patch: the Java client's algorithm/g, 'upstream');
   assert.throws(() => { assertLibraryPatched(unpatched); }, (error: unknown) => {
     assert.ok(error instanceof RelstreamError);
     assert.equal(error.code, 'RELSTREAM_DEPENDENCY_UNPATCHED');

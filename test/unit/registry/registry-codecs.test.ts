@@ -44,7 +44,7 @@ describe('the Confluent wire format', () => {
     }));
   });
 
-  it('frames relation events: magic byte, big-endian id, then the plain Avro body', () => {
+  it('frames a codec\'s values: magic byte, big-endian id, then the plain Avro body', () => {
     const codec = trialRecordCodec();
     const record = sampleRecords()[0];
     assert.ok(record);
