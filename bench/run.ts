@@ -11,6 +11,8 @@
  *   npm run bench -- --backlog 20000,100000,200000   peak RSS with these backlogs waiting (default; --backlog none skips it)
  *   npm run bench -- --ceiling         the pipeline ceiling: the capacity probe (models/null-re-ct), every pair an
  *                                      event (minScore 0), per client; with --pipeline-only --skip-pipeline, alone
+ *   npm run bench -- --tracing --pipeline-only --skip-pipeline --backlog none   tracing off vs on (OTLP to a local
+ *                                      receiver), alternated twice, on the capacity probe
  *   RELSTREAM_BENCH_CPU_PROF=DIR npm run bench -- ...   V8 CPU profiles of each `relstream run` (.cpuprofile)
  *   npm run bench -- --gpu-model ROOT  a full-size model on the CUDA provider (ROOT/checkpoint, fp32, fp16) beside
  *                                      PyTorch fp16 on the same GPU; see gpu-model.bench.ts
@@ -29,10 +31,11 @@ import { cpuModelBench } from './cpu-model.bench.js';
 import { gpuModelBench } from './gpu-model.bench.js';
 import { pipelineBench } from './pipeline.bench.js';
 import { soakBench } from './soak.bench.js';
-import { KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
+import { tracingBench } from './tracing.bench.js';
+import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' }, 'gpu-model': { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' }, 'gpu-model': { type: 'string' }, tracing: { type: 'boolean' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
@@ -57,6 +60,11 @@ if (values.ceiling) {
   for (const kafkaClient of (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(',')) {
     results.push(...(await pipelineBench(join(packageRoot, 'models', 'null-re-ct'), Number(values.records ?? 20_000), { ...probe, RELSTREAM_KAFKA_CLIENT: kafkaClient }, 'ceiling')));
   }
+}
+if (values.tracing) {
+  // On the capacity probe, where the pipeline around the model is all the work: the overhead at its largest.
+  const probe = { ...env, RELSTREAM_MIN_SCORE: '0', RELSTREAM_BENCHMARK: 'true', RELSTREAM_KAFKA_CLIENT: values['kafka-client'] ?? DEFAULT_KAFKA_CLIENT };
+  results.push(...(await tracingBench(join(packageRoot, 'models', 'null-re-ct'), Number(values.records ?? 10_000), probe)));
 }
 if (values['cpu-model'] !== undefined) results.push(...(await cpuModelBench(values['cpu-model'])));
 if (values['gpu-model'] !== undefined) results.push(...(await gpuModelBench(values['gpu-model'])));

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,12 @@ function findPackageRoot(start: string): string {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'src'))) return dir;
     if (dirname(dir) === dir) throw new Error(`relstream package root not found above ${start}`);
   }
+}
+
+/** The version in package.json (what /metrics and traces report). */
+export function packageVersion(): string {
+  const { version } = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof version === 'string' ? version : '0.0.0';
 }
 
 /** Downloads and local state live outside git: $RELSTREAM_CACHE_DIR, else $XDG_CACHE_HOME/relstream, else ~/.cache/relstream. */

@@ -1,5 +1,6 @@
 /** What the processor tracks per assigned partition and per admitted input record until it is committed. */
 import type { IncomingMessage } from '../kafka/types.js';
+import type { RecordTrace } from '../observability/tracing.js';
 import type { CodePointIndex } from '../pairs/code-points.js';
 import type { RelationEvent, TrialRecord } from '../records/avro.js';
 import { PartitionLedger } from './partition-ledger.js';
@@ -35,4 +36,6 @@ export interface RecordTask {
   /** Pairs not yet back from inference. */
   pendingPairs: number;
   readonly events: RelationEvent[];
+  /** Its spans, with tracing on (../observability/tracing.ts). */
+  readonly trace?: RecordTrace;
 }

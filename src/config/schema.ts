@@ -44,6 +44,8 @@ export const configSchema = z.object({
   schemaRegistryKeyFile: z.string().default('').describe('PEM private key of schemaRegistryCertFile.'),
   schemaRegistryTimeoutMs: positiveInt(10_000).describe('Timeout of one Schema Registry request; a timed-out or failed request is retried with backoff.'),
   inputFormat: z.enum(['avro', 'confluent']).default('avro').describe('Input values: avro (plain Avro TrialRecord) or confluent (wire format: magic byte 0, 4-byte schema id, Avro; the writer schema is fetched from schemaRegistryUrl by id and resolved against TrialRecord).'),
+  otlpTracesEndpoint: z.string().default('').describe('OTLP/HTTP traces endpoint (e.g. http://otel-collector:4318/v1/traces). Set: spans per record (process, send) and per micro-batch (infer) are exported there (docs/tracing.md); OTEL_EXPORTER_OTLP_TRACES_HEADERS adds headers. Empty: no tracing (trace headers are still carried through).'),
+  tracingSampleRatio: z.coerce.number().min(0).max(1).default(1).describe('Share of new traces sampled (a record whose traceparent says sampled or not sampled follows it).'),
   inputTopic: z.string().min(1).default('trials.annotated').describe('Topic of annotated trial records (Avro TrialRecord).'),
   outputTopic: z.string().min(1).default('trials.relations').describe('Topic the relation events (Avro RelationEvent) go to.'),
   deadLetterTopic: z.string().min(1).default('trials.annotated.dlq').describe('Topic for records that cannot be processed, with the reason in headers.'),
@@ -102,6 +104,9 @@ export function crossFieldProblem(config: Config): { key: ConfigKey; message: st
   }
   if (config.schemaRegistryUrl !== '' && !/^https?:\/\/[^/]/.test(config.schemaRegistryUrl)) {
     return { key: 'schemaRegistryUrl', message: 'an http:// or https:// URL' };
+  }
+  if (config.otlpTracesEndpoint !== '' && !/^https?:\/\/[^/]/.test(config.otlpTracesEndpoint)) {
+    return { key: 'otlpTracesEndpoint', message: 'an http:// or https:// URL (OTLP over HTTP, e.g. http://otel-collector:4318/v1/traces)' };
   }
   if (config.deliveryGuarantee === 'exactly-once' && config.transactionalId.trim() === '') {
     return { key: 'transactionalId', message: 'required when deliveryGuarantee is exactly-once: give each replica a stable id (e.g. its StatefulSet pod name), so a restart fences its predecessor' };

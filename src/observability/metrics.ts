@@ -38,6 +38,7 @@ export function createMetrics(register: Registry, options: { defaultMetrics?: bo
     queuedPairs: new Gauge({ name: 'relstream_queued_pairs', help: 'Pairs waiting in the micro-batcher.', registers }),
     batchesInFlight: new Gauge({ name: 'relstream_inference_batches_in_flight', help: 'Batches running in inference workers.', registers }),
     recordsInFlight: new Gauge({ name: 'relstream_records_in_flight', help: 'Records admitted but not yet finished.', registers }),
+    traceExportFailures: new Counter({ name: 'relstream_trace_export_failures_total', help: 'Spans the OTLP exporter could not deliver (collector unreachable or refusing); tracing never holds records back.', registers }),
     modelInfo: new Gauge({ name: 'relstream_model_info', help: 'The model in use and the execution provider that really runs it (value 1).', labelNames: ['model', 'version', 'sha256', 'provider'] as const, registers }),
   };
 }

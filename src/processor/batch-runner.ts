@@ -4,6 +4,8 @@
  * `MAX_DELIVERIES_IN_FLIGHT`), so the GPU does not wait for Kafka acknowledgements. An unexpected error while
  * building one record's events sends that record to the dead-letter topic (internal_error); the batch goes on.
  */
+import { SpanStatusCode } from '@opentelemetry/api';
+
 import type { RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
 import { decodeRelation } from '../decoding/decode-relation.js';
@@ -12,8 +14,9 @@ import { padBatch } from '../inference/batch-tensors.js';
 import type { InferencePool } from '../inference/inference-pool.js';
 import type { ModelBundle } from '../model/model-dir.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RecordTrace, Tracing } from '../observability/tracing.js';
 import { modelIdentity, relationEvent } from '../publish/relation-event.js';
-import type { Sink } from '../publish/sink.js';
+import { traceOf, type Sink } from '../publish/sink.js';
 import type { PairJob } from './pair-job.js';
 
 export interface BatchRunnerDeps {
@@ -22,6 +25,8 @@ export interface BatchRunnerDeps {
   readonly pool: InferencePool;
   readonly metrics: Metrics;
   readonly sink: Sink;
+  /** With tracing on: an infer span per batch, linked to its records' spans. */
+  readonly tracing?: Tracing;
   /** Inference or delivery failed for good: the records must be redelivered, so the owner stops. */
   readonly onFatal: (error: unknown) => void;
   readonly now?: () => number;
@@ -36,6 +41,13 @@ export interface BatchRunner {
 }
 
 const MAX_DELIVERIES_IN_FLIGHT = 4;
+
+/** The traces of a batch's records, each once (a record's pairs may fill several rows). */
+function recordTraces(jobs: readonly PairJob[]): RecordTrace[] {
+  const traces = new Set<RecordTrace>();
+  for (const { task } of jobs) if (task.trace) traces.add(task.trace);
+  return [...traces];
+}
 
 export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
   const { config, bundle, pool, metrics, sink } = deps;
@@ -80,9 +92,14 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
     metrics.batchTokens.observe(padded);
     metrics.batchPaddingRatio.observe(padded === 0 ? 0 : (padded - real) / padded);
     metrics.batchesInFlight.inc();
+    const span = deps.tracing?.batch(recordTraces(live), { pairs: live.length, paddedTokens: padded, provider: pool.provider });
     try {
       return await pool.run(inputs);
+    } catch (error) {
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
+      throw error;
     } finally {
+      span?.end();
       metrics.batchesInFlight.dec();
     }
   }
@@ -122,7 +139,7 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
       metrics.internalErrors.inc({ stage: 'events' });
       const error = failures.get(task);
       failures.delete(task);
-      track(sink.deadLetter({ state: task.partition, offset: task.offset, source: task.message, reason: 'internal_error', detail: describeError(error) }));
+      track(sink.deadLetter({ state: task.partition, offset: task.offset, source: task.message, reason: 'internal_error', detail: describeError(error), ...traceOf(task) }));
     }
     track(sink.deliver(failed.length === 0 ? completed : completed.filter((t) => !failed.includes(t))));
   }

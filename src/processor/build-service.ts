@@ -28,7 +28,8 @@ import type { KafkaAdmin, KafkaClient, ProducerOptions } from '../kafka/types.js
 import { loadModelDir, type ModelBundle } from '../model/model-dir.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { packageRoot } from '../paths.js';
+import { createTracing, type Tracing } from '../observability/tracing.js';
+import { packageRoot, packageVersion } from '../paths.js';
 import { atLeastOnceSink } from '../publish/at-least-once-sink.js';
 import type { Sink } from '../publish/sink.js';
 import { transactionalSink } from '../publish/transactional-sink.js';
@@ -105,6 +106,8 @@ export interface PipelineDeps {
   readonly pool: InferencePool;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Spans per record and batch; undefined when tracing is off. */
+  readonly tracing?: Tracing | undefined;
   readonly onFatal: (error: unknown) => void;
 }
 
@@ -128,6 +131,7 @@ function inputDecoding(config: Config, registry: SchemaRegistryClient | undefine
 /** Everything between the Kafka client and the inference pool, built and wired; the processor is not started. */
 export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const { config, client, bundle, pool, metrics, logger, onFatal } = deps;
+  const tracing = deps.tracing === undefined ? {} : { tracing: deps.tracing };
   const retries = new AbortController();
   const connectivity = new KafkaConnectivity({
     toleranceMs: config.kafkaOutageToleranceMs,
@@ -156,7 +160,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const { sink, admin } = await buildSink(config, client, consumer, eventCodec, { metrics, logger, connectivity, signal: retries.signal, onFatal });
   const sizes = config.batchSizeControl === 'adaptive' ? new BatchSizeController({ maxPairs: config.batchMaxPairs }) : undefined;
   const runner = createBatchRunner({
-    config, bundle, pool, metrics, sink, onFatal,
+    config, bundle, pool, metrics, sink, onFatal, ...tracing,
     onInferred: (pairs, seconds) => {
       if (!sizes) return;
       sizes.observe(pairs, seconds);
@@ -175,7 +179,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   });
   const intake = new RecordIntake(config, bundle, input.decoder, metrics);
   const processor = createProcessor({
-    config, consumer, intake, schemas: input.schemas, batcher, runner, sink, assignments: new Assignments(), connectivity, metrics, logger, retries, onFatal,
+    config, consumer, intake, schemas: input.schemas, batcher, runner, sink, assignments: new Assignments(), connectivity, metrics, logger, retries, onFatal, ...tracing,
   });
   let closing: Promise<void> | undefined;
   return {
@@ -220,7 +224,12 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   try {
     const client = kafkaClientFromConfig(config, logger);
     const probeClient = kafkaClientFromConfig(config, silentLogger, { clientId: `${config.kafkaClientId}-probe`, retries: 0, connectionTimeoutMs: Math.min(config.kafkaConnectionTimeoutMs, 2000) });
-    const pipeline = await buildPipeline({ config, client, probeClient, bundle, pool, metrics, logger, onFatal: (error) => { reportFatal(error); } });
+    const tracing = createTracing({ config, metrics, serviceVersion: packageVersion() });
+    if (tracing) {
+      closers.push(['tracing', () => tracing.shutdown()]);
+      logger.info('tracing on: spans exported over OTLP', { endpoint: config.otlpTracesEndpoint, sampleRatio: config.tracingSampleRatio });
+    }
+    const pipeline = await buildPipeline({ config, client, probeClient, bundle, pool, metrics, logger, tracing, onFatal: (error) => { reportFatal(error); } });
     const http: OpsServer = await startOpsServer({ host: config.httpHost, port: config.httpPort, registry, isReady: () => pipeline.processor.isReady() });
     closers.push(['http server', () => http.close()], ['processor', () => pipeline.close()]);
     logger.info('http server listening', { port: http.port, endpoints: ['/metrics', '/healthz', '/readyz'] });

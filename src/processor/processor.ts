@@ -14,6 +14,7 @@ import type { KafkaConnectivity } from '../kafka/connectivity.js';
 import type { BatchContext, GroupAssignment, IncomingBatch, KafkaConsumer } from '../kafka/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { Sink } from '../publish/sink.js';
 import type { WriterSchemas } from '../registry/registry-codecs.js';
 import type { BatchRunner } from './batch-runner.js';
@@ -37,6 +38,8 @@ export interface ProcessorDeps {
   readonly connectivity: KafkaConnectivity;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Spans per record, with tracing on. */
+  readonly tracing?: Tracing;
   /** Aborted once the drain is over, so Kafka retries stop waiting for a broker. */
   readonly retries: AbortController;
   /** A fatal error (inference failed, Kafka unreachable past the tolerance, fenced): the owner stops the process. */
@@ -52,7 +55,7 @@ export interface Processor {
 }
 
 export function createProcessor(deps: ProcessorDeps): Processor {
-  const { config, consumer, intake, schemas, batcher, runner, sink, assignments, connectivity, metrics, logger } = deps;
+  const { config, consumer, intake, schemas, batcher, runner, sink, assignments, connectivity, metrics, logger, tracing } = deps;
   let joined = false;
   let stopping = false;
   let paused = false;
@@ -180,9 +183,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       if (schemaId !== undefined && (!(await loadSchema(schemaId, context)) || isRetired(state))) return;
       state.ledger.admit(offset, message.value?.length ?? 0);
       metrics.recordsConsumed.inc();
-      const outcome = intake.take(message, state);
+      const trace = tracing?.record(message);
+      const outcome = intake.take(message, state, trace);
       if (outcome.kind === 'dead-letter') {
-        await sink.deadLetter({ state, offset, source: message, reason: outcome.reason, detail: outcome.message });
+        await sink.deadLetter({ state, offset, source: message, reason: outcome.reason, detail: outcome.message, ...(trace === undefined ? {} : { trace }) });
       } else if (outcome.jobs.length === 0) {
         await sink.deliver([outcome.task]);
       } else {

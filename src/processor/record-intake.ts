@@ -11,6 +11,7 @@ import { describeError } from '../errors.js';
 import type { IncomingMessage } from '../kafka/types.js';
 import type { ModelBundle } from '../model/model-dir.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RecordTrace } from '../observability/tracing.js';
 import { candidatePairs } from '../pairs/candidate-pairs.js';
 import { CodePointIndex } from '../pairs/code-points.js';
 import { sentenceLanguage } from '../pairs/language.js';
@@ -44,16 +45,16 @@ export class RecordIntake {
     this.knownTypes = knownEntityTypes(Object.keys(bundle.config.typeTags));
   }
 
-  take(message: IncomingMessage, partition: PartitionState): Intake {
+  take(message: IncomingMessage, partition: PartitionState, trace?: RecordTrace): Intake {
     try {
-      return this.intake(message, partition);
+      return this.intake(message, partition, trace);
     } catch (error) {
       this.metrics.internalErrors.inc({ stage: 'intake' });
       return { kind: 'dead-letter', reason: 'internal_error', message: describeError(error) };
     }
   }
 
-  private intake(message: IncomingMessage, partition: PartitionState): Intake {
+  private intake(message: IncomingMessage, partition: PartitionState, trace: RecordTrace | undefined): Intake {
     if (message.value === null) return { kind: 'dead-letter', reason: 'malformed_avro', message: 'record has no value (tombstone)' };
     let record: TrialRecord;
     try {
@@ -77,6 +78,7 @@ export class RecordIntake {
     const task: RecordTask = {
       partition, offset: BigInt(message.offset), message, record, text, pendingPairs: 0, events: [],
       metadata: boundedMetadata(record.metadata, this.config.maxMetadataBytes),
+      ...(trace === undefined ? {} : { trace }),
     };
     const jobs: PairJob[] = [];
     let truncated = 0;

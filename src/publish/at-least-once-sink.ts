@@ -16,7 +16,7 @@ import type { Codec, RelationEvent } from '../records/avro.js';
 import { deadLetterMessage } from './dead-letter.js';
 import { chunkByBytes } from './output-bounds.js';
 import { recordOutput } from './record-output.js';
-import { reportDeadLetter, reportProcessed, type DeadLetter, type Sink } from './sink.js';
+import { reportDeadLetter, reportProcessed, traceOf, type DeadLetter, type Sink } from './sink.js';
 
 export interface AtLeastOnceSinkDeps {
   readonly config: Pick<Config, 'outputTopic' | 'deadLetterTopic' | 'maxMessageBytes'>;
@@ -43,7 +43,8 @@ export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
 
   async function deadLetter(letter: DeadLetter): Promise<void> {
     if (letter.state.retired) return;
-    await send(config.deadLetterTopic, [deadLetterMessage(letter.source, letter.reason, letter.detail, config.maxMessageBytes)]);
+    await send(config.deadLetterTopic, [deadLetterMessage(letter.source, letter.reason, letter.detail, config.maxMessageBytes, letter.trace?.send(config.deadLetterTopic, 1, letter.reason))]);
+    letter.trace?.sent();
     // Checked again: a rebalance during the send may have retired the partition; then nothing is committed.
     if (isRetired(letter.state)) return;
     letter.state.ledger.finish(letter.offset);
@@ -57,9 +58,9 @@ export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
       const tooLarge: DeadLetter[] = [];
       for (const task of tasks) {
         if (task.partition.retired) continue;
-        const output = recordOutput(task, codec, config.maxMessageBytes);
+        const output = recordOutput(task, config.outputTopic, codec, config.maxMessageBytes);
         if (output.kind === 'too-large') {
-          tooLarge.push({ state: task.partition, offset: task.offset, source: task.message, reason: 'output_too_large', detail: output.detail });
+          tooLarge.push({ state: task.partition, offset: task.offset, source: task.message, reason: 'output_too_large', detail: output.detail, ...traceOf(task) });
           continue;
         }
         events.push(...output.messages);
@@ -71,6 +72,7 @@ export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
         metrics.publishSeconds.observe((performance.now() - started) / 1000);
       }
       for (const { task, relations } of sent) {
+        task.trace?.sent();
         if (task.partition.retired) continue;
         task.partition.ledger.finish(task.offset);
         reportProcessed(metrics, task.message.timestampMs, relations);

@@ -5,7 +5,7 @@
  * even an outsized record leaves a trace instead of stopping the stream.
  */
 import type { ErrorCode } from '../errors.js';
-import type { IncomingMessage, OutgoingMessage } from '../kafka/types.js';
+import type { Headers, IncomingMessage, OutgoingMessage } from '../kafka/types.js';
 import { traceHeaders } from '../observability/trace-context.js';
 import type { DeadLetterReason } from '../records/validate-record.js';
 import { messageBytes } from './output-bounds.js';
@@ -32,9 +32,10 @@ function codeFor(reason: DeadLetterReason): ErrorCode {
   }
 }
 
-export function deadLetterMessage(source: IncomingMessage, reason: DeadLetterReason, detail: string, maxMessageBytes: number): OutgoingMessage {
+/** `trace`: the trace headers to send (traced: relstream's send span); default: the source's, carried as is. */
+export function deadLetterMessage(source: IncomingMessage, reason: DeadLetterReason, detail: string, maxMessageBytes: number, trace: Headers = traceHeaders(source.headers)): OutgoingMessage {
   const headers: Record<string, Buffer> = {
-    ...traceHeaders(source.headers),
+    ...trace,
     [DEAD_LETTER_HEADERS.code]: Buffer.from(codeFor(reason)),
     [DEAD_LETTER_HEADERS.reason]: Buffer.from(reason),
     [DEAD_LETTER_HEADERS.message]: Buffer.from(detail).subarray(0, MAX_DETAIL_BYTES),

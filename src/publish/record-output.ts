@@ -1,7 +1,7 @@
 /**
  * A finished record's output messages: its relation events as Avro, keyed by record id, with the record's trace
- * context headers (../observability/trace-context.ts), each checked against
- * the producer's message limit. A record with an event that cannot fit goes to the dead-letter topic with
+ * context headers (../observability/trace-context.ts; traced: ../observability/tracing.ts), each checked
+ * against the producer's message limit. A record with an event that cannot fit goes to the dead-letter topic with
  * reason output_too_large instead of failing its produce request (and the stream with it).
  */
 import type { RecordTask } from '../commit/record-task.js';
@@ -14,9 +14,10 @@ export type RecordOutput =
   | { readonly kind: 'events'; readonly messages: OutgoingMessage[]; readonly relations: string[]; readonly bytes: number }
   | { readonly kind: 'too-large'; readonly detail: string };
 
-export function recordOutput(task: RecordTask, codec: Codec<RelationEvent>, maxMessageBytes: number): RecordOutput {
+export function recordOutput(task: RecordTask, topic: string, codec: Codec<RelationEvent>, maxMessageBytes: number): RecordOutput {
   const messages: OutgoingMessage[] = [];
-  const headers = traceHeaders(task.message.headers);
+  // Traced, the events continue from relstream's send span; otherwise they carry the input's context as is.
+  const headers = task.trace ? task.trace.send(topic, task.events.length) : traceHeaders(task.message.headers);
   let bytes = 0;
   for (const event of task.events) {
     const message: OutgoingMessage = { key: event.recordId, value: codec.encode(event), headers };

@@ -8,6 +8,7 @@ import type { PartitionState, RecordTask } from '../commit/record-task.js';
 import type { IncomingMessage } from '../kafka/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { RecordTrace } from '../observability/tracing.js';
 import type { DeadLetterReason } from '../records/validate-record.js';
 
 export interface DeadLetter {
@@ -16,6 +17,7 @@ export interface DeadLetter {
   readonly source: IncomingMessage;
   readonly reason: DeadLetterReason;
   readonly detail: string;
+  readonly trace?: RecordTrace;
 }
 
 export interface Sink {
@@ -37,6 +39,9 @@ export interface Sink {
   /** Flushes and disconnects the producer. */
   close(): Promise<void>;
 }
+
+/** The trace field of a dead letter made from a task (none when untraced). */
+export const traceOf = (task: RecordTask): { trace?: RecordTrace } => (task.trace === undefined ? {} : { trace: task.trace });
 
 /** Counts and logs a dead letter once it is sent or staged. */
 export function reportDeadLetter(metrics: Metrics, logger: Logger, letter: DeadLetter): void {

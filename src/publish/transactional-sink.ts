@@ -21,7 +21,7 @@ import type { Codec, RelationEvent } from '../records/avro.js';
 import { deadLetterMessage } from './dead-letter.js';
 import { chunkByBytes, messageBytes } from './output-bounds.js';
 import { recordOutput } from './record-output.js';
-import { reportDeadLetter, reportProcessed, type DeadLetter, type Sink } from './sink.js';
+import { reportDeadLetter, reportProcessed, traceOf, type DeadLetter, type Sink } from './sink.js';
 
 interface StagedOutput {
   readonly messages: readonly { readonly topic: string; readonly message: OutgoingMessage }[];
@@ -161,17 +161,21 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
     deliver(tasks) {
       for (const task of tasks) {
         if (task.partition.retired) continue;
-        const output = recordOutput(task, codec, config.maxMessageBytes);
+        const output = recordOutput(task, config.outputTopic, codec, config.maxMessageBytes);
         if (output.kind === 'too-large') {
-          stageDeadLetter({ state: task.partition, offset: task.offset, source: task.message, reason: 'output_too_large', detail: output.detail });
+          stageDeadLetter({ state: task.partition, offset: task.offset, source: task.message, reason: 'output_too_large', detail: output.detail, ...traceOf(task) });
           continue;
         }
         // The closure keeps the timestamp, not the task: staged output must not hold the record's text.
         const { timestampMs } = task.message;
+        const { trace } = task;
         stage(task.partition, task.offset, {
           messages: output.messages.map((message) => ({ topic: config.outputTopic, message })),
           bytes: output.bytes,
-          onCommitted: () => { reportProcessed(metrics, timestampMs, output.relations); },
+          onCommitted: () => {
+            trace?.sent();
+            reportProcessed(metrics, timestampMs, output.relations);
+          },
         });
       }
       commitEarlyWhenFull();
@@ -200,11 +204,14 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
   };
 
   function stageDeadLetter(letter: DeadLetter): void {
-    const message = deadLetterMessage(letter.source, letter.reason, letter.detail, config.maxMessageBytes);
+    const message = deadLetterMessage(letter.source, letter.reason, letter.detail, config.maxMessageBytes, letter.trace?.send(config.deadLetterTopic, 1, letter.reason));
     stage(letter.state, letter.offset, {
       messages: [{ topic: config.deadLetterTopic, message }],
       bytes: messageBytes(message),
-      onCommitted: () => { reportDeadLetter(metrics, logger, letter); },
+      onCommitted: () => {
+        letter.trace?.sent();
+        reportDeadLetter(metrics, logger, letter);
+      },
     });
   }
 

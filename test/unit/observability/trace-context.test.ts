@@ -45,7 +45,7 @@ describe('trace context', () => {
     const codec: Codec<RelationEvent> = { encode: () => Buffer.from('event'), decode: () => { throw new Error('unused'); } };
     const event = { id: 'e', recordId: 'r' } as RelationEvent;
     const task = { message: source(headers), events: [event, { ...event, id: 'e2' }] } as unknown as RecordTask;
-    const output = recordOutput(task, codec, 100_000);
+    const output = recordOutput(task, 'out', codec, 100_000);
     assert.ok(output.kind === 'events');
     assert.equal(output.messages.length, 2);
     const letter = deadLetterMessage(source(headers), 'malformed_avro', 'why', 100_000);
