@@ -110,9 +110,8 @@ function countingExporter(inner: SpanExporter, metrics: Metrics): SpanExporter {
   };
 }
 
-/** A parent context from a record's (validated) trace headers, or the root context. */
-function parentOf(headers: Headers): typeof ROOT_CONTEXT {
-  const carried = traceHeaders(headers);
+/** A parent context from a record's validated trace headers (../observability/trace-context.ts), or the root context. */
+function parentOf(carried: Headers): typeof ROOT_CONTEXT {
   const parent = carried[TRACEPARENT]?.toString('latin1');
   if (parent === undefined) return ROOT_CONTEXT;
   const [, traceId = '', spanId = '', flags = '00'] = parent.split('-');
@@ -143,6 +142,7 @@ export function createTracing(options: TracingOptions): Tracing | undefined {
   const tracer = provider.getTracer('relstream', options.serviceVersion);
   return {
     record(message) {
+      const carried = traceHeaders(message.headers);
       const span = tracer.startSpan(`process ${message.topic}`, {
         kind: SpanKind.CONSUMER,
         attributes: {
@@ -150,8 +150,8 @@ export function createTracing(options: TracingOptions): Tracing | undefined {
           [ATTR.partition]: String(message.partition), [ATTR.group]: config.groupId, [ATTR.offset]: Number(message.offset),
           [ATTR.bodySize]: message.value?.length ?? 0,
         },
-      }, parentOf(message.headers));
-      return new RecordTrace(tracer, span, traceHeaders(message.headers)[TRACESTATE]);
+      }, parentOf(carried));
+      return new RecordTrace(tracer, span, carried[TRACESTATE]);
     },
     batch(records, { pairs, paddedTokens, provider }) {
       return tracer.startSpan('infer', {
