@@ -12,7 +12,7 @@
  *   npm run bench -- --ceiling         the pipeline ceiling: the capacity probe (models/null-re-ct), every pair an
  *                                      event (minScore 0), per client; with --pipeline-only --skip-pipeline, alone
  *   npm run bench -- --tracing --pipeline-only --skip-pipeline --backlog none   tracing off vs on (OTLP to a local
- *                                      receiver), alternated twice, on the capacity probe
+ *                                      receiver), alternated 3 times, on the capacity probe (20,000 records)
  *   RELSTREAM_BENCH_CPU_PROF=DIR npm run bench -- ...   V8 CPU profiles of each `relstream run` (.cpuprofile)
  *   npm run bench -- --gpu-model ROOT  a full-size model on the CUDA provider (ROOT/checkpoint, fp32, fp16) beside
  *                                      PyTorch fp16 on the same GPU; see gpu-model.bench.ts
@@ -64,7 +64,7 @@ if (values.ceiling) {
 if (values.tracing) {
   // On the capacity probe, where the pipeline around the model is all the work: the overhead at its largest.
   const probe = { ...env, RELSTREAM_MIN_SCORE: '0', RELSTREAM_BENCHMARK: 'true', RELSTREAM_KAFKA_CLIENT: values['kafka-client'] ?? DEFAULT_KAFKA_CLIENT };
-  results.push(...(await tracingBench(join(packageRoot, 'models', 'null-re-ct'), Number(values.records ?? 10_000), probe)));
+  results.push(...(await tracingBench(join(packageRoot, 'models', 'null-re-ct'), Number(values.records ?? 20_000), probe)));
 }
 if (values['cpu-model'] !== undefined) results.push(...(await cpuModelBench(values['cpu-model'])));
 if (values['gpu-model'] !== undefined) results.push(...(await gpuModelBench(values['gpu-model'])));

@@ -54,7 +54,7 @@ interface Membership {
 }
 
 /** Consumers of this client by group id, so a transaction's offsets can name the generation they were read in. */
-type GroupRegistry = Map<string, { readonly membership: (topic: string, partition: number) => Membership | undefined; readonly consumer: Consumer }>;
+export type GroupRegistry = Map<string, { readonly membership: (topic: string, partition: number) => Membership | undefined; readonly consumer: Consumer }>;
 
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
@@ -360,7 +360,7 @@ const STALL_MS = 10_000;
 /** How long a new owner waits for a predecessor's pending transactional offsets before it reads on anyway. */
 const STABLE_OFFSETS_TIMEOUT_MS = 90_000;
 
-function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRegistry, log: Logger): KafkaConsumer {
+export function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: GroupRegistry, log: Logger): KafkaConsumer {
   const leaderEpochs = new Map<string, number>();
   const assigned = new Set<string>();
   const paused = new Set<string>();
