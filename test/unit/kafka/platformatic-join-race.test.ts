@@ -10,13 +10,14 @@ import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { Admin, Consumer } from '@platformatic/kafka';
-
 import { wrapConsumer } from '../../../src/kafka/platformatic-adapter.js';
 import type { IncomingMessage } from '../../../src/kafka/types.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 
 const TOPIC = 't';
+/** The library's types, named through the adapter: only the adapter imports the library. */
+type LibraryConsumer = Parameters<typeof wrapConsumer>[0];
+type LibraryAdmin = ReturnType<Parameters<typeof wrapConsumer>[1]>;
 
 interface FakeMessage {
   readonly topic: string;
@@ -124,7 +125,7 @@ describe('platformatic adapter: a join while messages of a paused partition are 
     const old = new FakeStream('old');
     const fresh = new FakeStream('new');
     consumer.streams.push(first, old, fresh);
-    const kafka = wrapConsumer(consumer as unknown as Consumer, () => admin as unknown as Admin, new Map(), silentLogger);
+    const kafka = wrapConsumer(consumer as unknown as LibraryConsumer, () => admin as unknown as LibraryAdmin, new Map(), silentLogger);
     const delivered: { generation: number; message: IncomingMessage }[] = [];
     let generation = 0;
     await kafka.run({
