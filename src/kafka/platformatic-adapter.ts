@@ -54,7 +54,7 @@ interface Membership {
 }
 
 /** Consumers of this client by group id, so a transaction's offsets can name the generation they were read in. */
-export type GroupRegistry = Map<string, { readonly membership: (topic: string, partition: number) => Membership | undefined; readonly consumer: Consumer }>;
+type GroupRegistry = Map<string, { readonly membership: (topic: string, partition: number) => Membership | undefined; readonly consumer: Consumer }>;
 
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
