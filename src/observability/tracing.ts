@@ -54,15 +54,19 @@ export class RecordTrace {
   /**
    * The record is finished: its process span ends and a send span starts for its output to `topic`. Returns the
    * trace headers its output messages carry (the send span's traceparent, the input's tracestate). A dead
-   * letter passes its reason, recorded as the process span's error.
+   * letter passes its reason, recorded as the process span's error (or, for output found too large, the error of
+   * the send span it replaces).
    */
   send(topic: string, messages: number, deadLetterReason?: string): Headers {
+    const previous = this.#send;
     if (deadLetterReason !== undefined) {
-      this.process.setAttribute(ATTR.errorType, deadLetterReason);
-      this.process.setStatus({ code: SpanStatusCode.ERROR, message: `dead letter: ${deadLetterReason}` });
+      // Output too large is found once its send span started: that span ends with the reason, not the process span.
+      const failed = previous ?? this.process;
+      failed.setAttribute(ATTR.errorType, deadLetterReason);
+      failed.setStatus({ code: SpanStatusCode.ERROR, message: `dead letter: ${deadLetterReason}` });
     }
-    this.process.end();
-    this.#send?.end();
+    if (previous === undefined) this.process.end();
+    previous?.end();
     const send = this.tracer.startSpan(`send ${topic}`, {
       kind: SpanKind.PRODUCER,
       attributes: { [ATTR.system]: 'kafka', [ATTR.operationType]: 'send', [ATTR.operationName]: 'send', [ATTR.destination]: topic, [ATTR.messageCount]: messages },

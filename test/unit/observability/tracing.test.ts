@@ -118,6 +118,23 @@ describe('tracing (in-memory exporter)', () => {
     assert.equal(process.attributes[ATTR.errorType], 'too_many_pairs');
   });
 
+  it('output found too large after its send span started: that span carries the reason, the dead letter gets its own', () => {
+    const { tracing, exporter } = tracingWithExporter();
+    const record = tracing.record(message({}));
+    const first = record.send('out', 2);
+    const letter = record.send('dlq', 1, 'output_too_large');
+    record.sent();
+    const spans = exporter.getFinishedSpans();
+    const [process] = spans.filter((s) => s.kind === SpanKind.CONSUMER);
+    const sends = spans.filter((s) => s.kind === SpanKind.PRODUCER);
+    assert.ok(process);
+    assert.equal(process.status.code, SpanStatusCode.UNSET);
+    assert.deepEqual(sends.map((s) => [s.name, s.status.code, s.attributes[ATTR.errorType]]), [['send out', SpanStatusCode.ERROR, 'output_too_large'], ['send dlq', SpanStatusCode.UNSET, undefined]]);
+    for (const send of sends) assert.equal(ids(send.parentSpanContext), ids(process));
+    assert.equal(parentOf(first).ids, ids(sends[0]));
+    assert.equal(parentOf(letter).ids, ids(sends[1]));
+  });
+
   it('a batch span links each of its records, up to batchMaxPairs of them (past the SDK\'s default 128)', () => {
     const { tracing, exporter } = tracingWithExporter({ batchMaxPairs: '256' });
     const records = Array.from({ length: 200 }, (_, i) => tracing.record(message({}, i)));
