@@ -97,15 +97,18 @@ export type Config = Readonly<z.output<typeof configSchema>>;
  */
 export const CUDA_DEFAULTS: Readonly<Partial<Record<ConfigKey, string>>> = { batchMaxPairs: '512', batchMaxTokens: '32768', inferenceConcurrency: '2' };
 
+/** An http(s) URL with a host: what the registry and the OTLP endpoint must be when set. */
+const HTTP_URL = /^https?:\/\/[^/]/;
+
 /** Rules that join keys; each names the key to blame when it fails. */
 export function crossFieldProblem(config: Config): { key: ConfigKey; message: string } | undefined {
   if (config.inputFormat === 'confluent' && config.schemaRegistryUrl === '') {
     return { key: 'schemaRegistryUrl', message: 'required when inputFormat is confluent: the writer schemas are fetched from it by id' };
   }
-  if (config.schemaRegistryUrl !== '' && !/^https?:\/\/[^/]/.test(config.schemaRegistryUrl)) {
+  if (config.schemaRegistryUrl !== '' && !HTTP_URL.test(config.schemaRegistryUrl)) {
     return { key: 'schemaRegistryUrl', message: 'an http:// or https:// URL' };
   }
-  if (config.otlpTracesEndpoint !== '' && !/^https?:\/\/[^/]/.test(config.otlpTracesEndpoint)) {
+  if (config.otlpTracesEndpoint !== '' && !HTTP_URL.test(config.otlpTracesEndpoint)) {
     return { key: 'otlpTracesEndpoint', message: 'an http:// or https:// URL (OTLP over HTTP, e.g. http://otel-collector:4318/v1/traces)' };
   }
   if (config.deliveryGuarantee === 'exactly-once' && config.transactionalId.trim() === '') {

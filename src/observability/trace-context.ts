@@ -26,3 +26,14 @@ export function traceHeaders(headers: Headers): Headers {
 }
 
 const NO_HEADERS: Headers = Object.freeze({});
+
+/** The ids and sampled flag of a traceparent that traceHeaders let through. */
+export function parseTraceparent(value: Buffer): { traceId: string; spanId: string; sampled: boolean } {
+  const [, traceId = '', spanId = '', flags = '00'] = value.toString('latin1').split('-');
+  return { traceId, spanId, sampled: (Number.parseInt(flags, 16) & 1) === 1 };
+}
+
+/** A version-00 traceparent header value. */
+export function formatTraceparent(traceId: string, spanId: string, sampled: boolean): Buffer {
+  return Buffer.from(`00-${traceId}-${spanId}-${sampled ? '01' : '00'}`, 'latin1');
+}

@@ -22,7 +22,7 @@ import {
 import type { Config } from '../config/schema.js';
 import type { Headers, IncomingMessage } from '../kafka/types.js';
 import type { Metrics } from './metrics.js';
-import { traceHeaders, TRACEPARENT, TRACESTATE } from './trace-context.js';
+import { formatTraceparent, parseTraceparent, traceHeaders, TRACEPARENT, TRACESTATE } from './trace-context.js';
 
 /** How long the exit waits to export the spans still buffered. */
 const SHUTDOWN_MS = 5000;
@@ -73,7 +73,7 @@ export class RecordTrace {
     }, trace.setSpan(ROOT_CONTEXT, this.process));
     this.#send = send;
     const { traceId, spanId, traceFlags } = send.spanContext();
-    const parent = Buffer.from(`00-${traceId}-${spanId}-${(traceFlags & 0xff).toString(16).padStart(2, '0')}`, 'latin1');
+    const parent = formatTraceparent(traceId, spanId, (traceFlags & TraceFlags.SAMPLED) !== 0);
     return this.tracestate === undefined ? { [TRACEPARENT]: parent } : { [TRACEPARENT]: parent, [TRACESTATE]: this.tracestate };
   }
 
@@ -116,13 +116,12 @@ function countingExporter(inner: SpanExporter, metrics: Metrics): SpanExporter {
 
 /** A parent context from a record's validated trace headers (../observability/trace-context.ts), or the root context. */
 function parentOf(carried: Headers): typeof ROOT_CONTEXT {
-  const parent = carried[TRACEPARENT]?.toString('latin1');
+  const parent = carried[TRACEPARENT];
   if (parent === undefined) return ROOT_CONTEXT;
-  const [, traceId = '', spanId = '', flags = '00'] = parent.split('-');
+  const { traceId, spanId, sampled } = parseTraceparent(parent);
   const state = carried[TRACESTATE]?.toString('latin1');
   return trace.setSpanContext(ROOT_CONTEXT, {
-    traceId, spanId, isRemote: true,
-    traceFlags: (Number.parseInt(flags, 16) & TraceFlags.SAMPLED) === 0 ? TraceFlags.NONE : TraceFlags.SAMPLED,
+    traceId, spanId, isRemote: true, traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
     ...(state === undefined ? {} : { traceState: new TraceState(state) }),
   });
 }
@@ -165,6 +164,6 @@ export function createTracing(options: TracingOptions): Tracing | undefined {
       }, ROOT_CONTEXT);
     },
     // Bounded: a collector that is down must not hold the process's exit past the shutdown's own bound.
-    shutdown: () => Promise.race([provider.shutdown(), sleep(SHUTDOWN_MS)]),
+    shutdown: () => Promise.race([provider.shutdown(), sleep(SHUTDOWN_MS, undefined, { ref: false })]),
   };
 }

@@ -17,7 +17,7 @@ import { parse, parseAllDocuments } from 'yaml';
 
 import { k8sSchemaFile, writeStandaloneSchemas } from './k8s-schemas.js';
 
-/** The oldest and the newest Kubernetes the wheel has schemas for, and one between; docs/operations.md says so. */
+/** Three of the versions the wheel has schemas for (1.25-1.37): the newest and two older; docs/operations.md says so. */
 export const DEFAULT_K8S_VERSIONS: readonly string[] = ['1.29.0', '1.33.0', '1.37.0'];
 
 /** What scripts/setup-validators.sh puts in the validators folder. */
@@ -40,34 +40,41 @@ function kubernetesObjects(yamlText: string): { apiVersion: string; kind: string
     .filter((o): o is { apiVersion: string; kind: string } => o !== null && typeof o === 'object' && typeof (o as { apiVersion?: unknown }).apiVersion === 'string' && typeof (o as { kind?: unknown }).kind === 'string');
 }
 
+/** deploy/k8s: rendered by kustomize, then every object (and the files it does not render) through kubeconform. */
+function kubernetesChecks(k8s: string, tool: (name: string) => string, versions: readonly string[], work: string): Check[] {
+  const rendered = run(tool('kustomize'), ['build', k8s]);
+  const objects = rendered.status === 0 ? kubernetesObjects(rendered.output) : [];
+  const checks: Check[] = [{ name: 'kustomize build deploy/k8s', ok: rendered.status === 0, output: rendered.status === 0 ? `${objects.length} objects` : rendered.output }];
+  const files: string[] = [];
+  if (rendered.status === 0) {
+    writeFileSync(join(work, 'rendered.yaml'), rendered.output);
+    files.push(join(work, 'rendered.yaml'));
+  }
+  // The k8s files kustomize does not render (an example Secret to copy) are validated as they are.
+  const resources = (parse(readFileSync(join(k8s, 'kustomization.yaml'), 'utf8')) as { resources?: string[] } | null)?.resources ?? [];
+  for (const file of readdirSync(k8s).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml' && !resources.includes(f))) {
+    files.push(join(k8s, file));
+    objects.push(...kubernetesObjects(readFileSync(join(k8s, file), 'utf8')));
+  }
+  const kinds = [...new Set(objects.map((o) => k8sSchemaFile(o.apiVersion, o.kind)))];
+  for (const version of versions) {
+    writeStandaloneSchemas(tool('kubernetes-json-schema'), version, kinds, join(work, 'schemas'));
+    const result = run(tool('kubeconform'), [
+      '-strict', '-summary', '-output', 'text', '-kubernetes-version', version,
+      '-schema-location', join(work, 'schemas', '{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}', '{{ .ResourceKind }}{{ .KindSuffix }}.json'),
+      '-schema-location', join(tool('keda-schemas'), '{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json'),
+      ...files,
+    ]);
+    checks.push({ name: `kubeconform (Kubernetes ${version}, KEDA CRDs)`, ok: result.status === 0 && files.length > 0, output: result.output });
+  }
+  return checks;
+}
+
 export function validateDeploy(deploy: string, validators: string, versions: readonly string[]): Check[] {
   const tool = (name: string): string => join(validators, name);
-  const checks: Check[] = [];
   const work = mkdtempSync(join(tmpdir(), 'relstream-validate-'));
   try {
-    const k8s = join(deploy, 'k8s');
-    const rendered = run(tool('kustomize'), ['build', k8s]);
-    checks.push({ name: 'kustomize build deploy/k8s', ok: rendered.status === 0, output: rendered.status === 0 ? `${kubernetesObjects(rendered.output).length} objects` : rendered.output });
-    const files: string[] = [];
-    if (rendered.status === 0) {
-      writeFileSync(join(work, 'rendered.yaml'), rendered.output);
-      files.push(join(work, 'rendered.yaml'));
-    }
-    // The k8s files kustomize does not render (an example Secret to copy) are validated as they are.
-    const resources = (parse(readFileSync(join(k8s, 'kustomization.yaml'), 'utf8')) as { resources?: string[] } | null)?.resources ?? [];
-    for (const file of readdirSync(k8s).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml' && !resources.includes(f))) files.push(join(k8s, file));
-    const kinds = new Set<string>();
-    for (const file of files) for (const o of kubernetesObjects(readFileSync(file, 'utf8'))) kinds.add(k8sSchemaFile(o.apiVersion, o.kind));
-    for (const version of versions) {
-      writeStandaloneSchemas(tool('kubernetes-json-schema'), version, [...kinds], join(work, 'schemas'));
-      const result = run(tool('kubeconform'), [
-        '-strict', '-summary', '-output', 'text', '-kubernetes-version', version,
-        '-schema-location', join(work, 'schemas', '{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}', '{{ .ResourceKind }}{{ .KindSuffix }}.json'),
-        '-schema-location', join(tool('keda-schemas'), '{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json'),
-        ...files,
-      ]);
-      checks.push({ name: `kubeconform (Kubernetes ${version}, KEDA CRDs)`, ok: result.status === 0 && files.length > 0, output: result.output });
-    }
+    const checks = kubernetesChecks(join(deploy, 'k8s'), tool, versions, work);
     const dashboards = join(deploy, 'grafana', 'dashboards');
     const boards = existsSync(dashboards) ? readdirSync(dashboards).filter((f) => f.endsWith('.json')).map((f) => join(dashboards, f)) : [];
     const board = run(tool('dashboard-check'), boards);
@@ -77,8 +84,8 @@ export function validateDeploy(deploy: string, validators: string, versions: rea
     // The config names the rule file by its path inside the container: its syntax is checked, the rules above.
     const config = run(tool('promtool'), ['check', 'config', '--syntax-only', join(deploy, 'prometheus', 'prometheus.yml')]);
     checks.push({ name: 'promtool check config', ok: config.status === 0, output: config.output });
+    return checks;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return checks;
 }
