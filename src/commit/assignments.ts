@@ -5,7 +5,7 @@
  * id changed (the member was evicted, so another may have owned them meanwhile), is retired: its queued work
  * is dropped, its finished work is never committed, and a later assignment starts a new ledger.
  */
-import type { GroupAssignment, TopicPartitionOffset } from '../kafka/types.js';
+import type { GenerationOffset, GroupAssignment, TopicPartitionOffset } from '../kafka/types.js';
 import { PartitionState } from './record-task.js';
 
 const key = (topic: string, partition: number): string => `${topic}:${partition}`;
@@ -17,6 +17,12 @@ export interface CommitPoint extends TopicPartitionOffset {
 /** Commit `state`'s partition up to `offset` (the next offset to read). */
 export function commitPoint(state: PartitionState, offset: bigint): CommitPoint {
   return { state, topic: state.topic, partition: state.partition, offset: offset.toString() };
+}
+
+/** The offset a transaction commits for `point`, with the generation its state was owned in. */
+export function generationOffset(point: CommitPoint): GenerationOffset {
+  const { generation } = point.state;
+  return { topic: point.topic, partition: point.partition, offset: point.offset, ...(generation === undefined ? {} : { generation }) };
 }
 
 export class Assignments {
@@ -35,7 +41,9 @@ export class Assignments {
       retired.push(state);
       this.#states.delete(k);
     }
-    for (const p of assignment.partitions) for (const n of p.partitions) this.state(p.topic, n);
+    // Kept states move to the new generation too: the same member held them throughout.
+    const generation = { memberId: assignment.memberId, generationId: assignment.generationId };
+    for (const p of assignment.partitions) for (const n of p.partitions) this.state(p.topic, n).generation = generation;
     return retired;
   }
 

@@ -1,5 +1,5 @@
 /** What the processor tracks per assigned partition and per admitted input record until it is committed. */
-import type { IncomingMessage } from '../kafka/types.js';
+import type { GroupGeneration, IncomingMessage } from '../kafka/types.js';
 import type { RecordTrace } from '../observability/tracing.js';
 import type { CodePointIndex } from '../pairs/code-points.js';
 import type { RelationEvent, TrialRecord } from '../records/avro.js';
@@ -13,6 +13,12 @@ import { PartitionLedger } from './partition-ledger.js';
 export class PartitionState {
   readonly ledger = new PartitionLedger();
   #retired = false;
+  /**
+   * The generation this member owns the partition in (the latest join that kept it). Transactional offsets
+   * present it, never the consumer's current one: a state retired by a crash and a rejoin keeps its old
+   * generation, so a transaction of it still in flight is refused instead of committing under the new one.
+   */
+  generation: GroupGeneration | undefined;
 
   constructor(readonly topic: string, readonly partition: number) {}
 

@@ -211,6 +211,8 @@ function wrapProducer(producer: KjsProducer, idempotent: boolean): KafkaProducer
       try {
         await work({
           send: (topic, messages) => guarded('produce', async () => { await transaction.send({ topic, acks: -1, messages: toKjsMessages(messages) }); }),
+          // TxnOffsetCommit v1 carries no generation (the `generation` of each offset goes unused): kafkajs
+          // cannot fence; its members say so at start.
           sendOffsets: (groupId, offsets) => guarded('sendOffsets', () => transaction.sendOffsets({
             consumerGroupId: groupId,
             topics: [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
@@ -246,6 +248,8 @@ function wrapConsumer(consumer: KjsConsumer): KafkaConsumer {
         consumer.on(GROUP_JOIN, (event) => {
           onGroupJoin({
             memberId: event.payload.memberId,
+            // kafkajs does not report the generation; it would go unused, since kafkajs cannot fence.
+            generationId: -1,
             partitions: Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions })),
           });
         });

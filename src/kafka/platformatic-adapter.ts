@@ -34,6 +34,7 @@ import type {
   ConsumerOptions,
   ConsumerRunOptions,
   GroupAssignment,
+  GroupGeneration,
   IncomingMessage,
   KafkaAdmin,
   KafkaClient,
@@ -54,7 +55,7 @@ interface Membership {
 }
 
 /** Consumers of this client by group id, so a transaction's offsets can name the generation they were read in. */
-type GroupRegistry = Map<string, { readonly membership: (topic: string, partition: number) => Membership | undefined; readonly consumer: Consumer }>;
+type GroupRegistry = Map<string, { readonly membership: (topic: string, partition: number, generation?: GroupGeneration) => Membership | undefined; readonly consumer: Consumer }>;
 
 const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
@@ -286,10 +287,17 @@ function wrapAdmin(admin: Admin): KafkaAdmin {
       const [high, low] = await Promise.all([latestOffsets(topic, -1n), latestOffsets(topic, -2n)]);
       return [...high].sort(([a], [b]) => a - b).map(([partition, offset]) => ({ partition, high: String(offset), low: String(low.get(partition) ?? 0n) }));
     },
-    fetchCommittedOffsets: (groupId, topic) => guarded('fetchOffsets', async () => {
+    fetchCommittedOffsets: (groupId, topic, options = {}) => guarded('fetchOffsets', async () => {
       const metadata = await admin.metadata({ topics: [topic] });
       const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
-      const [group] = await admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: Array.from({ length: count }, (_, i) => i) }] }] });
+      const [group] = await admin.listConsumerGroupOffsets({
+        groups: [{ groupId, topics: [{ name: topic, partitionIndexes: Array.from({ length: count }, (_, i) => i) }] }],
+        ...(options.requireStable === true ? { requireStable: true } : {}),
+      }).catch((error: unknown) => {
+        // UNSTABLE_OFFSET_COMMIT outlasted the library's own retries: a transaction is still completing.
+        if (findErrorBy(error instanceof Error ? error : null, 'apiId', 'UNSTABLE_OFFSET_COMMIT') === null) throw error;
+        throw new RelstreamError('RELSTREAM_KAFKA_REQUEST', `the committed offsets of ${groupId} on ${topic} are held open by a transaction`, { cause: error, retriable: true });
+      });
       const committed = new Map((group?.topics ?? []).flatMap((t) => t.partitions.map((p) => [p.partitionIndex, p.committedOffset] as const)));
       return Array.from({ length: count }, (_, partition) => ({ partition, offset: String(committed.get(partition) ?? -1n) }));
     }),
@@ -329,7 +337,7 @@ function wrapProducer(producer: Producer, groups: GroupRegistry): KafkaProducer 
             }
             await transaction.addConsumer(group.consumer);
             for (const offset of offsets) {
-              const membership = group.membership(offset.topic, offset.partition);
+              const membership = group.membership(offset.topic, offset.partition, offset.generation);
               if (membership === undefined) {
                 throw new RelstreamError('RELSTREAM_KAFKA_STALE_GENERATION', `${offset.topic}:${offset.partition} is not assigned to this member of ${groupId}: its offsets are another member's to commit`, { retriable: true });
               }
@@ -391,12 +399,16 @@ export function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: 
 
   groups.set(consumer.groupId, {
     consumer,
-    // The membership `assigned` was handed out under (the last join), as the Java client's groupMetadata(): a
-    // zombie that missed a rebalance, or a commit racing a rejoin, presents a generation the broker no longer
-    // accepts. A partition no longer assigned here has none.
-    membership: (topic, partition) => (assigned.has(partitionKey(topic, partition)) && joined !== undefined && consumer.coordinatorId !== null
-      ? { groupId: consumer.groupId, memberId: joined.memberId, generationId: joined.generationId, coordinatorId: consumer.coordinatorId }
-      : undefined),
+    // The generation the offsets' records were read in when the caller names it, else the one `assigned` was
+    // handed out under (the last join), as the Java client's groupMetadata(): a zombie that missed a rebalance,
+    // or a transaction begun before a crash and rejoin, presents a generation the broker no longer accepts. A
+    // partition no longer assigned here has none.
+    membership: (topic, partition, generation) => {
+      const current = generation ?? joined;
+      return assigned.has(partitionKey(topic, partition)) && current !== undefined && consumer.coordinatorId !== null
+        ? { groupId: consumer.groupId, memberId: current.memberId, generationId: current.generationId, coordinatorId: consumer.coordinatorId }
+        : undefined;
+    },
   });
 
   const signal = (): void => { wake?.(); };
@@ -608,7 +620,7 @@ export function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: 
           stream = await openStream(options);
           // The group was rejoined under the hood; report the membership as a join so the caller adopts it.
           joined = { memberId: consumer.memberId ?? '', generationId: consumer.generationId };
-          options.onGroupJoin?.({ memberId: joined.memberId, partitions: applyAssignment(consumer.assignments ?? []) });
+          options.onGroupJoin?.({ memberId: joined.memberId, generationId: joined.generationId, partitions: applyAssignment(consumer.assignments ?? []) });
         } catch (error) {
           const mapped = toRelstreamError(error, 'consume');
           options.onCrash?.(mapped, mapped.retriable);
@@ -659,7 +671,7 @@ export function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: 
         joined = { memberId: payload.memberId, generationId: payload.generationId ?? consumer.generationId };
         epoch++;
         const partitions = applyAssignment(payload.assignments ?? []);
-        options.onGroupJoin?.({ memberId: payload.memberId, partitions });
+        options.onGroupJoin?.({ memberId: joined.memberId, generationId: joined.generationId, partitions });
         switchStream(options);
         signal();
       });

@@ -48,8 +48,12 @@ export interface KafkaAdmin {
   createTopics(topics: readonly TopicSpec[]): Promise<void>;
   deleteTopics(topics: readonly string[]): Promise<void>;
   fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]>;
-  /** The group's committed offsets (next to read) per partition; '-1' where none is committed. */
-  fetchCommittedOffsets(groupId: string, topic: string): Promise<{ readonly partition: number; readonly offset: string }[]>;
+  /**
+   * The group's committed offsets (next to read) per partition; '-1' where none is committed. `requireStable`
+   * (KIP-447): while a transaction holds offsets of these partitions open, fail with a retriable error instead
+   * of answering the offsets from before it; a client without it (kafkajs: OffsetFetch v4) answers as without.
+   */
+  fetchCommittedOffsets(groupId: string, topic: string, options?: { readonly requireStable?: boolean }): Promise<{ readonly partition: number; readonly offset: string }[]>;
   disconnect(): Promise<void>;
 }
 
@@ -84,8 +88,12 @@ export interface ProducerOptions {
 /** The sends and the input offsets of one Kafka transaction: all become visible together, or none. */
 export interface KafkaTransaction {
   send(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
-  /** Commits the consumer group's offsets as part of the transaction (read-process-write). */
-  sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /**
+   * Commits the consumer group's offsets as part of the transaction (read-process-write). Each offset names the
+   * generation its records were read in: a client that fences (KIP-447) presents it, so offsets of a partition
+   * this member lost since, even one handed back to it in a later generation, are refused by the broker.
+   */
+  sendOffsets(groupId: string, offsets: readonly GenerationOffset[]): Promise<void>;
 }
 
 export interface KafkaProducer {
@@ -127,6 +135,17 @@ export interface TopicPartitionOffset {
   readonly offset: string;
 }
 
+/** One member's membership in one generation of its consumer group. */
+export interface GroupGeneration {
+  readonly memberId: string;
+  readonly generationId: number;
+}
+
+/** An offset to commit, with the generation in which its partition was owned while its records were read. */
+export interface GenerationOffset extends TopicPartitionOffset {
+  readonly generation?: GroupGeneration;
+}
+
 export interface ConsumerOptions {
   readonly groupId: string;
   readonly sessionTimeoutMs?: number;
@@ -136,8 +155,7 @@ export interface ConsumerOptions {
   readonly maxBytes?: number;
 }
 
-export interface GroupAssignment {
-  readonly memberId: string;
+export interface GroupAssignment extends GroupGeneration {
   readonly partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[];
 }
 

@@ -9,10 +9,10 @@
  * the outcome of a commit whose reply was lost is unknown, so the retry first reads the group's committed
  * offsets: output whose offsets were committed is dropped instead of being sent a second time.
  */
-import { commitPoint, type CommitPoint } from '../commit/assignments.js';
+import { commitPoint, generationOffset, type CommitPoint } from '../commit/assignments.js';
 import type { PartitionState } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
-import { describeError } from '../errors.js';
+import { describeError, RelstreamError } from '../errors.js';
 import { retryKafka, type KafkaConnectivity } from '../kafka/connectivity.js';
 import type { KafkaAdmin, KafkaProducer, KafkaTransaction, OutgoingMessage } from '../kafka/types.js';
 import type { Logger } from '../observability/logger.js';
@@ -90,7 +90,9 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
   async function dropCommitted(points: readonly CommitPoint[]): Promise<CommitPoint[]> {
     const remaining: CommitPoint[] = [];
     for (const topic of new Set(points.map((p) => p.topic))) {
-      const committed = new Map((await deps.admin.fetchCommittedOffsets(config.groupId, topic)).map((c) => [c.partition, BigInt(c.offset)]));
+      // Stable offsets (KIP-447): the failed attempt's transaction may still be completing; offsets read from
+      // before its commit marker would have its output sent a second time.
+      const committed = new Map((await deps.admin.fetchCommittedOffsets(config.groupId, topic, { requireStable: true })).map((c) => [c.partition, BigInt(c.offset)]));
       for (const point of points.filter((p) => p.topic === topic)) {
         const upTo = committed.get(point.partition) ?? -1n;
         for (const offset of [...(staged.get(point.state)?.keys() ?? [])]) if (offset < upTo) unstage(point.state, offset)?.onCommitted();
@@ -131,7 +133,12 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
       try {
         await producer.transaction(async (tx) => {
           await send(tx, ready);
-          await tx.sendOffsets(config.groupId, live.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset })));
+          // A partition retired while the sends waited (a crash and rejoin, a revocation) commits nothing: the
+          // transaction aborts. A fencing client also presents each state's generation, which closes the window
+          // between this check and the commit.
+          const retired = live.find((p) => p.state.retired);
+          if (retired !== undefined) throw new RelstreamError('RELSTREAM_KAFKA_STALE_GENERATION', `${retired.topic}:${retired.partition} was retired during the transaction`, { retriable: true });
+          await tx.sendOffsets(config.groupId, live.map(generationOffset));
         });
       } catch (error) {
         logger.warn('transaction failed; retrying with a new producer', { error: describeError(error) });

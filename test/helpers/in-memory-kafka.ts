@@ -26,6 +26,8 @@ export class InMemoryKafka implements KafkaClient {
   readonly logs = new Map<string, LogEntry[][]>();
   readonly committed = new Map<string, bigint>();
   fault: Fault = () => undefined;
+  /** Awaited before a transaction's send: a test holds a transaction open here while the group changes. */
+  gate: (operation: string) => Promise<void> | undefined = () => undefined;
   consumers: InMemoryConsumer[] = [];
   producersMade = 0;
 
@@ -84,8 +86,18 @@ export class InMemoryKafka implements KafkaClient {
         const pending: { topic: string; messages: readonly OutgoingMessage[] }[] = [];
         let offsets: readonly TopicPartitionOffset[] = [];
         const tx: KafkaTransaction = {
-          send: (topic, messages) => { this.check('send', topic); pending.push({ topic, messages }); return Promise.resolve(); },
-          sendOffsets: (_group, o) => { offsets = o; return Promise.resolve(); },
+          send: async (topic, messages) => {
+            await this.gate('transaction-send');
+            this.check('send', topic);
+            pending.push({ topic, messages });
+          },
+          sendOffsets: (_group, o) => {
+            // Fenced as a KIP-447 broker does: offsets read in a generation that is no longer the member's.
+            const stale = o.find((x) => x.generation !== undefined && !this.consumers.some((c) => c.memberId === x.generation?.memberId && c.generation === x.generation.generationId));
+            if (stale) return Promise.reject(new RelstreamError('RELSTREAM_KAFKA_STALE_GENERATION', `injected: generation ${stale.generation?.generationId} is stale`, { retriable: true }));
+            offsets = o;
+            return Promise.resolve();
+          },
         };
         await work(tx);
         for (const p of pending) this.append(p.topic, p.messages);
@@ -141,7 +153,7 @@ export class InMemoryConsumer implements KafkaConsumer {
     if (change.partitions) this.assigned = change.partitions;
     this.positions.clear();
     for (const p of this.assigned) this.positions.set(p, this.kafka.committedOffset(this.topic, p));
-    this.options?.onGroupJoin?.({ memberId: this.memberId, partitions: [{ topic: this.topic, partitions: this.assigned }] });
+    this.options?.onGroupJoin?.({ memberId: this.memberId, generationId: this.generation, partitions: [{ topic: this.topic, partitions: this.assigned }] });
   }
 
   private isRunning(): boolean {

@@ -208,4 +208,31 @@ describe('transactional sink (in-memory Kafka)', () => {
     assert.deepEqual(new Set(ids), await recordsWithEvents(t, 12));
     assert.ok(h.kafka.producersMade >= 2, 'retried with a new producer');
   });
+
+  it('a transaction in flight across a crash and rejoin commits nothing: its records are read again and sent once', async (t) => {
+    // The issue-17 duplicates after a broker restart: a transaction begun before the consumer lost the cluster
+    // committed after the rejoin under the new generation, while the rejoined stream read its records again.
+    let hold: (() => void) | undefined;
+    let reached: (() => void) | undefined;
+    const atGate = new Promise<void>((resolve) => { reached = resolve; });
+    const h = await harness(t, {
+      overrides: { deliveryGuarantee: 'exactly-once', transactionalId: 'unit-0' },
+      before: (kafka) => {
+        kafka.gate = (op) => {
+          if (op !== 'transaction-send' || hold !== undefined || reached === undefined) return undefined;
+          reached();
+          return new Promise<void>((resolve) => { hold = resolve; });
+        };
+      },
+    });
+    await atGate;
+    h.consumer.options?.onCrash?.(outage(), true);
+    h.consumer.rejoin();
+    hold?.();
+    await h.committedToEnd('after the crash and rejoin');
+    await until(async () => (await h.metrics.recordsProcessed.get()).values[0]?.value === h.total, 'every record processed');
+    const written = h.kafka.messages(OUT).map((m) => events_.decode(m.value ?? Buffer.alloc(0)).id);
+    assert.equal(written.length - new Set(written).size, 0, 'no event committed twice');
+    assert.deepEqual(new Set(recordIdsOut(h.kafka)), await recordsWithEvents(t, 12));
+  });
 });
