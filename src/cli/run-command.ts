@@ -9,11 +9,16 @@ import { untilShutdownSignal } from './signals.js';
 export async function runCommand(argv: readonly string[], ctx: CommandContext, env: NodeJS.ProcessEnv): Promise<number> {
   const { configFlags } = parseCommandArgs(argv);
   const config = loadConfig({ env, flags: configFlags });
-  const service = await startService(config, ctx.logger);
-  const outcome = await Promise.race([
-    untilShutdownSignal().then((signal) => ({ signal })),
-    service.fatal.then((error) => ({ error })),
-  ]);
+  // Listened for before anything starts: a SIGTERM during start-up (a pod deleted while it loads the model or
+  // joins the group) stops it cleanly instead of killing it by the signal.
+  const stop = new AbortController();
+  const signalled = untilShutdownSignal().then((signal) => {
+    stop.abort();
+    return { signal };
+  });
+  const service = await startService(config, ctx.logger, stop.signal);
+  if (service === undefined) return 0;
+  const outcome = await Promise.race([signalled, service.fatal.then((error) => ({ error }))]);
   if ('error' in outcome) ctx.logger.error('stopping after a fatal error', { error: describeError(outcome.error) });
   else ctx.logger.info('shutting down', { signal: outcome.signal });
   // The processor bounds its own drain by shutdownTimeoutMs; this guards the closes after it.

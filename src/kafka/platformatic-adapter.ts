@@ -676,6 +676,36 @@ export function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: 
         signal();
       });
       consumer.on('consumer:group:rebalance', () => { options.onRebalancing?.(); });
+      // The library emits 'error' when a rejoin after a failed heartbeat fails for good (an outage that outlasts
+      // its retries, a close during the rejoin): unheard, the process would die of it. The consumer is then out
+      // of the group with no heartbeat of its own, and nothing in the library joins again: this does, until it
+      // succeeds (its join event switches the stream). Meanwhile nothing read is delivered or committed.
+      let rejoining: Promise<void> | undefined;
+      const lostMembership = (error: unknown): void => {
+        const mapped = toRelstreamError(error, 'consume');
+        if (isStopping()) {
+          log.debug('consumer error while closing', { error: mapped.message });
+          return;
+        }
+        if (rejoining !== undefined) return;
+        log.warn('the consumer lost its group membership; joining again', { error: mapped.message });
+        epoch++;
+        assigned.clear();
+        options.onCrash?.(mapped, true);
+        rejoining = (async () => {
+          while (!isStopping()) {
+            try {
+              await consumer.joinGroup({});
+              return;
+            } catch (joinError) {
+              log.warn('joining the group again failed; retrying', { error: toRelstreamError(joinError, 'joinGroup').message });
+              await sleep(RESTART_DELAY_MS);
+            }
+          }
+        })().finally(() => { rejoining = undefined; });
+      };
+      consumer.on('error', lostMembership);
+      consumer.on('consumer:heartbeat:stalled', (payload: { readonly lastError?: unknown }) => { lostMembership(payload.lastError ?? new Error('consumer heartbeats stalled')); });
       // The first consume joins the group; the join opens the stream that is read (switchStream).
       const first = await openStream(options);
       if (stream === undefined && switching === undefined) stream = first;

@@ -193,9 +193,18 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   };
 }
 
-export async function startService(config: Config, logger: Logger): Promise<Service> {
+/**
+ * Builds and starts the service. `stop` aborted during start-up (a SIGTERM while the model loads or the group is
+ * joined) closes what was built so far once the step under way ends, and resolves undefined: a clean stop.
+ */
+export function startService(config: Config, logger: Logger): Promise<Service>;
+export function startService(config: Config, logger: Logger, stop: AbortSignal): Promise<Service | undefined>;
+export async function startService(config: Config, logger: Logger, stop?: AbortSignal): Promise<Service | undefined> {
   logger.info('configuration', { config: redactConfig(config) });
+  // Read through a call: TS would keep the narrowing of an earlier check across the awaits.
+  const aborted = (): boolean => stop?.aborted === true;
   const bundle = await loadBundle(config);
+  if (aborted()) return undefined;
   if (bundle.config.capacityProbe) {
     if (!config.benchmark) throw new RelstreamError('RELSTREAM_MODEL_CAPACITY_PROBE', `${config.modelDir} is a capacity probe (export.py --null): its relations mean nothing. It runs only with benchmark=true (RELSTREAM_BENCHMARK), for the pipeline-ceiling benchmark`);
     logger.warn('running a capacity probe: its relations mean nothing (benchmark mode)', { model: bundle.config.name });
@@ -205,6 +214,10 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
   const registry = new Registry();
   const metrics = createMetrics(registry);
   const pool = await warmedPool(config, bundle);
+  if (aborted()) {
+    await pool.close();
+    return undefined;
+  }
   metrics.modelInfo.set({ model: bundle.config.name, version: bundle.config.version, sha256: bundle.config.onnx.sha256.slice(0, 12), provider: pool.provider }, 1);
   logger.info('model ready', { model: bundle.config.name, version: bundle.config.version, provider: pool.provider, workers: config.inferenceConcurrency });
 
@@ -229,11 +242,21 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       closers.push(['tracing', () => tracing.shutdown()]);
       logger.info('tracing on: spans exported over OTLP', { endpoint: config.otlpTracesEndpoint, sampleRatio: config.tracingSampleRatio });
     }
+    const stopped = async (): Promise<boolean> => {
+      if (!aborted()) return false;
+      logger.info('stopped during start-up');
+      await closeAll();
+      return true;
+    };
     const pipeline = await buildPipeline({ config, client, probeClient, bundle, pool, metrics, logger, tracing, onFatal: (error) => { reportFatal(error); } });
+    closers.push(['processor', () => pipeline.close()]);
+    if (await stopped()) return undefined;
     const http: OpsServer = await startOpsServer({ host: config.httpHost, port: config.httpPort, registry, isReady: () => pipeline.processor.isReady() });
-    closers.push(['http server', () => http.close()], ['processor', () => pipeline.close()]);
+    // The HTTP server closes after the processor has drained (closers run in reverse).
+    closers.splice(closers.length - 1, 0, ['http server', () => http.close()]);
     logger.info('http server listening', { port: http.port, endpoints: ['/metrics', '/healthz', '/readyz'] });
     await pipeline.processor.start();
+    if (await stopped()) return undefined;
     logger.info('processor started', { inputTopic: config.inputTopic, outputTopic: config.outputTopic, groupId: config.groupId, provider: pool.provider, delivery: config.deliveryGuarantee });
     let stopping: Promise<void> | undefined;
     return { metrics, registry, httpPort: http.port, provider: pool.provider, stop: () => (stopping ??= closeAll()), fatal };

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 
 import { DEAD_LETTER_HEADERS } from '../../src/publish/dead-letter.js';
 import { trialRecordCodec } from '../../src/records/avro.js';
-import { eventIds, eventsPerSample, httpPort, memberEnv, startMember, untilLagZero } from '../helpers/chaos.js';
+import { CHAOS_TEST_TIMEOUT_MS, eventIds, eventsPerSample, httpPort, memberEnv, startMember, untilLagZero } from '../helpers/chaos.js';
 import { hostileBytes, mutate, records as arbitraryRecords, stoppedTheStream } from '../helpers/hostile-records.js';
 import { useKafka } from '../helpers/kafka.js';
 import { manyRecords, readTopic, testTopics } from '../helpers/processor.js';
@@ -29,7 +29,7 @@ describe('chaos: poison mixed into the stream', () => {
   let perSample: Map<string, number>;
   before(async () => { perSample = await eventsPerSample(); });
 
-  it('the process stays up; good records get their relations; every record is processed or dead-lettered once; lag 0', { timeout: 240_000 }, async (t) => {
+  it('the process stays up; good records get their relations; every record is processed or dead-lettered once; lag 0', { timeout: CHAOS_TEST_TIMEOUT_MS }, async (t) => {
     const topics = testTopics('poison-stream');
     await kafka.topics(t, [{ topic: topics.inputTopic, partitions: 3 }, { topic: topics.outputTopic, partitions: 3 }, { topic: topics.deadLetterTopic, partitions: 1 }]);
     const codec = trialRecordCodec();
@@ -57,7 +57,7 @@ describe('chaos: poison mixed into the stream', () => {
 
     const expected = [...perSample.values()].reduce((a, b) => a + b, 0) * COPIES;
     const goodIds = new Set(good.map((g) => g.key));
-    await out.until((m) => new Set(eventIds(m.filter((x) => goodIds.has(x.key?.toString() ?? '')))).size >= expected, `${expected} relations of the good records`, 180_000);
+    await out.until((m) => new Set(eventIds(m.filter((x) => goodIds.has(x.key?.toString() ?? '')))).size >= expected, `${expected} relations of the good records`);
     await untilLagZero(kafka.admin, topics.groupId, topics.inputTopic);
 
     const processed = await metricTotal(port, 'relstream_records_processed_total');

@@ -1,17 +1,21 @@
 /** Shared by the chaos suites: members as real processes, seeded randomness, and what must hold at the end. */
-import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 
-import type { IncomingMessage, KafkaAdmin } from '../../src/kafka/types.js';
+import type { IncomingMessage, KafkaAdmin, KafkaClient } from '../../src/kafka/types.js';
 import { relationEventCodec } from '../../src/records/avro.js';
 import { startCli, waitFor, type CliProcess } from './cli.js';
 import { expectedRelations } from './expected-relations.js';
-import { sampleRecords, testEnv, type TestTopics } from './processor.js';
+import { sampleRecords, testEnv, untilProgressStops, type TestTopics, type TopicReader } from './processor.js';
 
 export type Delivery = 'at-least-once' | 'exactly-once';
+
+/**
+ * A chaos test fails when its stream stops moving (the readers' and lag waits fail after 120 s without
+ * progress), not when a machine is slow: this outer bound only stops a run that hangs outside those waits.
+ */
+export const CHAOS_TEST_TIMEOUT_MS = 3_600_000;
 
 /** A seeded generator, so a failing run can be repeated with RELSTREAM_CHAOS_SEED. */
 export function seededRandom(t: TestContext): () => number {
@@ -45,7 +49,7 @@ export function startMember(t: TestContext, env: Record<string, string>): CliPro
 }
 
 const events = relationEventCodec();
-export const eventIds = (messages: readonly IncomingMessage[]): string[] => messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).id);
+export const eventIds = (messages: readonly IncomingMessage[]): string[] => messages.filter((m) => !isEndMarker(m)).map((m) => events.decode(m.value ?? Buffer.alloc(0)).id);
 
 /** Relation events the samples give, per sample id (the tiny model, minScore 0.5). */
 export async function eventsPerSample(): Promise<Map<string, number>> {
@@ -54,17 +58,52 @@ export async function eventsPerSample(): Promise<Map<string, number>> {
   return perSample;
 }
 
-/** Waits until the group's committed offset equals the high watermark on every partition (lag 0). */
-export async function untilLagZero(admin: KafkaAdmin, groupId: string, topic: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/**
+ * Waits until the group's committed offset equals the high watermark on every partition (lag 0); fails when
+ * the committed offsets stop moving for `stallMs` short of it. Resolves with the milliseconds it took.
+ */
+export async function untilLagZero(admin: KafkaAdmin, groupId: string, topic: string, stallMs = 120_000): Promise<number> {
+  let lag = '';
+  const check = async (): Promise<boolean> => {
     const high = await admin.fetchTopicOffsets(topic);
     const committed = new Map((await admin.fetchCommittedOffsets(groupId, topic)).map((c) => [c.partition, c.offset]));
     const behind = high.filter((p) => committed.get(p.partition) !== p.high);
-    if (behind.length === 0) return;
-    if (Date.now() > deadline) assert.fail(`lag not 0 after ${timeoutMs} ms: ${behind.map((p) => `${p.partition}: ${committed.get(p.partition)}/${p.high}`).join(', ')}`);
-    await sleep(250);
+    lag = behind.map((p) => `${p.partition}: ${committed.get(p.partition)}/${p.high}`).join(', ');
+    return behind.length === 0;
+  };
+  return untilProgressStops(check, () => lag, `lag 0 on ${topic} (committed/high)`, stallMs);
+}
+
+/**
+ * Stops each live member with SIGTERM, as an orchestrator does, and returns their exit codes: a graceful stop
+ * drains, commits and exits 0, whatever the member went through before (issue 17: SIGTERM at any moment).
+ */
+export async function stopMembers(members: readonly CliProcess[]): Promise<(number | null)[]> {
+  return Promise.all(members.map(async (member) => {
+    if (member.child.exitCode === null && member.child.signalCode === null) member.child.kill('SIGTERM');
+    return (await member.exited).code;
+  }));
+}
+
+const END_KEY = 'relstream-test-end/';
+const isEndMarker = (m: IncomingMessage): boolean => m.key?.toString().startsWith(END_KEY) === true;
+
+/**
+ * With every writer of `topic` stopped, reads it to its end: one marker message per partition is written
+ * behind everything else and the reader waits to see them all (a read_committed reader passes a marker only
+ * once every transaction before it is resolved). Replaces "wait 2 s for a late duplicate": after this, nothing
+ * earlier in the topic is left unread. The markers are left out of eventIds.
+ */
+export async function readToEnd(client: KafkaClient, admin: KafkaAdmin, reader: TopicReader, topic: string): Promise<number> {
+  const partitions = (await admin.fetchTopicOffsets(topic)).map((p) => p.partition);
+  const producer = await client.producer();
+  const run = `${END_KEY}${Date.now()}-${Math.random()}`;
+  try {
+    await producer.send(topic, partitions.map((partition) => ({ key: `${run}/${partition}`, value: null, partition })));
+  } finally {
+    await producer.disconnect();
   }
+  return reader.until((m) => m.filter((x) => x.key?.toString().startsWith(run) === true).length === partitions.length, `the end markers of ${topic}`);
 }
 
 export async function httpPort(cli: CliProcess): Promise<number> {

@@ -61,9 +61,33 @@ export async function produceRecords(client: KafkaClient, topic: string, records
 
 export interface TopicReader {
   readonly messages: IncomingMessage[];
-  /** Resolves once `check` holds for the messages read so far. */
-  until(check: (messages: readonly IncomingMessage[]) => boolean, what: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves, with the milliseconds it took, once `check` holds for the messages read so far. Fails only when
+   * nothing new was read for `stallMs` (default 120 s): a slow machine takes longer, a stalled stream stops.
+   */
+  until(check: (messages: readonly IncomingMessage[]) => boolean, what: string, stallMs?: number): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * Polls `check` until it holds; fails when `progress()` (what the waited-for work has done so far) has not
+ * changed for `stallMs`. Pass or fail depends on whether the work moves, never on how fast: no fixed deadline.
+ */
+export async function untilProgressStops(check: () => boolean | Promise<boolean>, progress: () => unknown, what: string, stallMs = 120_000): Promise<number> {
+  const started = Date.now();
+  let last = JSON.stringify(await progress());
+  let movedAt = Date.now();
+  while (!(await check())) {
+    const now = JSON.stringify(await progress());
+    if (now !== last) {
+      last = now;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stallMs) {
+      throw new Error(`no progress for ${stallMs} ms waiting for ${what} (after ${Date.now() - started} ms; progress ${now})`);
+    }
+    await sleep(100);
+  }
+  return Date.now() - started;
 }
 
 /** Reads a topic from the beginning with its own consumer group. */
@@ -87,13 +111,7 @@ export async function readTopic(client: KafkaClient, topic: string): Promise<Top
   });
   return {
     messages,
-    until: async (check, what, timeoutMs = 60_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!check(messages)) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${messages.length} messages on ${topic})`);
-        await sleep(100);
-      }
-    },
+    until: (check, what, stallMs = 120_000) => untilProgressStops(() => check(messages), () => messages.length, `${what} (${messages.length} messages on ${topic})`, stallMs),
     close: () => consumer.disconnect(),
   };
 }
