@@ -1,7 +1,10 @@
 /**
- * The partitions this member owns and their ledgers. A group join that keeps a partition under the same
- * member id keeps its ledger, with its work in flight (kafkajs fetches again from the committed offset and the
- * ledger recognises what it already admitted). A partition that is revoked, or every partition when the member
+ * The partitions this member owns and their ledgers, and the one owner of a record's lifecycle: admitted by
+ * the processor, finished when a sink acknowledges its output, committed when a sink reports its offsets
+ * durable, retired with its partition. Sinks send and report; only this class writes a ledger.
+ *
+ * A group join that keeps a partition under the same member id keeps its ledger, with its work in flight
+ * (kafkajs fetches again from the committed offset and the ledger recognises what it already admitted). A partition that is revoked, or every partition when the member
  * id changed (the member was evicted, so another may have owned them meanwhile), is retired: its queued work
  * is dropped, its finished work is never committed, and a later assignment starts a new ledger.
  */
@@ -12,6 +15,12 @@ const key = (topic: string, partition: number): string => `${topic}:${partition}
 
 export interface CommitPoint extends TopicPartitionOffset {
   readonly state: PartitionState;
+}
+
+/** One admitted record whose output a sink acknowledged. */
+export interface Acknowledged {
+  readonly state: PartitionState;
+  readonly offset: bigint;
 }
 
 /** Commit `state`'s partition up to `offset` (the next offset to read). */
@@ -74,6 +83,26 @@ export class Assignments {
       else byTopic.set(s.topic, [s.partition]);
     }
     return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+  }
+
+  /** Whether `offset` of this partition was already admitted in this ownership (a redelivery to skip). */
+  seen(state: PartitionState, offset: bigint): boolean {
+    return state.ledger.seen(offset);
+  }
+
+  /** Admits a record: from now on its offset holds the commit point back until it is finished. */
+  admit(state: PartitionState, offset: bigint, bytes: number): void {
+    if (!state.retired) state.ledger.admit(offset, bytes);
+  }
+
+  /** Records whose output the sink acknowledged (sent, or staged in the open transaction). */
+  finish(acknowledged: readonly Acknowledged[]): void {
+    for (const { state, offset } of acknowledged) if (!state.retired) state.ledger.finish(offset);
+  }
+
+  /** Offsets the sink made durable: the next commit point of each starts past them. */
+  committed(points: readonly CommitPoint[]): void {
+    for (const p of points) if (!p.state.retired) p.state.ledger.markCommitted(BigInt(p.offset));
   }
 
   /** What may be committed now: for each live partition whose ledger moved since its last commit. */

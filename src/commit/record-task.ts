@@ -39,8 +39,8 @@ export interface RecordTask {
   readonly text: CodePointIndex;
   /** record.metadata bounded in size (../publish/output-bounds.ts); what every event of the record carries. */
   readonly metadata: Readonly<Record<string, string>>;
-  /** Pairs not yet back from inference. */
-  pendingPairs: number;
+  /** Candidate pairs the record was turned into (each one inference row). */
+  readonly pairCount: number;
   readonly events: RelationEvent[];
   /** Its spans, with tracing on (../observability/tracing.ts). */
   readonly trace?: RecordTrace;

@@ -6,6 +6,7 @@
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 
+import type { Acknowledged } from '../commit/assignments.js';
 import type { RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
 import { decodeRelation } from '../decoding/decode-relation.js';
@@ -25,6 +26,8 @@ export interface BatchRunnerDeps {
   readonly pool: InferencePool;
   readonly metrics: Metrics;
   readonly sink: Sink;
+  /** What the sink acknowledged: the record lifecycle's owner finishes them (../commit/assignments.ts). */
+  readonly finish: (acknowledged: readonly Acknowledged[]) => void;
   /** With tracing on: an infer span per batch, linked to its records' spans. */
   readonly tracing?: Tracing;
   /** Inference or delivery failed for good: the records must be redelivered, so the owner stops. */
@@ -58,9 +61,11 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
   const model = modelIdentity(bundle.config);
   // Weak: a task whose partition is retired never completes here, and must not stay behind.
   const failures = new WeakMap<RecordTask, unknown>();
+  /** Pairs of each record not yet back from inference; the runner's own count, started from the intake's. */
+  const pending = new WeakMap<RecordTask, number>();
 
-  function track(delivery: Promise<void>): void {
-    const send = delivery.catch((error: unknown) => {
+  function track(delivery: Promise<readonly Acknowledged[]>): void {
+    const send = delivery.then(deps.finish, (error: unknown) => {
       publishError ??= error instanceof Error ? error : new Error(String(error));
       deps.onFatal(error);
     });
@@ -129,7 +134,13 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
       } catch (error) {
         failures.set(job.task, error);
       }
-      if (--job.task.pendingPairs === 0) completed.push(job.task);
+      const left = (pending.get(job.task) ?? job.task.pairCount) - 1;
+      if (left === 0) {
+        pending.delete(job.task);
+        completed.push(job.task);
+      } else {
+        pending.set(job.task, left);
+      }
     });
     if (publishError !== undefined) throw publishError;
     // Bound the sends in flight: a slow broker slows inference down instead of growing memory.

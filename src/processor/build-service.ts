@@ -12,6 +12,7 @@ import { Registry } from 'prom-client';
 import { BatchSizeController } from '../batching/batch-size-controller.js';
 import { MicroBatcher } from '../batching/micro-batcher.js';
 import { Assignments } from '../commit/assignments.js';
+import { Committer } from '../commit/committer.js';
 import { envName } from '../config/load-config.js';
 import { redactConfig } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
@@ -84,7 +85,7 @@ interface SinkParts {
 }
 
 async function buildSink(config: Config, client: KafkaClient, consumer: Parameters<typeof atLeastOnceSink>[0]['consumer'], codec: Codec<RelationEvent>, common: {
-  metrics: Metrics; logger: Logger; connectivity: KafkaConnectivity; signal: AbortSignal; onFatal: (error: unknown) => void;
+  metrics: Metrics; logger: Logger; connectivity: KafkaConnectivity; signal: AbortSignal;
 }): Promise<SinkParts> {
   const newProducer = () => client.producer(producerOptions(config));
   if (config.deliveryGuarantee === 'at-least-once') {
@@ -157,10 +158,12 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const registry = registryClientFromConfig(config);
   const eventCodec = registry === undefined ? relationEventCodec() : framedCodec(relationEventCodec(), await registerRelationEvent(registry, config.outputTopic, logger));
   const input = inputDecoding(config, registry);
-  const { sink, admin } = await buildSink(config, client, consumer, eventCodec, { metrics, logger, connectivity, signal: retries.signal, onFatal });
+  const { sink, admin } = await buildSink(config, client, consumer, eventCodec, { metrics, logger, connectivity, signal: retries.signal });
   const sizes = config.batchSizeControl === 'adaptive' ? new BatchSizeController({ maxPairs: config.batchMaxPairs }) : undefined;
+  const assignments = new Assignments();
   const runner = createBatchRunner({
     config, bundle, pool, metrics, sink, onFatal, ...tracing,
+    finish: (acknowledged) => { assignments.finish(acknowledged); },
     onInferred: (pairs, seconds) => {
       if (!sizes) return;
       sizes.observe(pairs, seconds);
@@ -179,7 +182,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   });
   const intake = new RecordIntake(config, bundle, input.decoder, metrics);
   const processor = createProcessor({
-    config, consumer, intake, schemas: input.schemas, batcher, runner, sink, assignments: new Assignments(), connectivity, metrics, logger, retries, onFatal, ...tracing,
+    config, consumer, intake, schemas: input.schemas, batcher, runner, sink, assignments, committer: new Committer(assignments, sink), connectivity, metrics, logger, retries, onFatal, ...tracing,
   });
   let closing: Promise<void> | undefined;
   return {

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { MicroBatcher } from '../batching/micro-batcher.js';
 import type { Assignments } from '../commit/assignments.js';
+import type { Committer } from '../commit/committer.js';
 import type { PartitionState } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
 import { describeError, isRelstreamError, type RelstreamError } from '../errors.js';
@@ -35,6 +36,7 @@ export interface ProcessorDeps {
   readonly runner: BatchRunner;
   readonly sink: Sink;
   readonly assignments: Assignments;
+  readonly committer: Committer;
   readonly connectivity: KafkaConnectivity;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -55,7 +57,7 @@ export interface Processor {
 }
 
 export function createProcessor(deps: ProcessorDeps): Processor {
-  const { config, consumer, intake, schemas, batcher, runner, sink, assignments, connectivity, metrics, logger, tracing } = deps;
+  const { config, consumer, intake, schemas, batcher, runner, sink, assignments, committer, connectivity, metrics, logger, tracing } = deps;
   let joined = false;
   let stopping = false;
   let paused = false;
@@ -65,8 +67,6 @@ export function createProcessor(deps: ProcessorDeps): Processor {
    * for good: the stream would stall on it.
    */
   const pausedPartitions = new Map<string, Set<number>>();
-  /** Between the broker's rebalance notice and the join: a transaction now could commit for a moving partition. */
-  let rebalancing = false;
   const timers: NodeJS.Timeout[] = [];
   let stopped: Promise<void> | undefined;
 
@@ -83,7 +83,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     // A rejoin may hand over partitions while intake is full: they start paused like the others.
     if (paused) pause(assignments.partitionsByTopic);
     joined = true;
-    rebalancing = false;
+    committer.joined();
     connectivity.ok();
     const partitions = assignment.partitions.flatMap((p) => p.partitions.map((n) => `${p.topic}:${n}`));
     logger.info('joined the consumer group', { memberId: assignment.memberId, partitions });
@@ -137,6 +137,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     while (!hasRoom()) {
       // Wait on whichever is full: racing an already-resolved promise would spin without yielding to I/O.
       // Records finishing free bytes in flight without a signal of their own: the short sleep covers them.
+      // A full transaction stage empties only by a commit: ask for one now rather than at the next tick.
+      if (!sink.hasRoom()) commitTick();
       const full = !batcher.hasRoom() ? batcher.whenRoom() : !sink.hasRoom() ? sink.whenRoom() : sleep(ROOM_POLL_MS);
       await Promise.race([full, sleep(config.heartbeatIntervalMs)]);
       if (!context.isActive() || stopping) return false;
@@ -173,7 +175,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     for (const message of batch.messages) {
       if (stopping || !context.isActive() || state.retired) return;
       const offset = BigInt(message.offset);
-      if (state.ledger.seen(offset)) {
+      if (assignments.seen(state, offset)) {
         metrics.recordsRedelivered.inc();
         continue;
       }
@@ -181,14 +183,14 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       if (!(await admitWhenRoom(context)) || isRetired(state)) return;
       const schemaId = schemas.missing(message.value);
       if (schemaId !== undefined && (!(await loadSchema(schemaId, context)) || isRetired(state))) return;
-      state.ledger.admit(offset, message.value?.length ?? 0);
+      assignments.admit(state, offset, message.value?.length ?? 0);
       metrics.recordsConsumed.inc();
       const trace = tracing?.record(message);
       const outcome = intake.take(message, state, trace);
       if (outcome.kind === 'dead-letter') {
-        await sink.deadLetter({ state, offset, source: message, reason: outcome.reason, detail: outcome.message, ...(trace === undefined ? {} : { trace }) });
+        assignments.finish(await sink.deadLetter({ state, offset, source: message, reason: outcome.reason, detail: outcome.message, ...(trace === undefined ? {} : { trace }) }));
       } else if (outcome.jobs.length === 0) {
-        await sink.deliver([outcome.task]);
+        assignments.finish(await sink.deliver([outcome.task]));
       } else {
         for (const job of outcome.jobs) batcher.submit(job);
       }
@@ -204,8 +206,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     // The handler that paused may have been cut short by a rebalance; with every partition paused no batch
     // would come to resume them, so the tick does.
     if (paused && hasRoom() && !stopping) setPaused(false);
-    if (rebalancing) return;
-    await sink.commit(assignments.commitPoints());
+    await committer.commit();
   }
 
   function commitTick(): void {
@@ -241,7 +242,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       logger.warn('shutdown: abandoning unfinished work; it will be redelivered', { queuedPairs: batcher.queuedPairs, batchesInFlight: batcher.batchesInFlight });
     }
     batcher.close();
-    await step('commit', () => Promise.race([sink.commit(assignments.commitPoints()), sleep(Math.max(0, deadline - Date.now()))]));
+    await step('commit', () => Promise.race([committer.commit(), sleep(Math.max(0, deadline - Date.now()))]));
     deps.retries.abort();
     await step('leave the consumer group', () => consumer.disconnect());
     await step('flush and close the producer', () => sink.close());
@@ -252,7 +253,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     async start() {
       await consumer.run({
         topics: [config.inputTopic], fromBeginning: config.fromBeginning, eachBatch, onGroupJoin, onCrash,
-        onRebalancing: () => { rebalancing = true; },
+        onRebalancing: () => { committer.rebalanceStarted(); },
         onFetch: () => { connectivity.ok(); },
       });
       timers.push(setInterval(commitTick, config.commitIntervalMs), setInterval(watchConnectivity, 1000));

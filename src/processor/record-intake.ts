@@ -75,12 +75,7 @@ export class RecordIntake {
       return { kind: 'dead-letter', reason: 'too_many_pairs', message: `${total} candidate pairs, more than the limit of ${this.config.maxPairsPerRecord}` };
     }
 
-    const task: RecordTask = {
-      partition, offset: BigInt(message.offset), message, record, text, pendingPairs: 0, events: [],
-      metadata: boundedMetadata(record.metadata, this.config.maxMetadataBytes),
-      ...(trace === undefined ? {} : { trace }),
-    };
-    const jobs: PairJob[] = [];
+    const encodedPairs: Omit<PairJob, 'task'>[] = [];
     let truncated = 0;
     let typesNotAllowed = 0;
     for (const { sentence, pairs, typesNotAllowed: notAllowed } of candidates) {
@@ -93,16 +88,20 @@ export class RecordIntake {
           truncated++;
           continue;
         }
-        jobs.push({
-          task, pair: encoded.pair, subjectIndex: candidate.subject.index, objectIndex: candidate.object.index,
+        encodedPairs.push({
+          pair: encoded.pair, subjectIndex: candidate.subject.index, objectIndex: candidate.object.index,
           allowedLabels: candidate.allowedLabels, length: encoded.pair.inputIds.length,
         });
       }
     }
     if (truncated > 0) this.metrics.pairsSkipped.inc({ reason: 'truncated' }, truncated);
     if (typesNotAllowed > 0) this.metrics.pairsSkipped.inc({ reason: 'types_not_allowed' }, typesNotAllowed);
-    this.metrics.pairsFormed.inc(jobs.length);
-    task.pendingPairs = jobs.length;
-    return { kind: 'pairs', task, jobs };
+    this.metrics.pairsFormed.inc(encodedPairs.length);
+    const task: RecordTask = {
+      partition, offset: BigInt(message.offset), message, record, text, pairCount: encodedPairs.length, events: [],
+      metadata: boundedMetadata(record.metadata, this.config.maxMetadataBytes),
+      ...(trace === undefined ? {} : { trace }),
+    };
+    return { kind: 'pairs', task, jobs: encodedPairs.map((pair) => ({ task, ...pair })) };
   }
 }

@@ -4,7 +4,7 @@
  * two repeats work; the repeated events carry the same deterministic ids. Sends ride out a broker outage with
  * capped backoff (../kafka/connectivity.ts); only an outage past the tolerance stops the process.
  */
-import type { CommitPoint } from '../commit/assignments.js';
+import type { Acknowledged, CommitPoint } from '../commit/assignments.js';
 import type { PartitionState, RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
 import { describeError, RelstreamError } from '../errors.js';
@@ -41,14 +41,14 @@ export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
     for (const chunk of chunkByBytes(messages, config.maxMessageBytes)) await retryKafka(() => producer.send(topic, chunk), retry);
   }
 
-  async function deadLetter(letter: DeadLetter): Promise<void> {
-    if (letter.state.retired) return;
+  async function deadLetter(letter: DeadLetter): Promise<Acknowledged[]> {
+    if (letter.state.retired) return [];
     await send(config.deadLetterTopic, [deadLetterMessage(letter.source, letter.reason, letter.detail, config.maxMessageBytes, letter.trace?.send(config.deadLetterTopic, 1, letter.reason))]);
     letter.trace?.sent();
     // Checked again: a rebalance during the send may have retired the partition; then nothing is committed.
-    if (isRetired(letter.state)) return;
-    letter.state.ledger.finish(letter.offset);
+    if (isRetired(letter.state)) return [];
     reportDeadLetter(metrics, logger, letter);
+    return [{ state: letter.state, offset: letter.offset }];
   }
 
   return {
@@ -71,23 +71,25 @@ export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
         await send(config.outputTopic, events);
         metrics.publishSeconds.observe((performance.now() - started) / 1000);
       }
+      const acknowledged: Acknowledged[] = [];
       for (const { task, relations } of sent) {
         task.trace?.sent();
         if (task.partition.retired) continue;
-        task.partition.ledger.finish(task.offset);
+        acknowledged.push({ state: task.partition, offset: task.offset });
         reportProcessed(metrics, task.message.timestampMs, relations);
       }
-      for (const letter of tooLarge) await deadLetter(letter);
+      for (const letter of tooLarge) acknowledged.push(...await deadLetter(letter));
+      return acknowledged;
     },
     deadLetter,
     async commit(points: readonly CommitPoint[]) {
       const live = points.filter((p) => !p.state.retired);
-      if (live.length === 0) return;
+      if (live.length === 0) return [];
       try {
         await consumer.commitOffsets(live);
         commitsFailingSince = undefined;
         deps.connectivity.ok();
-        for (const p of live) p.state.ledger.markCommitted(BigInt(p.offset));
+        return live;
       } catch (error) {
         // A rebalance in progress rejects commits, and so does an unreachable broker: the next tick (or the
         // new owner) commits from the same ledger, so a failed commit loses nothing.
@@ -96,6 +98,7 @@ export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
         const fatal = deps.connectivity.failingSince(commitsFailingSince, error);
         if (fatal) throw fatal;
         logger.warn('offset commit failed; will retry', { error: describeError(error) });
+        return [];
       }
     },
     hasRoom: () => true,

@@ -3,7 +3,7 @@
  * topic, and then their input offsets to the consumer group. Two implementations, one per delivery guarantee:
  * ./at-least-once-sink.ts and ./transactional-sink.ts.
  */
-import type { CommitPoint } from '../commit/assignments.js';
+import type { Acknowledged, CommitPoint } from '../commit/assignments.js';
 import type { PartitionState, RecordTask } from '../commit/record-task.js';
 import type { IncomingMessage } from '../kafka/types.js';
 import type { Logger } from '../observability/logger.js';
@@ -20,17 +20,26 @@ export interface DeadLetter {
   readonly trace?: RecordTrace;
 }
 
+/**
+ * A sink sends and reports; it never writes a ledger. What it acknowledges and what it made durable go back to
+ * the record lifecycle's owner (../commit/assignments.ts), which finishes and commits them.
+ */
 export interface Sink {
   /**
-   * Records whose every pair is decoded (their events are in task.events). Resolves once their output is
-   * acknowledged (at-least-once) or staged (exactly-once); rejects only with an error that must stop the
-   * process (Kafka unreachable past the tolerance, fenced).
+   * Records whose every pair is decoded (their events are in task.events). Resolves, once their output is
+   * acknowledged (at-least-once) or staged (exactly-once), with the records it acknowledged (none of a retired
+   * partition); rejects only with an error that must stop the process (Kafka unreachable past the tolerance,
+   * fenced).
    */
-  deliver(tasks: readonly RecordTask[]): Promise<void>;
+  deliver(tasks: readonly RecordTask[]): Promise<readonly Acknowledged[]>;
   /** A record that goes to the dead-letter topic instead; same contract as deliver. */
-  deadLetter(letter: DeadLetter): Promise<void>;
-  /** Makes finished work durable up to these points (exactly-once: with its staged output, in one transaction). */
-  commit(points: readonly CommitPoint[]): Promise<void>;
+  deadLetter(letter: DeadLetter): Promise<readonly Acknowledged[]>;
+  /**
+   * Makes finished work durable up to these points (exactly-once: with its staged output, in one transaction).
+   * Resolves with the points now durable (after a lost reply: the offsets the group shows); a failed commit
+   * that loses nothing resolves with none.
+   */
+  commit(points: readonly CommitPoint[]): Promise<readonly CommitPoint[]>;
   /** False while the sink holds as much unsent output as it may: admission waits on whenRoom(). */
   hasRoom(): boolean;
   whenRoom(): Promise<void>;

@@ -1,15 +1,15 @@
 /**
  * Exactly-once: a finished record's events (or its dead letter) are staged, and a Kafka transaction commits
  * them together with the input offsets they cover, so a read_committed reader sees each relation once across
- * crashes. The sink owns the staged output and bounds it in bytes: when it fills, a transaction commits early
- * and admission waits.
+ * crashes. The sink owns the staged output and bounds it in bytes: when it fills, admission waits and asks the
+ * committer (../commit/committer.ts) for a transaction now, under the same rebalance guard as every commit.
  *
  * A failed transaction is retried with a new producer instance under the same transactional id (kafkajs's
  * sequence state is unusable after a failure). Its InitProducerId completes or aborts the old transaction, and
  * the outcome of a commit whose reply was lost is unknown, so the retry first reads the group's committed
  * offsets: output whose offsets were committed is dropped instead of being sent a second time.
  */
-import { commitPoint, generationOffset, type CommitPoint } from '../commit/assignments.js';
+import { commitPoint, generationOffset, type Acknowledged, type CommitPoint } from '../commit/assignments.js';
 import type { PartitionState } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
 import { describeError, RelstreamError } from '../errors.js';
@@ -40,8 +40,6 @@ export interface TransactionalSinkDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly signal: AbortSignal;
-  /** A commit started because the stage filled failed for good: the owner stops the process. */
-  readonly onFatal: (error: unknown) => void;
 }
 
 
@@ -50,18 +48,19 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
   let producer = deps.producer;
   const staged = new Map<PartitionState, Map<bigint, StagedOutput>>();
   let stagedBytes = 0;
-  let committing: Promise<void> | undefined;
+  let committing: Promise<CommitPoint[]> | undefined;
   let latestPoints: readonly CommitPoint[] = [];
   let roomWaiters: (() => void)[] = [];
 
-  function stage(state: PartitionState, offset: bigint, output: StagedOutput): void {
-    if (state.retired) return;
+  /** Stages a record's output; staged is what this sink acknowledges under exactly-once. */
+  function stage(state: PartitionState, offset: bigint, output: StagedOutput): Acknowledged[] {
+    if (state.retired) return [];
     let perPartition = staged.get(state);
     if (!perPartition) staged.set(state, (perPartition = new Map<bigint, StagedOutput>()));
     perPartition.set(offset, output);
     stagedBytes += output.bytes;
     metrics.stagedBytes.set(stagedBytes);
-    state.ledger.finish(offset);
+    return [{ state, offset }];
   }
 
   function unstage(state: PartitionState, offset: bigint): StagedOutput | undefined {
@@ -86,8 +85,11 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
       .map(([offset, output]) => ({ state: p.state, offset, output })));
   }
 
-  /** After a failed attempt: drops what the group's committed offsets show a transaction already committed. */
-  async function dropCommitted(points: readonly CommitPoint[]): Promise<CommitPoint[]> {
+  /**
+   * After a failed attempt: drops what the group's committed offsets show a transaction already committed, and
+   * reports those offsets as durable.
+   */
+  async function dropCommitted(points: readonly CommitPoint[], durable: CommitPoint[]): Promise<CommitPoint[]> {
     const remaining: CommitPoint[] = [];
     for (const topic of new Set(points.map((p) => p.topic))) {
       // Stable offsets (KIP-447): the failed attempt's transaction may still be completing; offsets read from
@@ -96,7 +98,7 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
       for (const point of points.filter((p) => p.topic === topic)) {
         const upTo = committed.get(point.partition) ?? -1n;
         for (const offset of [...(staged.get(point.state)?.keys() ?? [])]) if (offset < upTo) unstage(point.state, offset)?.onCommitted();
-        if (upTo >= 0n) point.state.ledger.markCommitted(upTo);
+        if (upTo >= 0n) durable.push(commitPoint(point.state, upTo));
         if (upTo < BigInt(point.offset)) remaining.push(point);
       }
     }
@@ -116,9 +118,10 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
   }
 
   /** One transaction up to `points`, retried (../kafka/connectivity.ts) with a new producer after a failure. */
-  async function commitOnce(points: readonly CommitPoint[]): Promise<void> {
+  async function commitOnce(points: readonly CommitPoint[]): Promise<CommitPoint[]> {
     let recovering = false;
     let replaceProducer = false;
+    const durable: CommitPoint[] = [];
     await retryKafka(async () => {
       if (replaceProducer) {
         void producer.disconnect().catch(() => undefined);
@@ -126,7 +129,7 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
         replaceProducer = false;
       }
       let live = points.filter((p) => !p.state.retired);
-      if (recovering) live = await dropCommitted(live);
+      if (recovering) live = await dropCommitted(live, durable);
       if (live.length === 0) return;
       const ready = readyFor(live);
       const started = performance.now();
@@ -148,51 +151,49 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
       }
       metrics.publishSeconds.observe((performance.now() - started) / 1000);
       logger.debug('transaction committed', { offsets: live.map((p) => `${p.topic}:${p.partition}@${p.offset}`), records: ready.length });
-      for (const p of live) p.state.ledger.markCommitted(BigInt(p.offset));
+      durable.push(...live);
       for (const { state, offset } of ready) unstage(state, offset)?.onCommitted();
     }, { connectivity: deps.connectivity, signal: deps.signal });
+    return durable;
   }
 
   // One transaction at a time: ticks that come while one runs wait for it, then commit the newest points.
-  async function commit(points: readonly CommitPoint[]): Promise<void> {
+  async function commit(points: readonly CommitPoint[]): Promise<CommitPoint[]> {
     latestPoints = points;
-    while (committing) await committing;
-    committing = commitOnce(latestPoints).finally(() => {
+    while (committing) await committing.catch(() => undefined);
+    const running = commitOnce(latestPoints).finally(() => {
       committing = undefined;
       wake();
     });
-    await committing;
+    committing = running;
+    return running;
   }
 
   return {
     deliver(tasks) {
+      const acknowledged: Acknowledged[] = [];
       for (const task of tasks) {
         if (task.partition.retired) continue;
         const output = recordOutput(task, config.outputTopic, codec, config.maxMessageBytes);
         if (output.kind === 'too-large') {
-          stageDeadLetter({ state: task.partition, offset: task.offset, source: task.message, reason: 'output_too_large', detail: output.detail, ...traceOf(task) });
+          acknowledged.push(...stageDeadLetter({ state: task.partition, offset: task.offset, source: task.message, reason: 'output_too_large', detail: output.detail, ...traceOf(task) }));
           continue;
         }
         // The closure keeps the timestamp, not the task: staged output must not hold the record's text.
         const { timestampMs } = task.message;
         const { trace } = task;
-        stage(task.partition, task.offset, {
+        acknowledged.push(...stage(task.partition, task.offset, {
           messages: output.messages.map((message) => ({ topic: config.outputTopic, message })),
           bytes: output.bytes,
           onCommitted: () => {
             trace?.sent();
             reportProcessed(metrics, timestampMs, output.relations);
           },
-        });
+        }));
       }
-      commitEarlyWhenFull();
-      return Promise.resolve();
+      return Promise.resolve(acknowledged);
     },
-    deadLetter(letter) {
-      stageDeadLetter(letter);
-      commitEarlyWhenFull();
-      return Promise.resolve();
-    },
+    deadLetter: (letter) => Promise.resolve(stageDeadLetter(letter)),
     commit,
     hasRoom,
     whenRoom: () => (hasRoom() ? Promise.resolve() : new Promise<void>((resolve) => roomWaiters.push(resolve))),
@@ -210,29 +211,15 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
     },
   };
 
-  function stageDeadLetter(letter: DeadLetter): void {
+  function stageDeadLetter(letter: DeadLetter): Acknowledged[] {
     const message = deadLetterMessage(letter.source, letter.reason, letter.detail, config.maxMessageBytes, letter.trace?.send(config.deadLetterTopic, 1, letter.reason));
-    stage(letter.state, letter.offset, {
+    return stage(letter.state, letter.offset, {
       messages: [{ topic: config.deadLetterTopic, message }],
       bytes: messageBytes(message),
       onCommitted: () => {
         letter.trace?.sent();
         reportDeadLetter(metrics, logger, letter);
       },
-    });
-  }
-
-  function commitEarlyWhenFull(): void {
-    if (hasRoom() || committing) return;
-    const points = latestPointsFor();
-    commit(points).catch((error: unknown) => { deps.onFatal(error); });
-  }
-
-  /** The points of the partitions holding staged output, from their ledgers. */
-  function latestPointsFor(): CommitPoint[] {
-    return [...staged.keys()].flatMap((state) => {
-      const upTo = state.ledger.finishedUpTo;
-      return upTo === undefined || state.retired ? [] : [commitPoint(state, upTo)];
     });
   }
 }

@@ -50,7 +50,7 @@ function takeChecked(value: Buffer | null): Intake {
     assert.ok((DEAD_LETTER_REASONS as readonly string[]).includes(verdict.reason), verdict.reason);
     assert.ok(verdict.message.length > 0);
   } else {
-    assert.equal(verdict.task.pendingPairs, verdict.jobs.length);
+    assert.equal(verdict.task.pairCount, verdict.jobs.length);
     for (const job of verdict.jobs) {
       assert.ok(job.length <= bundle.config.maxLength, `pair of ${job.length} tokens`);
       assert.ok(job.pair.spanIdxs.every((i) => i > 0 && i < job.length));
