@@ -85,6 +85,37 @@ export class Assignments {
     return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
   }
 
+  /** Batches delivered per live state (the watchdog's sign of a partition moving). */
+  readonly #deliveries = new WeakMap<PartitionState, number>();
+
+  /** Kafka delivered a batch of this partition (new records or redeliveries). */
+  delivered(state: PartitionState): void {
+    this.#deliveries.set(state, (this.#deliveries.get(state) ?? 0) + 1);
+  }
+
+  deliveries(state: PartitionState): number {
+    return this.#deliveries.get(state) ?? 0;
+  }
+
+  /** The live states, one per owned partition. */
+  states(): PartitionState[] {
+    return [...this.#states.values()];
+  }
+
+  /**
+   * Retires a live state and puts a fresh one (new ledger, same generation) in its place: the watchdog's heal,
+   * before the partition is read again from its committed offset. Returns the retired state.
+   */
+  renew(state: PartitionState): PartitionState | undefined {
+    const k = key(state.topic, state.partition);
+    if (this.#states.get(k) !== state) return undefined;
+    state.retire();
+    const fresh = new PartitionState(state.topic, state.partition);
+    fresh.generation = state.generation;
+    this.#states.set(k, fresh);
+    return state;
+  }
+
   /** Whether `offset` of this partition was already admitted in this ownership (a redelivery to skip). */
   seen(state: PartitionState, offset: bigint): boolean {
     return state.ledger.seen(offset);

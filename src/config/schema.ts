@@ -58,6 +58,7 @@ export const configSchema = z.object({
     .describe('exactly-once: events, dead letters and input offsets commit in one Kafka transaction; subscribers read with isolation.level=read_committed.'),
   transactionalId: z.string().default('').describe('Transactional id, required with exactly-once: stable per replica (e.g. the StatefulSet pod name), so a restarted replica fences its predecessor; two live replicas must never share one.'),
   transactionMaxStagedBytes: positiveInt(16 * 1024 * 1024).describe('Exactly-once: output bytes staged for the next transaction; when full, a transaction commits early and intake waits.'),
+  stallTimeoutMs: positiveInt(120_000).describe('An owned partition with lag, nothing in flight and no delivery or commit for this long is stalled: counted, logged and read again from its committed offset; stalled again after that, /healthz fails. Above the transaction timeout (60 s), which a new owner may wait out.'),
   kafkaOutageToleranceMs: positiveInt(300_000).describe('How long the Kafka cluster may stay unreachable (state kept, requests retried, /readyz false) before the process exits 1.'),
   maxMessageBytes: z.coerce.number().int().min(10_000).default(1_000_000).describe('Largest message and produce request; keep it at or below the brokers\' message.max.bytes. Bigger output goes to the dead-letter topic (output_too_large).'),
   maxMetadataBytes: nonNegativeInt(16_384).describe('Bytes of a record\'s metadata copied into each of its events; beyond it entries are left out and a relstream.metadata_truncated entry says so.'),

@@ -1,4 +1,7 @@
-/** /metrics (Prometheus), /healthz (process alive) and /readyz (model warmed and consumer in its group). */
+/**
+ * /metrics (Prometheus), /healthz (alive, and no partition stalled again after the watchdog healed it) and
+ * /readyz (model warmed and consumer in its group).
+ */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -9,7 +12,11 @@ export interface OpsServer {
   close(): Promise<void>;
 }
 
-export async function startOpsServer(options: { host: string; port: number; registry: Registry; isReady: () => boolean }): Promise<OpsServer> {
+export async function startOpsServer(options: {
+  host: string; port: number; registry: Registry; isReady: () => boolean;
+  /** Why the process is unhealthy and should be restarted; undefined while healthy. */
+  health?: () => string | undefined;
+}): Promise<OpsServer> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET') {
@@ -20,7 +27,8 @@ export async function startOpsServer(options: { host: string; port: number; regi
         (error: unknown) => { response.writeHead(500).end(String(error)); },
       );
     } else if (path === '/healthz') {
-      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      const problem = options.health?.();
+      response.writeHead(problem === undefined ? 200 : 503, { 'content-type': 'text/plain' }).end(problem === undefined ? 'ok\n' : `unhealthy: ${problem}\n`);
     } else if (path === '/readyz') {
       const ready = options.isReady();
       response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');

@@ -396,6 +396,7 @@ export function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: 
   let loopDone: Promise<void> | undefined;
   let watermarkTimer: NodeJS.Timeout | undefined;
   let disconnecting: Promise<void> | undefined;
+  let runOptions: ConsumerRunOptions | undefined;
 
   groups.set(consumer.groupId, {
     consumer,
@@ -667,6 +668,7 @@ export function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: 
 
   return {
     run: (options: ConsumerRunOptions) => guarded('consume', async () => {
+      runOptions = options;
       consumer.on('consumer:group:join', (payload) => {
         joined = { memberId: payload.memberId, generationId: payload.generationId ?? consumer.generationId };
         epoch++;
@@ -721,6 +723,17 @@ export function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: 
         leaderEpoch: leaderEpochs.get(partitionKey(o.topic, o.partition)) ?? -1,
       })),
     })),
+    // The library's stream cannot seek one partition: a new stream (committed mode) reads every partition
+    // from its committed offset; what was read under the old one is dropped, as after a join.
+    seekToCommitted: () => {
+      if (runOptions === undefined || life.stopping) return;
+      epoch++;
+      held.clear();
+      heldCount = 0;
+      positions.clear();
+      switchStream(runOptions);
+      signal();
+    },
     pause: (partitions) => {
       for (const p of partitions) for (const n of p.partitions) paused.add(partitionKey(p.topic, n));
     },

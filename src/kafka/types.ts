@@ -180,6 +180,12 @@ export interface ConsumerRunOptions {
 export interface KafkaConsumer {
   run(options: ConsumerRunOptions): Promise<void>;
   commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  /**
+   * Reads a partition again from the group's committed offset, `offset` (the progress watchdog's heal). A client
+   * that can only reopen its stream does so; its stream starts from the committed offsets of every partition,
+   * which the caller's ledgers recognise as redeliveries.
+   */
+  seekToCommitted(offset: TopicPartitionOffset): void;
   pause(partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void;
   resume(partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void;
   /** Stops fetching, leaves the group and closes connections; safe to call twice. */

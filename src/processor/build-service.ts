@@ -13,6 +13,7 @@ import { BatchSizeController } from '../batching/batch-size-controller.js';
 import { MicroBatcher } from '../batching/micro-batcher.js';
 import { Assignments } from '../commit/assignments.js';
 import { Committer } from '../commit/committer.js';
+import { ProgressWatchdog, type PartitionLag } from '../commit/progress-watchdog.js';
 import { envName } from '../config/load-config.js';
 import { redactConfig } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
@@ -114,8 +115,23 @@ export interface PipelineDeps {
 
 export interface Pipeline {
   readonly processor: Processor;
+  readonly watchdog: ProgressWatchdog;
+  /** Starts the processor, then the watchdog's checks (every quarter of stallTimeoutMs). */
+  start(): Promise<void>;
   /** Stops the processor (drain, commit, leave, close the producer) and closes the admin client; safe to call twice. */
   close(): Promise<void>;
+}
+
+/** The committed offsets and ends of a topic's partitions, for the watchdog. */
+function lagReader(admin: KafkaAdmin, groupId: string): (topic: string) => Promise<PartitionLag[]> {
+  return async (topic) => {
+    const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchCommittedOffsets(groupId, topic)]);
+    const byPartition = new Map(committed.map((c) => [c.partition, BigInt(c.offset)]));
+    return ends.map((e) => {
+      const at = byPartition.get(e.partition) ?? -1n;
+      return { partition: e.partition, committed: at >= 0n ? at : BigInt(e.low), high: BigInt(e.high) };
+    });
+  };
 }
 
 const PROBE_INTERVAL_MS = 2000;
@@ -184,10 +200,26 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const processor = createProcessor({
     config, consumer, intake, schemas: input.schemas, batcher, runner, sink, assignments, committer: new Committer(assignments, sink), connectivity, metrics, logger, retries, onFatal, ...tracing,
   });
+  const watchdog = new ProgressWatchdog({
+    stallTimeoutMs: config.stallTimeoutMs, assignments, readLag: lagReader(probeAdmin, config.groupId), metrics, logger,
+    holdingBack: () => processor.holdingBack(), heal: (state, committed) => processor.heal(state, committed),
+  });
+  let watching: NodeJS.Timeout | undefined;
+  let checking = false;
   let closing: Promise<void> | undefined;
   return {
     processor,
+    watchdog,
+    async start() {
+      await processor.start();
+      watching = setInterval(() => {
+        if (checking) return;
+        checking = true;
+        void watchdog.check().finally(() => { checking = false; });
+      }, Math.max(10, Math.floor(config.stallTimeoutMs / 4)));
+    },
     close: () => (closing ??= (async () => {
+      clearInterval(watching);
       await processor.stop();
       await probe.stop();
       await admin?.disconnect().catch((error: unknown) => { logger.warn('shutdown: closing the admin client failed', { error: describeError(error) }); });
@@ -254,11 +286,13 @@ export async function startService(config: Config, logger: Logger, stop?: AbortS
     const pipeline = await buildPipeline({ config, client, probeClient, bundle, pool, metrics, logger, tracing, onFatal: (error) => { reportFatal(error); } });
     closers.push(['processor', () => pipeline.close()]);
     if (await stopped()) return undefined;
-    const http: OpsServer = await startOpsServer({ host: config.httpHost, port: config.httpPort, registry, isReady: () => pipeline.processor.isReady() });
+    const http: OpsServer = await startOpsServer({
+      host: config.httpHost, port: config.httpPort, registry, isReady: () => pipeline.processor.isReady(), health: () => pipeline.watchdog.reason,
+    });
     // The HTTP server closes after the processor has drained (closers run in reverse).
     closers.splice(closers.length - 1, 0, ['http server', () => http.close()]);
     logger.info('http server listening', { port: http.port, endpoints: ['/metrics', '/healthz', '/readyz'] });
-    await pipeline.processor.start();
+    await pipeline.start();
     if (await stopped()) return undefined;
     logger.info('processor started', { inputTopic: config.inputTopic, outputTopic: config.outputTopic, groupId: config.groupId, provider: pool.provider, delivery: config.deliveryGuarantee });
     let stopping: Promise<void> | undefined;

@@ -54,6 +54,10 @@ export interface Processor {
   stop(): Promise<void>;
   /** In the consumer group with an assignment, and the cluster reachable. */
   isReady(): boolean;
+  /** Intake is holding back (the batcher or the transaction stage is full). */
+  holdingBack(): boolean;
+  /** The watchdog's cure for a stalled partition: a fresh state, read again from the committed offset. */
+  heal(state: PartitionState, committed: bigint): Promise<void>;
 }
 
 export function createProcessor(deps: ProcessorDeps): Processor {
@@ -172,6 +176,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   async function eachBatch(batch: IncomingBatch, context: BatchContext): Promise<void> {
     const state = assignments.state(batch.topic, batch.partition);
+    assignments.delivered(state);
     for (const message of batch.messages) {
       if (stopping || !context.isActive() || state.retired) return;
       const offset = BigInt(message.offset);
@@ -260,5 +265,13 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     },
     stop: () => (stopped ??= stopNow()),
     isReady: () => joined && !stopping && connectivity.reachable,
+    holdingBack: () => paused,
+    heal(state, committed) {
+      const retired = assignments.renew(state);
+      if (retired === undefined || stopping) return Promise.resolve();
+      retire([retired]);
+      consumer.seekToCommitted({ topic: state.topic, partition: state.partition, offset: committed.toString() });
+      return Promise.resolve();
+    },
   };
 }

@@ -125,6 +125,13 @@ export class InMemoryConsumer implements KafkaConsumer {
   readonly positions = new Map<number, bigint>();
   generation = 0;
   batchSize = 5;
+  readonly seeks: TopicPartitionOffset[] = [];
+  /**
+   * Partitions this consumer does not fetch though they are assigned and not paused (a resume a client library
+   * missed): a stall. A seek clears one, unless `stuckAfterSeek` keeps it stuck.
+   */
+  readonly stuck = new Set<number>();
+  stuckAfterSeek = false;
   /** Deliver each batch twice, as kafkajs does when a batch's handler threw. */
   repeatBatches = false;
   private running = false;
@@ -164,7 +171,7 @@ export class InMemoryConsumer implements KafkaConsumer {
     while (this.running) {
       let delivered = false;
       for (const partition of [...this.assigned]) {
-        if (this.paused.has(partition) || !this.isRunning()) continue;
+        if (this.paused.has(partition) || this.stuck.has(partition) || !this.isRunning()) continue;
         const log = this.kafka.logs.get(this.topic)?.[partition] ?? [];
         const from = this.positions.get(partition) ?? 0n;
         const entries = log.slice(Number(from), Number(from) + this.batchSize);
@@ -193,6 +200,12 @@ export class InMemoryConsumer implements KafkaConsumer {
   async commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     this.kafka.check('commit');
     for (const o of offsets) this.kafka.committed.set(`${o.topic}:${o.partition}`, BigInt(o.offset));
+  }
+
+  seekToCommitted(offset: TopicPartitionOffset): void {
+    this.seeks.push(offset);
+    this.positions.set(offset.partition, BigInt(offset.offset));
+    if (!this.stuckAfterSeek) this.stuck.delete(offset.partition);
   }
 
   pause(partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void {

@@ -192,7 +192,7 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
       };
       const pipeline = await buildPipeline({ config, client: kafka, probeClient: kafka, bundle, pool, metrics, logger: silentLogger, tracing, onFatal: (e) => fatal.push(e) });
       t.after(() => pipeline.close());
-      await pipeline.processor.start();
+      await pipeline.start();
       const deadline = Date.now() + 10_000;
       while (![0, 1].every((p) => kafka.committedOffset('in', p) === BigInt(kafka.logs.get('in')?.[p]?.length ?? 0))) {
         assert.equal(fatal.length, 0);

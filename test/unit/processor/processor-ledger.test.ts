@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Registry } from 'prom-client';
 
+import type { ProgressWatchdog } from '../../../src/commit/progress-watchdog.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import type { ConfigKey } from '../../../src/config/schema.js';
 import type { InferencePool } from '../../../src/inference/inference-pool.js';
@@ -49,6 +50,7 @@ interface Harness {
   readonly fatal: unknown[];
   readonly metrics: ReturnType<typeof createMetrics>;
   readonly total: number;
+  readonly watchdog: ProgressWatchdog;
   /** Resolves once every partition's committed offset is at the end of its log. */
   committedToEnd(what: string, timeoutMs?: number): Promise<void>;
 }
@@ -75,12 +77,12 @@ async function harness(t: TestContext, options: { records?: number; poison?: num
   const fatal: unknown[] = [];
   const pipeline = await buildPipeline({ config, client: kafka, probeClient: kafka, bundle, pool: fakePool(bundle.config.labels.length), metrics, logger: silentLogger, onFatal: (e) => fatal.push(e) });
   t.after(() => pipeline.close());
-  await pipeline.processor.start();
+  await pipeline.start();
   const [consumer] = kafka.consumers;
   if (!consumer) throw new Error('no consumer');
   const ends = Array.from({ length: PARTITIONS }, (_, p) => BigInt(kafka.logs.get(IN)?.[p]?.length ?? 0));
   return {
-    kafka, consumer, fatal, metrics, total: messages.length,
+    kafka, consumer, fatal, metrics, total: messages.length, watchdog: pipeline.watchdog,
     committedToEnd: async (what, timeoutMs = 10_000) => {
       const deadline = Date.now() + timeoutMs;
       while (!ends.every((end, p) => kafka.committedOffset(IN, p) === end)) {
@@ -188,6 +190,34 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
     });
   });
 }
+
+describe('progress watchdog (in-memory Kafka)', () => {
+  for (const delivery of ['at-least-once', 'exactly-once'] as const) {
+    const overrides = { stallTimeoutMs: '200', ...(delivery === 'exactly-once' ? { deliveryGuarantee: delivery, transactionalId: 'unit-0' } : {}) };
+
+    it(`${delivery}: a partition the client stopped fetching is detected, counted, read again and finished`, async (t) => {
+      const h = await harness(t, { overrides, records: 24 });
+      // Not stuck from the start: the stall comes once partition 0 has delivered and committed some records.
+      await until(() => Promise.resolve(h.kafka.committedOffset(IN, 0) > 0n), 'a first commit on partition 0');
+      h.consumer.stuck.add(0);
+      await h.committedToEnd('after the stall was healed', 30_000);
+      const stalls = (await h.metrics.partitionStalls.get()).values[0]?.value ?? 0;
+      assert.ok(stalls >= 1, `stalls counted: ${stalls}`);
+      assert.ok(h.consumer.seeks.some((s) => s.partition === 0), 'partition 0 read again from its committed offset');
+      assert.deepEqual(new Set(recordIdsOut(h.kafka)), await recordsWithEvents(t, 24), 'every record has its events');
+      assert.equal(h.watchdog.healthy, true, 'healed at the first try: still healthy');
+    });
+
+    it(`${delivery}: a partition that stays stalled after healing makes the member unhealthy`, async (t) => {
+      const h = await harness(t, { overrides, records: 24 });
+      h.consumer.stuck.add(1);
+      h.consumer.stuckAfterSeek = true;
+      await until(() => Promise.resolve(!h.watchdog.healthy), 'the watchdog to give up', 30_000);
+      assert.match(h.watchdog.reason ?? '', /in:1 stalled again/);
+      assert.ok(((await h.metrics.partitionStalls.get()).values[0]?.value ?? 0) >= 2);
+    });
+  }
+});
 
 describe('transactional sink (in-memory Kafka)', () => {
   it('a transaction whose commit reply is lost is not sent a second time', async (t) => {
