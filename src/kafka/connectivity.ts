@@ -4,6 +4,7 @@
  * week) is ridden out; only an outage longer than the tolerance is fatal. Readiness and a metric follow it.
  */
 import { RelstreamError } from '../errors.js';
+import { sleep } from '../sleep.js';
 
 export interface ConnectivityOptions {
   readonly toleranceMs: number;
@@ -67,8 +68,6 @@ export interface RetryOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** The delay before retry `attempt` (0-based): doubling from initialMs, capped at maxMs. */
 function backoffMs(attempt: number, initialMs: number, maxMs: number): number {
   return Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
@@ -80,7 +79,7 @@ function backoffMs(attempt: number, initialMs: number, maxMs: number): number {
  * the tolerance: both mean the caller must stop, so nothing waits forever.
  */
 export async function retryKafka<T>(work: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const sleep = options.sleep ?? defaultSleep;
+  const wait = options.sleep ?? sleep;
   const started = options.connectivity.now();
   for (let attempt = 0; ; attempt++) {
     try {
@@ -94,7 +93,7 @@ export async function retryKafka<T>(work: () => Promise<T>, options: RetryOption
       const fatal = options.connectivity.failingSince(started, error);
       if (fatal) throw fatal;
       if (options.signal?.aborted) throw error;
-      await sleep(backoffMs(attempt, options.initialBackoffMs ?? 100, options.maxBackoffMs ?? 5000));
+      await wait(backoffMs(attempt, options.initialBackoffMs ?? 100, options.maxBackoffMs ?? 5000));
     }
   }
 }

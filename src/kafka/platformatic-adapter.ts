@@ -29,6 +29,7 @@ import {
 } from '@platformatic/kafka';
 
 import { RelstreamError } from '../errors.js';
+import { sleep } from '../sleep.js';
 import type { Logger } from '../observability/logger.js';
 import type {
   ConsumerOptions,
@@ -771,8 +772,4 @@ function orNull(value: Buffer | undefined): Buffer | null {
 /** Read through a call: a stream destroyed during an await is not what TS narrowed before it. */
 function isDestroyed(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>): boolean {
   return stream.destroyed;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

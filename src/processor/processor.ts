@@ -3,7 +3,7 @@
  * pair jobs (or a dead letter), micro-batch the jobs through inference, and let the sink publish and commit.
  * Every part is built before it (./build-service.ts) and passed in.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../sleep.js';
 
 import type { MicroBatcher } from '../batching/micro-batcher.js';
 import type { Assignments } from '../commit/assignments.js';
@@ -216,6 +216,12 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   function commitTick(): void {
     commit().catch((error: unknown) => {
+      // Once stopping, retries end on purpose (the drain's bound): what was not committed is redelivered to the
+      // next owner, which is the stop's contract, not a failure to report (a SIGTERM still exits 0).
+      if (stopping) {
+        logger.warn('a commit under way when the stop began did not finish; its records will be redelivered', { error: describeError(error) });
+        return;
+      }
       logger.error('committing failed for good; stopping so the records are redelivered', { error: describeError(error) });
       deps.onFatal(error);
     });

@@ -58,8 +58,13 @@ export function parseAvroType(schemaJson: string): avro.Type {
   return avro.Type.forSchema(JSON.parse(schemaJson) as avro.Schema, { logicalTypes: { 'timestamp-millis': DateType } });
 }
 
+/** Parsed once per process: a type is immutable, and parsing (file read and code generation) costs milliseconds. */
+const shippedTypes = new Map<'TrialRecord' | 'RelationEvent', avro.Type>();
+
 export function avroType(name: 'TrialRecord' | 'RelationEvent'): avro.Type {
-  return parseAvroType(schemaText(name));
+  let type = shippedTypes.get(name);
+  if (type === undefined) shippedTypes.set(name, (type = parseAvroType(schemaText(name))));
+  return type;
 }
 
 /** timestamp-millis as a JavaScript Date. */

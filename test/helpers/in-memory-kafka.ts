@@ -30,6 +30,31 @@ export class InMemoryKafka implements KafkaClient {
   gate: (operation: string) => Promise<void> | undefined = () => undefined;
   consumers: InMemoryConsumer[] = [];
   producersMade = 0;
+  /**
+   * Group semantics for the simulation (test/simulation): members join only when `rebalance` assigns them, share
+   * one generation, and commits from a stale generation or for a partition not assigned are refused.
+   */
+  strictGroup = false;
+  groupGeneration = 0;
+  /** KIP-447: transactional offsets from a generation or member no longer current are refused (platformatic); off: kafkajs. */
+  fencing = true;
+  /** Called when a consumer leaves the group (disconnect). */
+  onLeave: (consumer: InMemoryConsumer) => void = () => undefined;
+
+  /** A new generation: each listed consumer is told a rebalance began, then joins with its partitions. */
+  rebalance(assignment: ReadonlyMap<InMemoryConsumer, readonly number[]>, memberIds: ReadonlyMap<InMemoryConsumer, string> = new Map()): void {
+    this.groupGeneration++;
+    for (const consumer of assignment.keys()) consumer.options?.onRebalancing?.();
+    for (const [consumer, partitions] of assignment) {
+      const memberId = memberIds.get(consumer);
+      consumer.rejoin({ partitions: [...partitions], generation: this.groupGeneration, ...(memberId === undefined ? {} : { memberId }) });
+    }
+  }
+
+  /** Whether `consumer` owns `partition` in the current generation (strict group semantics). */
+  owns(consumer: InMemoryConsumer, partition: number): boolean {
+    return !this.strictGroup || (consumer.generation === this.groupGeneration && consumer.assigned.includes(partition) && consumer.active);
+  }
 
   createTopic(topic: string, partitions: number): void {
     this.logs.set(topic, Array.from({ length: partitions }, () => []));
@@ -93,7 +118,7 @@ export class InMemoryKafka implements KafkaClient {
           },
           sendOffsets: (_group, o) => {
             // Fenced as a KIP-447 broker does: offsets read in a generation that is no longer the member's.
-            const stale = o.find((x) => x.generation !== undefined && !this.consumers.some((c) => c.memberId === x.generation?.memberId && c.generation === x.generation.generationId));
+            const stale = !this.fencing ? undefined : o.find((x) => x.generation !== undefined && !this.consumers.some((c) => c.memberId === x.generation?.memberId && c.generation === x.generation.generationId && this.owns(c, x.partition)));
             if (stale) return Promise.reject(new RelstreamError('RELSTREAM_KAFKA_STALE_GENERATION', `injected: generation ${stale.generation?.generationId} is stale`, { retriable: true }));
             offsets = o;
             return Promise.resolve();
@@ -145,17 +170,22 @@ export class InMemoryConsumer implements KafkaConsumer {
     return topic;
   }
 
+  get active(): boolean {
+    return this.running;
+  }
+
   run(options: ConsumerRunOptions): Promise<void> {
     this.options = options;
     this.running = true;
-    this.rejoin({ partitions: (this.kafka.logs.get(this.topic) ?? []).map((_, i) => i) });
+    // With group semantics the member waits for the simulation's rebalance to hand it partitions.
+    if (!this.kafka.strictGroup) this.rejoin({ partitions: (this.kafka.logs.get(this.topic) ?? []).map((_, i) => i) });
     this.loop = this.fetchLoop();
     return Promise.resolve();
   }
 
   /** A group join: the new assignment, and fetching restarts from the committed offsets (as kafkajs does). */
-  rejoin(change: { memberId?: string; partitions?: number[] } = {}): void {
-    this.generation++;
+  rejoin(change: { memberId?: string; partitions?: number[]; generation?: number } = {}): void {
+    this.generation = change.generation ?? this.generation + 1;
     if (change.memberId) this.memberId = change.memberId;
     if (change.partitions) this.assigned = change.partitions;
     this.positions.clear();
@@ -169,6 +199,11 @@ export class InMemoryConsumer implements KafkaConsumer {
 
   private async fetchLoop(): Promise<void> {
     while (this.running) {
+      // A broker outage: fetches fail and the client retries them on its own, reporting nothing.
+      if (this.kafka.fault('fetch') !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        continue;
+      }
       let delivered = false;
       for (const partition of [...this.assigned]) {
         if (this.paused.has(partition) || this.stuck.has(partition) || !this.isRunning()) continue;
@@ -199,6 +234,8 @@ export class InMemoryConsumer implements KafkaConsumer {
   // eslint-disable-next-line @typescript-eslint/require-await -- async so that a fault rejects, as a client's would
   async commitOffsets(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     this.kafka.check('commit');
+    const stale = offsets.find((o) => !this.kafka.owns(this, o.partition));
+    if (stale) throw new RelstreamError('RELSTREAM_KAFKA_STALE_GENERATION', `injected: ${stale.partition} committed from a stale generation`, { retriable: true });
     for (const o of offsets) this.kafka.committed.set(`${o.topic}:${o.partition}`, BigInt(o.offset));
   }
 
@@ -217,7 +254,9 @@ export class InMemoryConsumer implements KafkaConsumer {
   }
 
   async disconnect(): Promise<void> {
+    if (!this.running) return;
     this.running = false;
     await this.loop;
+    this.kafka.onLeave(this);
   }
 }
