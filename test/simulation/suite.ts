@@ -44,6 +44,16 @@ export function simulationSuite(mode: SimulationMode): void {
       expected = await expectedEvents(bundle);
     });
 
+    it('a schedule is a function of its seed: run twice, the same events in the same order', async () => {
+      const options: ScheduleOptions = { ...mode, bundle, expected, records: RECORDS };
+      const seed = FIRST_SEED;
+      const [first, second] = [await runSchedule(seed, options), await runSchedule(seed, options)];
+      assert.ok(first.log.length > 4, 'the schedule did something');
+      assert.deepEqual(second.log, first.log);
+      assert.deepEqual([...second.events], [...first.events]);
+      assert.equal(second.virtualMs, first.virtualMs);
+    });
+
     const what = REPLAY === undefined ? `${PER_MODE} seeded schedules` : `replay of seed ${REPLAY}`;
     it(`${what} end with lag 0 and every event${mode.delivery === 'exactly-once' && mode.fencing ? ', none twice' : ''}`, { timeout: 1_800_000 }, async (t) => {
       assert.ok(expected.size > 0, 'the fault-free run wrote events');
