@@ -3,11 +3,11 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-// Each Kafka client library is imported by its adapter only: everything else talks to src/kafka/types.ts, so
-// the client is a configuration choice (kafkaClient) and swapping one stays a one-file change.
-const KAFKA_ADAPTERS = { kafkajs: 'src/kafka/kafkajs-adapter.ts', '@platformatic/kafka': 'src/kafka/platformatic-adapter.ts' };
+// Each Kafka client library is imported by its adapter folder only: everything else talks to
+// src/kafka/types.ts, so the client is a configuration choice (kafkaClient) and swapping one touches one folder.
+const KAFKA_ADAPTERS = { kafkajs: 'src/kafka/kafkajs', '@platformatic/kafka': 'src/kafka/platformatic' };
 const kafkaImportRule = (allowed) => ['error', {
-  paths: Object.entries(KAFKA_ADAPTERS).filter(([name]) => name !== allowed).map(([name, file]) => ({ name, message: `Only ${file} may import ${name}.` })),
+  paths: Object.entries(KAFKA_ADAPTERS).filter(([name]) => name !== allowed).map(([name, dir]) => ({ name, message: `Only ${dir}/ may import ${name}.` })),
 }];
 
 export default tseslint.config(
@@ -29,7 +29,7 @@ export default tseslint.config(
       'no-restricted-imports': kafkaImportRule(undefined),
     },
   },
-  ...Object.entries(KAFKA_ADAPTERS).map(([name, file]) => ({ files: [file], rules: { 'no-restricted-imports': kafkaImportRule(name) } })),
+  ...Object.entries(KAFKA_ADAPTERS).map(([name, dir]) => ({ files: [`${dir}/**/*.ts`], rules: { 'no-restricted-imports': kafkaImportRule(name) } })),
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js'], languageOptions: { globals: globals.node } },
 );

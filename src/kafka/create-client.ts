@@ -3,8 +3,8 @@
  * choice and its trade-offs are in docs/kafka-clients.md.
  */
 import type { Logger } from '../observability/logger.js';
-import { createKafkaClient as createKafkajsClient } from './kafkajs-adapter.js';
-import { createPlatformaticClient } from './platformatic-adapter.js';
+import { createKafkaClient as createKafkajsClient } from './kafkajs/client.js';
+import { createPlatformaticClient } from './platformatic/client.js';
 import type { KafkaClientKind } from './client-kinds.js';
 import type { KafkaClient, KafkaConnectionOptions } from './types.js';
 

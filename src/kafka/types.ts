@@ -1,6 +1,7 @@
 /**
- * relstream's view of a Kafka client. Only src/kafka/kafkajs-adapter.ts implements it (and only it imports
- * kafkajs); every other module depends on these types, so moving to a maintained client is a one-file change.
+ * relstream's view of a Kafka client. The adapters in src/kafka/kafkajs/ and src/kafka/platformatic/ implement
+ * it (and only they import their client library); every other module depends on these types, so the client is
+ * a configuration choice and moving to another touches one folder.
  * Errors crossing this interface are RelstreamErrors: RELSTREAM_KAFKA_CONNECTION (retriable) when the cluster
  * cannot be reached, RELSTREAM_KAFKA_FENCED when a transactional producer was fenced, RELSTREAM_KAFKA_REQUEST
  * otherwise, with the client's own retriable flag.

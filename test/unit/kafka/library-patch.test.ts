@@ -9,7 +9,7 @@ import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { RelstreamError } from '../../../src/errors.js';
-import { assertLibraryPatched, libraryConsumerSource } from '../../../src/kafka/platformatic-adapter.js';
+import { assertLibraryPatched, libraryConsumerSource } from '../../../src/kafka/platformatic/library-patch.js';
 import { packageRoot } from '../../../src/paths.js';
 
 it('the installed library carries the read_committed fix (npm ci applied patches/)', () => {

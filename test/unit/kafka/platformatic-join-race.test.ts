@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { wrapConsumer } from '../../../src/kafka/platformatic-adapter.js';
+import { wrapConsumer } from '../../../src/kafka/platformatic/consumer.js';
 import type { IncomingMessage } from '../../../src/kafka/types.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 

@@ -1,0 +1,86 @@
+/**
+ * relstream's Kafka interface on kafkajs: this folder is the only code that imports kafkajs (errors, admin,
+ * producer and consumer each in their own module); kafkajs errors become RelstreamError at this boundary.
+ */
+import kafkajs from 'kafkajs';
+import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
+
+import type { Logger } from '../../observability/logger.js';
+import type { ConsumerOptions, KafkaClient, KafkaConnectionOptions, ProducerOptions } from '../types.js';
+import { wrapAdmin } from './admin.js';
+import { wrapConsumer } from './consumer.js';
+import { guarded, toRelstreamError } from './errors.js';
+import { wrapProducer } from './producer.js';
+
+const { Kafka, logLevel: KjsLogLevel, Partitioners } = kafkajs;
+
+export function createKafkaClient(options: KafkaConnectionOptions, logger: Logger): KafkaClient {
+  const kafka = new Kafka(toKafkaConfig(options, logger));
+  return {
+    admin: async () => wrapAdmin(await connected(kafka.admin())),
+    // kafkajs validates options when a client is built, throwing its own errors: map them here too.
+    producer: (producerOptions: ProducerOptions = {}) => guarded('connect', async () => {
+      const { transactionalId } = producerOptions;
+      const idempotent = transactionalId !== undefined || (producerOptions.idempotent ?? true);
+      // kafkajs requires maxInFlightRequests 1 for idempotence; the batcher keeps requests large instead.
+      const producer = kafka.producer({
+        // murmur2 like the Java client, so a key lands on the same partition whichever client wrote it.
+        createPartitioner: Partitioners.DefaultPartitioner,
+        idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false,
+        ...(transactionalId === undefined ? {} : { transactionalId, transactionTimeout: producerOptions.transactionTimeoutMs ?? 30_000 }),
+      });
+      await connected(producer);
+      // kafkajs calls InitProducerId for the transactional id only at the first transaction: open and abort an
+      // empty one now, so a restarted process fences its predecessor (and aborts its open transaction) at start.
+      if (transactionalId !== undefined) await guarded('initTransactions', async () => { await (await producer.transaction()).abort(); });
+      return wrapProducer(producer, idempotent);
+    }),
+    consumer: (consumerOptions: ConsumerOptions) => guarded('connect', async () => {
+      const consumer = kafka.consumer({
+        groupId: consumerOptions.groupId,
+        allowAutoTopicCreation: false,
+        ...(consumerOptions.sessionTimeoutMs === undefined ? {} : { sessionTimeout: consumerOptions.sessionTimeoutMs }),
+        ...(consumerOptions.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: consumerOptions.heartbeatIntervalMs }),
+        ...(consumerOptions.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: consumerOptions.maxBytesPerPartition }),
+        ...(consumerOptions.maxBytes === undefined ? {} : { maxBytes: consumerOptions.maxBytes }),
+      });
+      return wrapConsumer(await connected(consumer));
+    }),
+  };
+}
+
+function toKafkaConfig(options: KafkaConnectionOptions, logger: Logger): KafkaConfig {
+  const log = logger.child({ component: 'kafkajs' });
+  return {
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    ...(options.connectionTimeoutMs === undefined ? {} : { connectionTimeout: options.connectionTimeoutMs }),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeout: options.requestTimeoutMs }),
+    ...(options.retries === undefined ? {} : { retry: { retries: options.retries } }),
+    ...(options.tls === undefined ? {} : { ssl: options.tls }),
+    ...(options.sasl === undefined ? {} : { sasl: toSasl(options.sasl) }),
+    logLevel: KjsLogLevel.WARN,
+    logCreator: () => (entry: LogEntry) => {
+      const { message, ...fields } = entry.log;
+      // kafkajs logs every error response of a request it then retries (coordinator loading, leader moved)
+      // at ERROR; whether the request finally failed reaches the caller as a thrown error instead.
+      const retriedResponse = entry.namespace === 'Connection';
+      const level = retriedResponse ? 'debug' : entry.level <= KjsLogLevel.ERROR ? 'error' : entry.level === KjsLogLevel.WARN ? 'warn' : 'debug';
+      log[level](message, { namespace: entry.namespace, ...fields });
+    },
+  };
+}
+
+function toSasl(sasl: NonNullable<KafkaConnectionOptions['sasl']>): SASLOptions {
+  return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password };
+}
+
+async function connected<T extends { connect(): Promise<void> }>(client: T): Promise<T> {
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    throw toRelstreamError(error, 'connect');
+  }
+}
+

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { RelstreamError } from '../../errors.js';
+
+/**
+ * The library's read_committed filter delivers aborted transactions unless patches/@platformatic+kafka+*.patch
+ * is applied (npm ci's postinstall does it; `npm ci --ignore-scripts` does not). Without it exactly-once output
+ * would look duplicated to readers and aborted input would be processed, silently: refuse to start instead.
+ */
+export function assertLibraryPatched(consumerSource: string): void {
+  if (!consumerSource.includes(PATCH_MARKER)) {
+    throw new RelstreamError('RELSTREAM_DEPENDENCY_UNPATCHED', '@platformatic/kafka lacks relstream\'s read_committed fix (patches/; npm ci applies it, --ignore-scripts skips it): run `npx patch-package`, or set kafkaClient=kafkajs');
+  }
+}
+
+const PATCH_MARKER = 'relstream patch: the Java client\'s algorithm';
+let patchChecked = false;
+
+/** The installed library's consumer, where its read_committed filter lives. */
+export function libraryConsumerSource(): string {
+  const index = fileURLToPath(import.meta.resolve('@platformatic/kafka'));
+  return readFileSync(join(dirname(index), 'clients', 'consumer', 'consumer.js'), 'utf8');
+}
+
+export function checkLibraryPatched(): void {
+  if (patchChecked) return;
+  assertLibraryPatched(libraryConsumerSource());
+  patchChecked = true;
+}
