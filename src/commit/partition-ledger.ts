@@ -61,6 +61,11 @@ export class PartitionLedger {
     }
   }
 
+  /** Offsets held in memory (in flight, or finished and not yet passed): what compaction keeps bounded. */
+  get retained(): number {
+    return this.pending.length;
+  }
+
   get inFlight(): number {
     return this.pending.length - this.head;
   }

@@ -11,6 +11,7 @@ import { describe, it, type TestContext } from 'node:test';
 
 import { TRACEPARENT } from '../../src/observability/trace-context.js';
 import { trialRecordCodec } from '../../src/records/avro.js';
+import { untilLagZero } from '../helpers/chaos.js';
 import { startCli, waitFor } from '../helpers/cli.js';
 import { useKafka } from '../helpers/kafka.js';
 import { readTopic, sampleRecords, testEnv, testTopics, type TestTopics } from '../helpers/processor.js';
@@ -82,9 +83,8 @@ describe('tracing exported over OTLP by relstream run', () => {
     t.after(() => { cli.child.kill('SIGKILL'); });
     await waitFor(() => (cli.logs.some((l) => l['msg'] === 'processor started') ? true : undefined), 'the processor');
     await out.until((m) => m.length > 0, 'relation events');
-    // Let the last records finish, then stop: the spans still buffered must be exported on the way out.
-    await waitFor(() => (out.messages.length > 0 && cli.logs.some((l) => l['msg'] === 'joined the consumer group') ? true : undefined), 'the group');
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Every record finished (lag 0), then stop: the spans still buffered must be exported on the way out.
+    await untilLagZero(kafka.admin, topics.groupId, topics.inputTopic);
     cli.child.kill('SIGTERM');
     assert.equal((await cli.exited).code, 0);
 

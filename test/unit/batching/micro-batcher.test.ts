@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as turn } from 'node:timers/promises';
 
 import { MicroBatcher } from '../../../src/batching/micro-batcher.js';
 
 interface Item { readonly length: number; readonly n: number }
 
-function harness(options: { maxPairs?: number; maxTokens?: number; maxWaitMs?: number; concurrency?: number; capacityPairs?: number; capacityTokens?: number }) {
+function harness(options: { maxPairs?: number; maxTokens?: number; maxWaitMs?: number; concurrency?: number; capacityPairs?: number; capacityTokens?: number; now?: () => number }) {
   const batches: Item[][] = [];
   const release: (() => void)[] = [];
   const batcher = new MicroBatcher<Item>({
     maxPairs: options.maxPairs ?? 4, maxTokens: options.maxTokens ?? 10_000, maxWaitMs: options.maxWaitMs ?? 10_000,
     concurrency: options.concurrency ?? 1, capacityPairs: options.capacityPairs ?? 100, capacityTokens: options.capacityTokens ?? 1_000_000,
     run: (items) => { batches.push(items); return new Promise<void>((resolve) => release.push(resolve)); },
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   return { batcher, batches, release };
 }
@@ -25,11 +26,14 @@ describe('MicroBatcher', () => {
     batcher.close();
   });
 
-  it('closes a partial batch once its oldest pair waited maxWaitMs', async () => {
-    const { batcher, batches } = harness({ maxPairs: 8, maxWaitMs: 30 });
+  it('closes a partial batch once its oldest pair waited maxWaitMs, not before', (t) => {
+    // The batcher's clock and timers on node:test's mock clock: exact, whatever the machine's speed.
+    t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+    const { batcher, batches } = harness({ maxPairs: 8, maxWaitMs: 30, now: () => Date.now() });
     batcher.submit({ length: 10, n: 0 });
-    assert.equal(batches.length, 0);
-    await sleep(80);
+    t.mock.timers.tick(29);
+    assert.equal(batches.length, 0, 'not before maxWaitMs');
+    t.mock.timers.tick(1);
     assert.deepEqual(batches.map((b) => b.length), [1]);
     batcher.close();
   });
@@ -39,7 +43,7 @@ describe('MicroBatcher', () => {
     batcher.submit({ length: 400, n: 0 }); // alone: a pair longer than the budget still runs, by itself
     for (const [n, length] of [[1, 100], [2, 20], [3, 98], [4, 22], [5, 99], [6, 21]] as const) batcher.submit({ length, n });
     release[0]?.();
-    return sleep(10).then(() => {
+    return turn().then(() => {
       assert.deepEqual(batches[0]?.map((i) => i.n), [0]);
       const second = batches[1] ?? [];
       const longest = Math.max(...second.map((i) => i.length));
@@ -58,11 +62,11 @@ describe('MicroBatcher', () => {
     let roomy = false;
     void batcher.whenRoom().then(() => { roomy = true; });
     release[0]?.();
-    await sleep(5);
+    await turn();
     assert.equal(batches.length, 3);
     assert.equal(roomy, true);
     release[1]?.(); release[2]?.();
-    await sleep(5);
+    await turn();
     release[3]?.();
     await batcher.whenIdle();
     batcher.close();

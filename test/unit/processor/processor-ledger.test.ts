@@ -29,10 +29,29 @@ const DLQ = 'dlq';
 const PARTITIONS = 2;
 
 /** Logits that always pick label 0 with certainty: every pair becomes an event. */
-function fakePool(numLabels: number, delayMs = 2): InferencePool {
+/** Holds inference until opened: records stay in flight, whatever the machine's speed. */
+class Gate {
+  #open: Promise<void> = Promise.resolve();
+  #release: (() => void) | undefined;
+
+  close(): void {
+    this.#open = new Promise((resolve) => { this.#release = resolve; });
+  }
+
+  open(): void {
+    this.#release?.();
+  }
+
+  get passed(): Promise<void> {
+    return this.#open;
+  }
+}
+
+function fakePool(numLabels: number, gate: Gate, delayMs = 2): InferencePool {
   return {
     provider: 'cpu',
     run: async (batch) => {
+      await gate.passed;
       await sleep(delayMs);
       const logits = new Float32Array(batch.batchSize * numLabels).fill(-10);
       for (let row = 0; row < batch.batchSize; row++) logits[row * numLabels] = 10;
@@ -51,11 +70,13 @@ interface Harness {
   readonly metrics: ReturnType<typeof createMetrics>;
   readonly total: number;
   readonly watchdog: ProgressWatchdog;
+  /** Stops the pipeline (drain, commit, leave). */
+  stop(): Promise<void>;
   /** Resolves once every partition's committed offset is at the end of its log. */
   committedToEnd(what: string, timeoutMs?: number): Promise<void>;
 }
 
-async function harness(t: TestContext, options: { records?: number; poison?: number; overrides?: Partial<Record<ConfigKey, string>>; before?: (kafka: InMemoryKafka) => void } = {}): Promise<Harness> {
+async function harness(t: TestContext, options: { records?: number; poison?: number; overrides?: Partial<Record<ConfigKey, string>>; before?: (kafka: InMemoryKafka) => void; gate?: Gate } = {}): Promise<Harness> {
   bundle ??= await loadModelDir(tinyModelDir);
   const kafka = new InMemoryKafka();
   for (const topic of [IN, OUT, DLQ]) kafka.createTopic(topic, PARTITIONS);
@@ -75,14 +96,14 @@ async function harness(t: TestContext, options: { records?: number; poison?: num
   });
   const metrics = createMetrics(new Registry(), { defaultMetrics: false });
   const fatal: unknown[] = [];
-  const pipeline = await buildPipeline({ config, client: kafka, probeClient: kafka, bundle, pool: fakePool(bundle.config.labels.length), metrics, logger: silentLogger, onFatal: (e) => fatal.push(e) });
+  const pipeline = await buildPipeline({ config, client: kafka, probeClient: kafka, bundle, pool: fakePool(bundle.config.labels.length, options.gate ?? new Gate()), metrics, logger: silentLogger, onFatal: (e) => fatal.push(e) });
   t.after(() => pipeline.close());
   await pipeline.start();
   const [consumer] = kafka.consumers;
   if (!consumer) throw new Error('no consumer');
   const ends = Array.from({ length: PARTITIONS }, (_, p) => BigInt(kafka.logs.get(IN)?.[p]?.length ?? 0));
   return {
-    kafka, consumer, fatal, metrics, total: messages.length, watchdog: pipeline.watchdog,
+    kafka, consumer, fatal, metrics, total: messages.length, watchdog: pipeline.watchdog, stop: () => pipeline.close(),
     committedToEnd: async (what, timeoutMs = 10_000) => {
       const deadline = Date.now() + timeoutMs;
       while (!ends.every((end, p) => kafka.committedOffset(IN, p) === end)) {
@@ -95,6 +116,12 @@ async function harness(t: TestContext, options: { records?: number; poison?: num
 }
 
 const events_ = relationEventCodec();
+
+/** Records admitted and not yet processed (from the counters, which move as records do). */
+async function inFlight(h: Harness): Promise<number> {
+  const count = async (c: { get(): Promise<{ values: { value: number }[] }> }): Promise<number> => (await c.get()).values.reduce((n, v) => n + v.value, 0);
+  return (await count(h.metrics.recordsConsumed)) - (await count(h.metrics.recordsProcessed)) - (await count(h.metrics.recordsDeadLettered));
+}
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -117,11 +144,14 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
 
   describe(`commit ledger (${delivery}, in-memory Kafka)`, () => {
     it('a rejoin that keeps the partitions while work is in flight: commits still reach the end', async (t) => {
-      const h = await harness(t, { overrides });
-      await sleep(3);
+      // Both rejoins land while records are admitted and held in inference: a gate, not timed sleeps.
+      const gate = new Gate();
+      gate.close();
+      const h = await harness(t, { overrides, gate });
+      await until(async () => (await inFlight(h)) > 0, 'records in flight');
       h.consumer.rejoin();
-      await sleep(3);
       h.consumer.rejoin();
+      gate.open();
       await h.committedToEnd('after two rejoins');
       assert.ok(((await h.metrics.recordsRedelivered.get()).values[0]?.value ?? 0) > 0, 'the rejoins redelivered admitted records');
       assert.deepEqual(new Set(recordIdsOut(h.kafka)), await recordsWithEvents(t, 12), 'every record has its events');
@@ -132,16 +162,21 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
       h.consumer.repeatBatches = true;
       await h.committedToEnd('with every batch delivered twice');
       await until(async () => (await h.metrics.recordsProcessed.get()).values[0]?.value === h.total, 'every record processed');
-      await sleep(20);
+      // Stopped, nothing more can be processed: the count is final.
+      await h.stop();
       assert.equal((await h.metrics.recordsProcessed.get()).values[0]?.value, h.total, 'each record processed once');
     });
 
     it('a revocation mid-stream, then the partition back under a new member id: commits reach the end', async (t) => {
-      const h = await harness(t, { overrides, records: 24 });
       const expected = await recordsWithEvents(t, 24);
-      await sleep(2);
+      const gate = new Gate();
+      gate.close();
+      const h = await harness(t, { overrides, records: 24, gate });
+      await until(async () => (await inFlight(h)) > 0, 'records in flight');
       h.consumer.rejoin({ partitions: [1] });
-      await sleep(5);
+      gate.open();
+      const before = h.kafka.committedOffset(IN, 1);
+      await until(() => Promise.resolve(h.kafka.committedOffset(IN, 1) > before), 'partition 1 to move on alone');
       h.consumer.rejoin({ memberId: 'member-2', partitions: [0, 1] });
       await h.committedToEnd('after revoke and reassign');
       assert.deepEqual(new Set(recordIdsOut(h.kafka)), expected);
