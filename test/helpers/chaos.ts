@@ -49,7 +49,7 @@ export function startMember(t: TestContext, env: Record<string, string>): CliPro
 }
 
 const events = relationEventCodec();
-export const eventIds = (messages: readonly IncomingMessage[]): string[] => messages.filter((m) => !isEndMarker(m)).map((m) => events.decode(m.value ?? Buffer.alloc(0)).id);
+export const eventIds = (messages: readonly IncomingMessage[]): string[] => withoutEndMarkers(messages).map((m) => events.decode(m.value ?? Buffer.alloc(0)).id);
 
 /** Relation events the samples give, per sample id (the tiny model, minScore 0.5). */
 export async function eventsPerSample(): Promise<Map<string, number>> {
@@ -87,6 +87,9 @@ export async function stopMembers(members: readonly CliProcess[]): Promise<(numb
 
 const END_KEY = 'relstream-test-end/';
 const isEndMarker = (m: IncomingMessage): boolean => m.key?.toString().startsWith(END_KEY) === true;
+
+/** The messages read, less readToEnd's markers. */
+export const withoutEndMarkers = (messages: readonly IncomingMessage[]): IncomingMessage[] => messages.filter((m) => !isEndMarker(m));
 
 /**
  * With every writer of `topic` stopped, reads it to its end: one marker message per partition is written

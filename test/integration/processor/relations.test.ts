@@ -10,6 +10,7 @@ import { startService } from '../../../src/processor/build-service.js';
 import { DEAD_LETTER_HEADERS } from '../../../src/publish/dead-letter.js';
 import { relationEventId } from '../../../src/publish/relation-event.js';
 import { relationEventCodec, trialRecordCodec, type TrialRecord } from '../../../src/records/avro.js';
+import { readToEnd, withoutEndMarkers } from '../../helpers/chaos.js';
 import { expectedRelations } from '../../helpers/expected-relations.js';
 import { useKafka } from '../../helpers/kafka.js';
 import { produceRecords, readTopic, sampleRecords, testConfig, testTopics, type TestTopics } from '../../helpers/processor.js';
@@ -36,9 +37,11 @@ describe('the stream processor', () => {
     t.after(() => service.stop());
     await produceRecords(kafka.client, topics.inputTopic, records);
     await reader.until((m) => m.length >= expected.length, `${expected.length} relation events`);
-    await new Promise((r) => setTimeout(r, 500)); // anything extra would arrive now
+    // Stopped, nothing more can be written: anything extra is in the topic, ahead of the end markers.
+    await service.stop();
+    await readToEnd(kafka.client, kafka.admin, reader, topics.outputTopic);
 
-    const got = reader.messages.map((m) => ({ key: m.key?.toString(), event: events.decode(m.value ?? Buffer.alloc(0)) }));
+    const got = withoutEndMarkers(reader.messages).map((m) => ({ key: m.key?.toString(), event: events.decode(m.value ?? Buffer.alloc(0)) }));
     assert.equal(got.length, expected.length, 'no extra events');
     const byPair = new Map(got.map((g) => [`${g.event.recordId}|${g.event.subject.id}|${g.event.object.id}`, g]));
     for (const e of expected) {
@@ -124,6 +127,7 @@ describe('the stream processor', () => {
     // Every offset, poison included, gets committed: the group has consumed the whole partition.
     const deadline = Date.now() + 30_000;
     let committed = '';
+    // Polled with a deadline (a condition, not a fixed wait).
     while (Date.now() < deadline) {
       committed = (await kafka.admin.fetchCommittedOffsets(topics.groupId, topics.inputTopic)).find((p) => p.partition === 0)?.offset ?? '';
       if (committed === String(interleaved.length)) break;
