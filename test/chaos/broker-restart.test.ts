@@ -22,7 +22,7 @@ import { manyRecords, produceRecords, readTopic, testTopics } from '../helpers/p
 const COPIES = 400;
 const OUTAGE_MS = 10_000;
 
-async function ownBroker(t: TestContext): Promise<{ start: () => Promise<LocalBroker>; bootstrap: string }> {
+async function ownBroker(t: TestContext, kafkaVersion: string): Promise<{ start: () => Promise<LocalBroker>; bootstrap: string }> {
   const workDir = await mkdtemp(join(tmpdir(), 'relstream-chaos-broker-'));
   const port = await freePort('127.0.0.1');
   let current: LocalBroker | undefined;
@@ -32,7 +32,7 @@ async function ownBroker(t: TestContext): Promise<{ start: () => Promise<LocalBr
   });
   return {
     bootstrap: `127.0.0.1:${port}`,
-    start: async () => (current = await startLocalBroker({ cacheDir: cacheDir(), logger: silentLogger, workDir, port })),
+    start: async () => (current = await startLocalBroker({ cacheDir: cacheDir(), logger: silentLogger, workDir, port, kafkaVersion })),
   };
 }
 
@@ -50,9 +50,11 @@ describe('chaos: a broker killed and restarted mid-stream', () => {
   let perSample: Map<string, number>;
   before(async () => { perSample = await eventsPerSample(); });
 
-  for (const delivery of ['at-least-once', 'exactly-once'] as const satisfies readonly Delivery[]) {
-    it(`${delivery}: the member rides out a ${OUTAGE_MS / 1000} s outage; nothing lost${delivery === 'exactly-once' ? ' or duplicated' : ''}, lag 0`, { timeout: CHAOS_TEST_TIMEOUT_MS }, async (t) => {
-      const broker = await ownBroker(t);
+  // Both broker lines: Kafka 4's group and transaction coordinators recover differently from 3.9's, and the
+  // exactly-once duplicates of issue 17 showed on 4.4 only.
+  for (const kafkaVersion of ['4.4.0', '3.9.2']) for (const delivery of ['at-least-once', 'exactly-once'] as const satisfies readonly Delivery[]) {
+    it(`Kafka ${kafkaVersion}, ${delivery}: the member rides out a ${OUTAGE_MS / 1000} s outage; nothing lost${delivery === 'exactly-once' ? ' or duplicated' : ''}, lag 0`, { timeout: CHAOS_TEST_TIMEOUT_MS }, async (t) => {
+      const broker = await ownBroker(t, kafkaVersion);
       const running = await broker.start();
       const client = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'chaos-broker' }, silentLogger, DEFAULT_KAFKA_CLIENT);
       const topics = testTopics(`broker-${delivery}`);
@@ -93,7 +95,7 @@ describe('chaos: a broker killed and restarted mid-stream', () => {
 
       const ids = eventIds(out.messages);
       const duplicates = ids.length - new Set(ids).size;
-      t.diagnostic(`${delivery}: ${records.length} records, broker killed at ${killedAt} of ${expected} events, down ${OUTAGE_MS / 1000} s, lag 0 after ${toLagZeroS.toFixed(1)} s from the restart, ${duplicates} duplicates`);
+      t.diagnostic(`Kafka ${kafkaVersion}, ${delivery}: ${records.length} records, broker killed at ${killedAt} of ${expected} events, down ${OUTAGE_MS / 1000} s, lag 0 after ${toLagZeroS.toFixed(1)} s from the restart, ${duplicates} duplicates`);
       assert.equal(exit, 0, 'the member was still running, and drained and exited 0 on SIGTERM');
       assert.ok(killedAt < expected, 'the broker died mid-stream');
       assert.ok(seen.notReady, '/readyz said 503 during the outage');
