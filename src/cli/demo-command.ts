@@ -16,7 +16,7 @@ import { RelstreamError } from '../errors.js';
 import type { LocalBroker } from '../../tools/local-kafka/local-broker.js';
 import { packageRoot } from '../paths.js';
 import { kafkaClientFromConfig } from '../kafka/connection-from-config.js';
-import { startService } from '../processor/build-service.js';
+import { startService } from './build-service.js';
 import { relationEventCodec, trialRecordCodec, type RelationEvent } from '../records/avro.js';
 import { trialRecordFromJson } from '../records/json-record.js';
 import { intFlag, parseCommandArgs } from './args.js';

@@ -1,7 +1,7 @@
 /** `relstream run`: the processor, until SIGTERM/SIGINT (exit 0 after a graceful stop) or a fatal error (exit 1). */
 import { loadConfig } from '../config/load-config.js';
 import { describeError } from '../errors.js';
-import { startService } from '../processor/build-service.js';
+import { startService } from './build-service.js';
 import { parseCommandArgs } from './args.js';
 import type { CommandContext } from './command-context.js';
 import { untilShutdownSignal } from './signals.js';

@@ -1,7 +1,7 @@
 /**
  * The stream processor: consume trial records, admit each once per ownership of its partition, turn it into
  * pair jobs (or a dead letter), micro-batch the jobs through inference, and let the sink publish and commit.
- * Every part is built before it (./build-service.ts) and passed in.
+ * Every part is built before it (../cli/build-service.ts) and passed in.
  */
 import { sleep } from '../sleep.js';
 

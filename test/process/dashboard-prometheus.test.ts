@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { silentLogger } from '../../src/observability/logger.js';
 import { packageRoot } from '../../src/paths.js';
-import { startService } from '../../src/processor/build-service.js';
+import { startService } from '../../src/cli/build-service.js';
 import { useKafka } from '../helpers/kafka.js';
 import { manyRecords, testConfig, testTopics } from '../helpers/processor.js';
 import { hasPrometheus, startPrometheus } from '../helpers/prometheus.js';

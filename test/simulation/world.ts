@@ -15,7 +15,7 @@ import type { InferencePool } from '../../src/inference/inference-pool.js';
 import type { ModelBundle } from '../../src/model/model-dir.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { buildPipeline, type Pipeline } from '../../src/processor/build-service.js';
+import { buildPipeline, type Pipeline } from '../../src/cli/build-service.js';
 import { relationEventCodec, trialRecordCodec } from '../../src/records/avro.js';
 import { InMemoryKafka, outage, type InMemoryConsumer } from '../helpers/in-memory-kafka.js';
 import { manyRecords } from '../helpers/processor.js';

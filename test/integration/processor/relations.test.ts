@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 
 import { silentLogger } from '../../../src/observability/logger.js';
-import { startService } from '../../../src/processor/build-service.js';
+import { startService } from '../../../src/cli/build-service.js';
 import { DEAD_LETTER_HEADERS } from '../../../src/publish/dead-letter.js';
 import { relationEventId } from '../../../src/publish/relation-event.js';
 import { relationEventCodec, trialRecordCodec, type TrialRecord } from '../../../src/records/avro.js';

@@ -11,7 +11,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 
 import { silentLogger } from '../../../src/observability/logger.js';
-import { startService } from '../../../src/processor/build-service.js';
+import { startService } from '../../../src/cli/build-service.js';
 import { DEAD_LETTER_HEADERS } from '../../../src/publish/dead-letter.js';
 import { schemaText, type TrialRecord } from '../../../src/records/avro.js';
 import { frame } from '../../../src/registry/wire-format.js';

@@ -22,7 +22,7 @@ import { silentLogger } from '../../../src/observability/logger.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
 import { TRACEPARENT, TRACESTATE } from '../../../src/observability/trace-context.js';
 import { ATTR, createTracing, type Tracing } from '../../../src/observability/tracing.js';
-import { buildPipeline } from '../../../src/processor/build-service.js';
+import { buildPipeline } from '../../../src/cli/build-service.js';
 import { DEAD_LETTER_HEADERS } from '../../../src/publish/dead-letter.js';
 import { trialRecordCodec } from '../../../src/records/avro.js';
 import { InMemoryKafka } from '../../helpers/in-memory-kafka.js';

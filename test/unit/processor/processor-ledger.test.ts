@@ -16,7 +16,7 @@ import type { InferencePool } from '../../../src/inference/inference-pool.js';
 import { loadModelDir, type ModelBundle } from '../../../src/model/model-dir.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { createMetrics } from '../../../src/observability/metrics.js';
-import { buildPipeline } from '../../../src/processor/build-service.js';
+import { buildPipeline } from '../../../src/cli/build-service.js';
 import { DEAD_LETTER_HEADERS } from '../../../src/publish/dead-letter.js';
 import { relationEventCodec, trialRecordCodec } from '../../../src/records/avro.js';
 import { InMemoryKafka, outage, type InMemoryConsumer } from '../../helpers/in-memory-kafka.js';

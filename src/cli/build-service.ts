@@ -39,10 +39,10 @@ import { relationEventCodec, trialRecordCodec, type Codec, type RecordDecoder, t
 import type { SchemaRegistryClient } from '../registry/registry-client.js';
 import { framedCodec, PLAIN_AVRO_SCHEMAS, RegistryDecoder, type WriterSchemas } from '../registry/registry-codecs.js';
 import { registerRelationEvent, registryClientFromConfig } from '../registry/registry-from-config.js';
-import { createBatchRunner } from './batch-runner.js';
-import type { PairJob } from './pair-job.js';
-import { createProcessor, type Processor } from './processor.js';
-import { RecordIntake } from './record-intake.js';
+import { createBatchRunner } from '../processor/batch-runner.js';
+import type { PairJob } from '../processor/pair-job.js';
+import { createProcessor, type Processor } from '../processor/processor.js';
+import { RecordIntake } from '../processor/record-intake.js';
 
 export interface Service {
   readonly metrics: Metrics;
