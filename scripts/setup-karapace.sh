@@ -18,7 +18,16 @@ done
 PY_VERSION=3.13.5
 PY_TARBALL="python3.13_${PY_VERSION}.orig.tar.xz"
 PY_SHA256=93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640
-PY_URL="http://deb.debian.org/debian/pool/main/p/python3.13/$PY_TARBALL"
+# The Debian archive this machine's apt is configured with (deb822 .sources or one-line .list), never a host
+# written here: mirrors differ per machine. RELSTREAM_DEBIAN_MIRROR overrides it.
+debian_mirror() {
+  {
+    grep -hE '^[[:space:]]*URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -E 's/^[[:space:]]*URIs:[[:space:]]*//' | tr ' ' '\n'
+    grep -hE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | sed -E 's/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//' | awk '{print $1}'
+  } | grep -E '^https?://' | grep -v -- '-security' | head -1
+}
+MIRROR="${RELSTREAM_DEBIAN_MIRROR:-$(debian_mirror)}"
+PY_URL="${MIRROR%/}/pool/main/p/python3.13/$PY_TARBALL"
 PY_PREFIX="$CACHE/python-$PY_VERSION"
 
 usable() { "$1" -c 'import sys, venv, ensurepip, ssl, sqlite3; sys.exit(0 if (3, 12) <= sys.version_info[:2] < (3, 15) else 1)' >/dev/null 2>&1; }
@@ -32,7 +41,8 @@ for candidate in "${KARAPACE_PYTHON:-}" python3.14 python3.13 python3.12 "$PY_PR
 done
 
 if [ -z "$PYTHON" ]; then
-  echo "setup-karapace: building CPython $PY_VERSION into $PY_PREFIX" >&2
+  [ -n "$MIRROR" ] || { echo "setup-karapace: no Debian archive in the apt configuration; set RELSTREAM_DEBIAN_MIRROR" >&2; exit 1; }
+  echo "setup-karapace: building CPython $PY_VERSION into $PY_PREFIX from $PY_URL" >&2
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
   curl -fsS --retry 3 -o "$work/$PY_TARBALL" "$PY_URL"
