@@ -201,8 +201,8 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
     config, consumer, intake, schemas: input.schemas, batcher, runner, sink, assignments, committer: new Committer(assignments, sink), connectivity, metrics, logger, retries, onFatal, ...tracing,
   });
   const watchdog = new ProgressWatchdog({
-    stallTimeoutMs: config.stallTimeoutMs, assignments, readLag: lagReader(probeAdmin, config.groupId), metrics, logger,
-    holdingBack: () => processor.holdingBack(), heal: (state, committed) => processor.heal(state, committed),
+    stallTimeoutMs: config.stallTimeoutMs, topics: [config.inputTopic], assignments, readLag: lagReader(probeAdmin, config.groupId), metrics, logger,
+    holdingBack: () => processor.holdingBack(), heal: (state, committed) => processor.heal(state, committed), rejoin: () => { processor.rejoin(); },
   });
   let watching: NodeJS.Timeout | undefined;
   let checking = false;

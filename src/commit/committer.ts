@@ -3,12 +3,19 @@
  * drain at shutdown all come here. Between the broker's rebalance notice and the join that follows nothing is
  * committed (a transaction then could commit offsets of a partition that is moving to another member); what
  * the sink made durable goes back to the ledgers (./assignments.ts).
+ *
+ * One commit at a time: calls that come while one runs share a single follow-up commit of the newest points.
+ * Unbounded, an outage piled them up (a tick every commitIntervalMs, each retrying on its own), and with the
+ * platformatic client each failed commit asked for a rejoin: after a broker restart on Kafka 3.9, 56 joins
+ * completed at once and the member was left with no partitions.
  */
 import type { Sink } from '../publish/sink.js';
 import type { Assignments } from './assignments.js';
 
 export class Committer {
   #rebalancing = false;
+  #running: Promise<void> | undefined;
+  #waiting: Promise<void> | undefined;
 
   constructor(private readonly assignments: Assignments, private readonly sink: Pick<Sink, 'commit'>) {}
 
@@ -26,8 +33,31 @@ export class Committer {
     return this.#rebalancing;
   }
 
-  /** Commits what is finished, unless a rebalance is under way; rejects only with an error that must stop the process. */
-  async commit(): Promise<void> {
+  /**
+   * Commits what is finished, unless a rebalance is under way; rejects only with an error that must stop the
+   * process. While a commit runs, callers share the next one, which starts when it ends and reads the points then.
+   */
+  commit(): Promise<void> {
+    if (this.#waiting !== undefined) return this.#waiting;
+    if (this.#running === undefined) return this.#start();
+    // The running commit's failure is its own callers' to handle; the follow-up commits on its own.
+    const waiting = this.#running.catch(() => undefined).then(() => {
+      this.#waiting = undefined;
+      return this.#start();
+    });
+    this.#waiting = waiting;
+    return waiting;
+  }
+
+  #start(): Promise<void> {
+    const run: Promise<void> = this.#commitNow().finally(() => {
+      if (this.#running === run) this.#running = undefined;
+    });
+    this.#running = run;
+    return run;
+  }
+
+  async #commitNow(): Promise<void> {
     if (this.#rebalancing) return;
     const points = this.assignments.commitPoints();
     if (points.length === 0) return;

@@ -25,6 +25,8 @@ export interface PartitionLag {
 
 export interface ProgressWatchdogDeps {
   readonly stallTimeoutMs: number;
+  /** The topics this member consumes: watched as a whole when it owns none of their partitions. */
+  readonly topics: readonly string[];
   readonly assignments: Assignments;
   /** The committed offsets and ends of a topic's partitions (the probe's admin client). */
   readonly readLag: (topic: string) => Promise<readonly PartitionLag[]>;
@@ -32,6 +34,8 @@ export interface ProgressWatchdogDeps {
   readonly holdingBack: () => boolean;
   /** Retires the partition's state and reads it again from `committed`. */
   readonly heal: (state: PartitionState, committed: bigint) => Promise<void>;
+  /** Joins the group again: for a member that owns nothing while its topic has lag and nothing moves. */
+  readonly rejoin: () => void;
   readonly metrics: Pick<Metrics, 'partitionStalls'>;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -53,6 +57,8 @@ export class ProgressWatchdog {
   readonly #now: () => number;
   /** By topic and partition, over this member's ownership of it (a new generation starts a new watch). */
   readonly #watches = new Map<string, Watch>();
+  /** Per topic this member owns nothing of: when its committed offsets last moved, and rejoins since. */
+  readonly #unowned = new Map<string, { committed: string; movedAt: number; stalls: number }>();
   #unhealthy: string | undefined;
 
   constructor(deps: ProgressWatchdogDeps) {
@@ -79,6 +85,10 @@ export class ProgressWatchdog {
     for (const k of [...this.#watches.keys()]) if (!owned.has(k)) this.#watches.delete(k);
     const byTopic = new Map<string, PartitionState[]>();
     for (const state of states) byTopic.set(state.topic, [...(byTopic.get(state.topic) ?? []), state]);
+    for (const topic of this.#deps.topics) {
+      if (byTopic.has(topic)) this.#unowned.delete(topic);
+      else await this.#lookUnowned(topic, now);
+    }
     for (const [topic, owned] of byTopic) {
       let lags: readonly PartitionLag[];
       try {
@@ -94,6 +104,40 @@ export class ProgressWatchdog {
         await this.#look(state, lag, now);
       }
     }
+  }
+
+  /**
+   * A member that owns no partition of a topic with lag, while no committed offset of that topic moved for
+   * stallTimeoutMs: the group left the partitions to nobody (after a broker restart on Kafka 3.9, an assignment
+   * computed before the topic's metadata was back gave this, the only member, nothing). Other members at work
+   * would move the offsets, so this rejoins only a group that is stuck as a whole; twice in a row is unhealthy.
+   */
+  async #lookUnowned(topic: string, now: number): Promise<void> {
+    let lags: readonly PartitionLag[];
+    try {
+      lags = await this.#deps.readLag(topic);
+    } catch {
+      return;
+    }
+    const committed = lags.map((l) => `${l.partition}@${l.committed}`).join(',');
+    const behind = lags.reduce((n, l) => n + (l.high > l.committed ? l.high - l.committed : 0n), 0n);
+    const watch = this.#unowned.get(topic);
+    if (watch === undefined || watch.committed !== committed || behind === 0n || this.#deps.holdingBack()) {
+      this.#unowned.set(topic, { committed, movedAt: now, stalls: watch !== undefined && watch.committed === committed ? watch.stalls : 0 });
+      return;
+    }
+    if (now - watch.movedAt < this.#deps.stallTimeoutMs) return;
+    watch.stalls++;
+    watch.movedAt = now;
+    this.#deps.metrics.partitionStalls.inc();
+    const detail = { topic, lag: String(behind), committed, idleMs: this.#deps.stallTimeoutMs, stallsInARow: watch.stalls };
+    if (watch.stalls > 1) {
+      this.#unhealthy = `no partition of ${topic} assigned to this member while it has lag ${behind} and nothing moves, after joining the group again`;
+      this.#deps.logger.error('still no partition while the topic has lag and nothing moves; /healthz fails so the process is restarted', detail);
+    } else {
+      this.#deps.logger.warn('no partition assigned while the topic has lag and no committed offset moves; joining the group again', detail);
+    }
+    this.#deps.rejoin();
   }
 
   async #look(state: PartitionState, lag: PartitionLag, now: number): Promise<void> {

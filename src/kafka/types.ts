@@ -187,6 +187,11 @@ export interface KafkaConsumer {
    * which the caller's ledgers recognise as redeliveries.
    */
   seekToCommitted(offset: TopicPartitionOffset): void;
+  /**
+   * Joins the group again (a rebalance): the watchdog's cure for a member left with no partitions while nothing
+   * moves. A client with no way to ask for it says so in the log; the watchdog then fails /healthz instead.
+   */
+  rejoinGroup(): void;
   pause(partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void;
   resume(partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void;
   /** Stops fetching, leaves the group and closes connections; safe to call twice. */

@@ -56,6 +56,8 @@ export interface Processor {
   isReady(): boolean;
   /** Intake is holding back (the batcher or the transaction stage is full). */
   holdingBack(): boolean;
+  /** The watchdog's cure for a member left without partitions while its topic has lag: join again. */
+  rejoin(): void;
   /** The watchdog's cure for a stalled partition: a fresh state, read again from the committed offset. */
   heal(state: PartitionState, committed: bigint): Promise<void>;
 }
@@ -272,6 +274,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     stop: () => (stopped ??= stopNow()),
     isReady: () => joined && !stopping && connectivity.reachable,
     holdingBack: () => paused,
+    rejoin() {
+      if (!stopping) consumer.rejoinGroup();
+    },
     heal(state, committed) {
       const retired = assignments.renew(state);
       if (retired === undefined || stopping) return Promise.resolve();

@@ -38,6 +38,8 @@ export class InMemoryKafka implements KafkaClient {
   groupGeneration = 0;
   /** KIP-447: transactional offsets from a generation or member no longer current are refused (platformatic); off: kafkajs. */
   fencing = true;
+  /** Called when a consumer asks to join again (the watchdog); by default it rejoins with what it has. */
+  onRejoinRequest: (consumer: InMemoryConsumer) => void = (consumer) => { consumer.rejoin(); };
   /** Called when a consumer leaves the group (disconnect). */
   onLeave: (consumer: InMemoryConsumer) => void = () => undefined;
 
@@ -237,6 +239,13 @@ export class InMemoryConsumer implements KafkaConsumer {
     const stale = offsets.find((o) => !this.kafka.owns(this, o.partition));
     if (stale) throw new RelstreamError('RELSTREAM_KAFKA_STALE_GENERATION', `injected: ${stale.partition} committed from a stale generation`, { retriable: true });
     for (const o of offsets) this.kafka.committed.set(`${o.topic}:${o.partition}`, BigInt(o.offset));
+  }
+
+  rejoinRequests = 0;
+
+  rejoinGroup(): void {
+    this.rejoinRequests++;
+    this.kafka.onRejoinRequest(this);
   }
 
   seekToCommitted(offset: TopicPartitionOffset): void {

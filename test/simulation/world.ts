@@ -94,6 +94,11 @@ export class World {
       if (this.#oneShot.delete(operation)) return outage();
       return undefined;
     };
+    // The watchdog of a member left with nothing asks to join again: the group assigns afresh.
+    this.kafka.onRejoinRequest = (consumer) => {
+      this.note(`rejoin requested by ${this.members.find((m) => m.consumer === consumer)?.name ?? '?'}`);
+      this.rebalance();
+    };
     this.kafka.onLeave = (consumer) => {
       // The group notices a member that left and hands its partitions to the others.
       if (this.live().some((m) => m.consumer === consumer)) return;
@@ -185,6 +190,10 @@ export class World {
       someone.stopping = someone.pipeline.close();
     } else if (r < 0.9 && live.length < 3) {
       void this.addMember().then(() => { this.rebalance(); });
+    } else if (r < 0.95) {
+      // An assignment computed without the topic's metadata (Kafka 3.9 after a broker restart): nobody owns anything.
+      this.kafka.rebalance(new Map(live.map((m) => [m.consumer, []])));
+      this.note(`empty assignment gen ${this.kafka.groupGeneration}`);
     } else if (someone) {
       const partition = someone.consumer.assigned[0];
       if (partition !== undefined) {

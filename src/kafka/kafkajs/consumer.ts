@@ -58,6 +58,8 @@ export function wrapConsumer(consumer: KjsConsumer): KafkaConsumer {
     }),
     commitOffsets: (offsets: readonly TopicPartitionOffset[]) => guarded('commitOffsets', () =>
       consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })))),
+    // kafkajs has no call that joins again while running; the watchdog falls back to failing /healthz.
+    rejoinGroup: () => undefined,
     seekToCommitted: (offset) => { consumer.seek({ topic: offset.topic, partition: offset.partition, offset: offset.offset }); },
     pause: (partitions) => { consumer.pause(partitions.map((p) => ({ topic: p.topic, partitions: [...p.partitions] }))); },
     resume: (partitions) => { consumer.resume(partitions.map((p) => ({ topic: p.topic, partitions: [...p.partitions] }))); },

@@ -384,6 +384,12 @@ export function wrapConsumer(consumer: Consumer, newAdmin: () => Admin, groups: 
       switchStream(runOptions);
       signal();
     },
+    // A JoinGroup under the same member id: the coordinator rebalances and the join event hands out a fresh
+    // assignment (computed with current metadata) through the usual path.
+    rejoinGroup: () => {
+      if (life.stopping) return;
+      consumer.joinGroup({}).catch((error: unknown) => { log.warn('joining the group again failed', { error: toRelstreamError(error, 'joinGroup').message }); });
+    },
     pause: (partitions) => {
       for (const p of partitions) for (const n of p.partitions) paused.add(partitionKey(p.topic, n));
     },

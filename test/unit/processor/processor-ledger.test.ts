@@ -243,6 +243,16 @@ describe('progress watchdog (in-memory Kafka)', () => {
       assert.equal(h.watchdog.healthy, true, 'healed at the first try: still healthy');
     });
 
+    it(`${delivery}: a member left with no partitions while the topic has lag and nothing moves joins the group again`, async (t) => {
+      const h = await harness(t, { overrides, records: 24 });
+      // An assignment computed without the topic's metadata (Kafka 3.9, after a broker restart): nothing for anyone.
+      h.consumer.rejoin({ partitions: [] });
+      h.kafka.onRejoinRequest = (consumer) => { consumer.rejoin({ partitions: [0, 1] }); };
+      await h.committedToEnd('after the watchdog asked to join again', 30_000);
+      assert.ok(h.consumer.rejoinRequests >= 1, 'the member asked to join again');
+      assert.equal(h.watchdog.healthy, true);
+    });
+
     it(`${delivery}: a partition that stays stalled after healing makes the member unhealthy`, async (t) => {
       const h = await harness(t, { overrides, records: 24 });
       h.consumer.stuck.add(1);
