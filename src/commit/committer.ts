@@ -29,10 +29,6 @@ export class Committer {
     this.#rebalancing = false;
   }
 
-  get rebalancing(): boolean {
-    return this.#rebalancing;
-  }
-
   /**
    * Commits what is finished, unless a rebalance is under way; rejects only with an error that must stop the
    * process. While a commit runs, callers share the next one, which starts when it ends and reads the points then.
