@@ -3,7 +3,8 @@
 
   python models/export.py --hf CHECKPOINT_DIR --out DIR [--optimize] [--fp16 | --int8] [--pooling start-marker]
   python models/export.py --random-base --out DIR        full-size random model (benchmarks, export test)
-  python models/export.py --tiny                         rebuild the shipped tiny demo/test model
+  python models/export.py --tiny [--out DIR]            rebuild the shipped tiny demo/test model (same bytes on any
+                                                         x86-64 machine; DIR instead of models/ for a check)
   python models/export.py --null --out models/null-re-ct a capacity probe for the pipeline-ceiling benchmark
 
 A model directory holds model.onnx (body and head, dynamic batch and sequence axes), tokenizer.json and
@@ -43,8 +44,16 @@ def export_hf(checkpoint, out, *, fp16=False, int8=False, optimize=False, poolin
 
 
 def build_tiny(out=TINY_DIR, start_marker_out=TINY_START_MARKER_DIR, log=print):
-    """Trains the tiny model, exports both poolings, writes the parity fixture. Deterministic."""
+    """Trains the tiny model, exports both poolings, writes the parity fixture. Deterministic: call it in a
+    process that ran reproducible.pin_environment() before importing torch (main does, for --tiny)."""
     out, start_marker_out = Path(out), Path(start_marker_out)
+    from relstream_model.reproducible import pinned_arithmetic
+
+    with pinned_arithmetic():
+        return _build_tiny(out, start_marker_out, log)
+
+
+def _build_tiny(out, start_marker_out, log):
     from relstream_model.checkpoint import save_checkpoint
     from relstream_model.fixture import build_fixture
     from relstream_model.labels import V2_LABELS, constraints_for
@@ -112,7 +121,7 @@ def main(argv=None):
     mode.add_argument("--random-base", action="store_true", help="random full-size model, exported with the --hf path")
     mode.add_argument("--tiny", action="store_true", help="rebuild models/tiny-re-ct (and its start-marker variant)")
     mode.add_argument("--null", action="store_true", help="a capacity probe for the pipeline-ceiling benchmark (run refuses it)")
-    parser.add_argument("--out", help="output model directory (--hf, --random-base)")
+    parser.add_argument("--out", help="output model directory (--hf, --random-base); for --tiny, the folder for both")
     precision = parser.add_mutually_exclusive_group()
     precision.add_argument("--fp16", action="store_true", help="fp16 weights, fp32 inputs and outputs (GPU)")
     precision.add_argument("--int8", action="store_true", help="dynamic int8 quantisation of the weights (CPU)")
@@ -124,7 +133,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     if args.tiny:
-        accuracy = build_tiny()
+        from relstream_model.reproducible import pin_environment
+
+        pin_environment()
+        out = Path(args.out) if args.out else None
+        accuracy = build_tiny(out / TINY_DIR.name, out / TINY_START_MARKER_DIR.name) if out else build_tiny()
         print(json.dumps({"heldOutAccuracy": accuracy}))
         return 0
     if not args.out:
