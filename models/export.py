@@ -15,10 +15,14 @@ agreement, relstream_model/agreement.py, recorded in the config) and fails below
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+# onnxruntime's Python wheel sends usage events to Microsoft; an export must not wait on them offline.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
