@@ -20,11 +20,13 @@ PY_TARBALL="python3.13_${PY_VERSION}.orig.tar.xz"
 PY_SHA256=93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640
 # The Debian archive this machine's apt is configured with (deb822 .sources or one-line .list), never a host
 # written here: mirrors differ per machine. RELSTREAM_DEBIAN_MIRROR overrides it.
+# Never fails (pipefail and set -e would end the script silently): a machine may have no sources.list, no
+# .sources file, or no match; the caller reports an empty answer.
 debian_mirror() {
   {
-    grep -hE '^[[:space:]]*URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -E 's/^[[:space:]]*URIs:[[:space:]]*//' | tr ' ' '\n'
-    grep -hE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | sed -E 's/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//' | awk '{print $1}'
-  } | grep -E '^https?://' | grep -v -- '-security' | head -1
+    cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -nE 's/^[[:space:]]*URIs:[[:space:]]*//p' | tr ' ' '\n'
+    cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | sed -nE 's/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+).*/\2/p'
+  } | awk '/^https?:\/\// && !/-security/ { print; exit }' || true
 }
 MIRROR="${RELSTREAM_DEBIAN_MIRROR:-$(debian_mirror)}"
 PY_URL="${MIRROR%/}/pool/main/p/python3.13/$PY_TARBALL"
