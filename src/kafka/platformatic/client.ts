@@ -25,7 +25,7 @@ import {
 import type { Logger } from '../../observability/logger.js';
 import type { ConsumerOptions, KafkaClient, KafkaConnectionOptions, ProducerOptions } from '../types.js';
 import { wrapAdmin } from './admin.js';
-import { wrapConsumer } from './consumer.js';
+import { wrapConsumer, type MembershipLookup } from './consumer.js';
 import { guarded } from './errors.js';
 import type { GroupRegistry } from './group-registry.js';
 import { checkLibraryPatched } from './library-patch.js';
@@ -94,7 +94,11 @@ export function createPlatformaticClient(options: KafkaConnectionOptions, logger
         await consumer.close(true).catch(() => undefined);
         throw error;
       }
-      return wrapConsumer(consumer, () => new Admin(base), groups, log);
+      const register = (membership: MembershipLookup): (() => void) => {
+        groups.set(consumer.groupId, { consumer, membership });
+        return () => { groups.delete(consumer.groupId); };
+      };
+      return wrapConsumer(consumer, () => new Admin(base), register, log);
     }),
   };
 }

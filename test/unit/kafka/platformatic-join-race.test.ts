@@ -125,7 +125,7 @@ describe('platformatic adapter: a join while messages of a paused partition are 
     const old = new FakeStream('old');
     const fresh = new FakeStream('new');
     consumer.streams.push(first, old, fresh);
-    const kafka = wrapConsumer(consumer as unknown as LibraryConsumer, () => admin as unknown as LibraryAdmin, new Map(), silentLogger);
+    const kafka = wrapConsumer(consumer as unknown as LibraryConsumer, () => admin as unknown as LibraryAdmin, () => () => undefined, silentLogger);
     const delivered: { generation: number; message: IncomingMessage }[] = [];
     let generation = 0;
     await kafka.run({

@@ -1,0 +1,53 @@
+/**
+ * The part of @platformatic/kafka's consumer and admin that ./consumer.ts uses, as interfaces the library's
+ * classes satisfy. Named so that the simulation (test/simulation/platformatic/) can drive the adapter over a
+ * scripted stand-in of the library: joins, streams and stable offsets at the moments a real cluster picks.
+ */
+import type {
+  CommitOptions, ConsumerGroupJoinPayload, ConsumerHeartbeatStalledPayload, GroupOptions, ListConsumerGroupOffsetsGroup,
+  ListConsumerGroupOffsetsOptions, ListOffsetsOptions, Message, Offsets,
+} from '@platformatic/kafka';
+
+/** A fetched message as the library hands it out (named here so that a stand-in can build one). */
+export type LibraryMessage = Message;
+
+/** The library's MessagesStream: a readable of messages that fetches on its own. */
+export interface ReadStream {
+  read(): Message | null;
+  readonly destroyed: boolean;
+  readonly errored: Error | null;
+  close(): Promise<void>;
+  resume(): unknown;
+  on(event: 'fetch' | 'readable' | 'error' | 'close', listener: () => void): unknown;
+}
+
+export interface StreamRequest {
+  readonly topics: string[];
+  readonly mode: 'committed';
+  readonly fallbackMode: 'earliest' | 'latest';
+  readonly autocommit: false;
+}
+
+/** The library's Consumer: a group member whose streams start at the group's committed offsets. */
+export interface GroupConsumer {
+  readonly groupId: string;
+  readonly generationId: number;
+  readonly memberId: string | null;
+  readonly assignments: readonly { readonly topic: string; readonly partitions: number[] }[] | null;
+  readonly coordinatorId: number | null;
+  consume(options: StreamRequest): Promise<ReadStream>;
+  commit(options: CommitOptions): Promise<void>;
+  listOffsets(options: ListOffsetsOptions): Promise<Offsets>;
+  joinGroup(options: GroupOptions): Promise<string>;
+  close(): Promise<void>;
+  on(event: 'consumer:group:join', listener: (payload: ConsumerGroupJoinPayload) => void): unknown;
+  on(event: 'consumer:group:rebalance', listener: () => void): unknown;
+  on(event: 'consumer:heartbeat:stalled', listener: (payload: ConsumerHeartbeatStalledPayload) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** The library's Admin, for the group's committed offsets read with requireStable (KIP-447). */
+export interface OffsetsAdmin {
+  listConsumerGroupOffsets(options: ListConsumerGroupOffsetsOptions): Promise<ListConsumerGroupOffsetsGroup[]>;
+  close(): Promise<void>;
+}
