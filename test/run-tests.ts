@@ -1,10 +1,10 @@
 /**
  * `npm test` after lint and build: runs the compiled unit, integration and process suites with node's test
- * runner. Integration suites need a broker: RELSTREAM_TEST_BROKERS names one, otherwise this script starts
+ * runner; `npm run test:chaos` runs the chaos suite, on its own (it takes longer than the rest together). Integration suites need a broker: RELSTREAM_TEST_BROKERS names one, otherwise this script starts
  * one local broker for the whole run and stops it afterwards. The broker is tied to this process
  * (ParentWatch), so it cannot outlive the run even when this process is killed.
  *
- *   node dist/test/run-tests.js            all suites
+ *   node dist/test/run-tests.js            unit, integration and process suites (npm test)
  *   node dist/test/run-tests.js --unit     unit suites only, no broker
  *   node dist/test/run-tests.js --smoke    integration suites only (RELSTREAM_KAFKA_VERSION picks the broker)
  *   node dist/test/run-tests.js --chaos    the chaos suite only (RELSTREAM_TEST_CHAOS_CONTENTION=N beside N busy loops)
@@ -39,7 +39,7 @@ async function run(): Promise<number> {
   // second broker version (CI: RELSTREAM_KAFKA_VERSION=3.9.2).
   const smoke = process.argv.includes('--smoke');
   const chaosOnly = process.argv.includes('--chaos');
-  const suites = unitOnly ? ['unit'] : smoke ? ['integration'] : chaosOnly ? ['chaos'] : ['unit', 'integration', 'process', 'chaos'];
+  const suites = unitOnly ? ['unit'] : smoke ? ['integration'] : chaosOnly ? ['chaos'] : ['unit', 'integration', 'process'];
   const files = suites.flatMap(testFiles);
   const env = { ...process.env };
   let broker: LocalBroker | undefined;
