@@ -10,8 +10,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/relstream-chaos-runs.XXXXXX)
 git clone -q "$repo" "$work/clone"
 cd "$work/clone"
-npm ci --no-audit --no-fund --silent >/dev/null
-npm run build --silent >/dev/null
+# Said, not hidden: on an older Node, npm ci refuses (engine-strict) and nothing would run.
+npm ci --no-audit --no-fund > "$work/setup.log" 2>&1 && npm run build >> "$work/setup.log" 2>&1 \
+  || { echo "setup failed with Node $(node --version): $work/setup.log" >&2; tail -5 "$work/setup.log" >&2; exit 1; }
 for i in $(seq 1 "$runs"); do
   logs="$work/run-$i"
   mkdir -p "$logs"
