@@ -197,12 +197,14 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
     }),
   });
   const intake = new RecordIntake(config, bundle, input.decoder, metrics);
+  const committer = new Committer(assignments, sink);
   const processor = createProcessor({
-    config, consumer, intake, schemas: input.schemas, batcher, runner, sink, assignments, committer: new Committer(assignments, sink), connectivity, metrics, logger, retries, onFatal, ...tracing,
+    config, consumer, intake, schemas: input.schemas, batcher, runner, sink, assignments, committer, connectivity, metrics, logger, retries, onFatal, ...tracing,
   });
   const watchdog = new ProgressWatchdog({
     stallTimeoutMs: config.stallTimeoutMs, topics: [config.inputTopic], assignments, readLag: lagReader(probeAdmin, config.groupId), metrics, logger,
     holdingBack: () => processor.holdingBack(), heal: (state, committed) => processor.heal(state, committed), rejoin: () => { processor.rejoin(); },
+    commitRunningSince: () => committer.runningSince,
   });
   let watching: NodeJS.Timeout | undefined;
   let checking = false;

@@ -16,8 +16,17 @@ export class Committer {
   #rebalancing = false;
   #running: Promise<void> | undefined;
   #waiting: Promise<void> | undefined;
+  #runningSince: number | undefined;
 
   constructor(private readonly assignments: Assignments, private readonly sink: Pick<Sink, 'commit'>) {}
+
+  /**
+   * When the commit under way began, if one is: a sink retries a refused or failed commit until it succeeds or
+   * the outage tolerance ends, so one that runs for long holds everything behind it (the watchdog looks).
+   */
+  get runningSince(): number | undefined {
+    return this.#runningSince;
+  }
 
   /** The coordinator announced a rebalance: commits wait for the join. */
   rebalanceStarted(): void {
@@ -46,8 +55,11 @@ export class Committer {
   }
 
   #start(): Promise<void> {
+    this.#runningSince = Date.now();
     const run: Promise<void> = this.#commitNow().finally(() => {
-      if (this.#running === run) this.#running = undefined;
+      if (this.#running !== run) return;
+      this.#running = undefined;
+      this.#runningSince = undefined;
     });
     this.#running = run;
     return run;

@@ -8,6 +8,10 @@
  *
  * Whatever the cause (a resume a client library missed, a committed offset moved back under the member, a
  * position lost in a rejoin), the symptom is the same and so is the cure: read again from what is committed.
+ *
+ * A member that is busy is not idle, but it may be stuck: a commit that has been retrying for stallTimeoutMs
+ * while the cluster answers (the coordinator refusing a membership the client lost without noticing) holds
+ * every record behind it. That is a stall too, cured by joining the group again.
  */
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -36,6 +40,8 @@ export interface ProgressWatchdogDeps {
   readonly heal: (state: PartitionState, committed: bigint) => Promise<void>;
   /** Joins the group again: for a member that owns nothing while its topic has lag and nothing moves. */
   readonly rejoin: () => void;
+  /** When the commit under way began, if one is (../commit/committer.ts). */
+  readonly commitRunningSince?: () => number | undefined;
   readonly metrics: Pick<Metrics, 'partitionStalls'>;
   readonly logger: Logger;
   readonly now?: () => number;
@@ -60,6 +66,8 @@ export class ProgressWatchdog {
   /** Per topic this member owns nothing of: when its committed offsets last moved, and rejoins since. */
   readonly #unowned = new Map<string, { committed: string; movedAt: number; stalls: number }>();
   #unhealthy: string | undefined;
+  /** The commit under way, by when it began, and the stalls counted against it. */
+  #commit: { since: number; lookedAt: number; stalls: number } | undefined;
 
   constructor(deps: ProgressWatchdogDeps) {
     this.#deps = deps;
@@ -89,6 +97,7 @@ export class ProgressWatchdog {
       if (byTopic.has(topic)) this.#unowned.delete(topic);
       else await this.#lookUnowned(topic, now);
     }
+    let answered = false;
     for (const [topic, owned] of byTopic) {
       let lags: readonly PartitionLag[];
       try {
@@ -98,12 +107,39 @@ export class ProgressWatchdog {
         logger.debug('watchdog: could not read lag', { topic, error: String(error) });
         continue;
       }
+      answered = true;
       for (const state of owned) {
         const lag = lags.find((l) => l.partition === state.partition);
         if (lag === undefined || state.retired) continue;
         await this.#look(state, lag, now);
       }
     }
+    this.#lookCommit(now, answered);
+  }
+
+  /** A commit retrying for stallTimeoutMs while the cluster answers: join again; a second time, unhealthy. */
+  #lookCommit(now: number, clusterAnswered: boolean): void {
+    const since = this.#deps.commitRunningSince?.();
+    if (since === undefined) {
+      this.#commit = undefined;
+      return;
+    }
+    if (this.#commit?.since !== since) this.#commit = { since, lookedAt: since, stalls: 0 };
+    const watch = this.#commit;
+    // An outage is the connectivity path's (it stops the process past kafkaOutageToleranceMs).
+    if (!clusterAnswered) watch.lookedAt = now;
+    if (now - watch.lookedAt < this.#deps.stallTimeoutMs) return;
+    watch.stalls++;
+    watch.lookedAt = now;
+    this.#deps.metrics.partitionStalls.inc();
+    const detail = { runningMs: now - since, stallsInARow: watch.stalls, partitions: this.#deps.assignments.states().map(watchKey) };
+    if (watch.stalls > 1) {
+      this.#unhealthy = `a commit has been retrying for ${Math.round((now - since) / 1000)} s while the cluster answers, also after joining the group again`;
+      this.#deps.logger.error('a commit is still retrying after the member joined the group again; /healthz fails so the process is restarted', detail);
+    } else {
+      this.#deps.logger.warn('a commit has been retrying for stallTimeoutMs while the cluster answers; joining the group again', detail);
+    }
+    this.#deps.rejoin();
   }
 
   /**

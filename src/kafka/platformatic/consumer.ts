@@ -13,12 +13,17 @@ import { ReadState, type AssignedTopic } from './read-state.js';
 const HELD_MESSAGES_LIMIT = 10_000;
 /** How long a retriable stream failure waits before the stream is opened again (the group is rejoined). */
 const RESTART_DELAY_MS = 1000;
-/** How often the high watermarks behind IncomingBatch.highWatermark (the lag metric) are refreshed. */
-const WATERMARK_REFRESH_MS = 2000;
+/** How often the high watermarks behind IncomingBatch.highWatermark (the lag metric) are refreshed and the membership looked at. */
+const TICK_MS = 2000;
 /** How long the stream may fetch nothing while messages wait before it is resumed (see the loop). */
 const STALL_MS = 10_000;
 /** How long a new owner waits for a predecessor's pending transactional offsets before it reads on anyway. */
 const STABLE_OFFSETS_TIMEOUT_MS = 90_000;
+/**
+ * How long the library may be without a heartbeat before this joins the group for it (see watchMembership):
+ * a join in progress also stops the heartbeat, for a moment on a healthy cluster.
+ */
+const MEMBERSHIP_LAPSE_MS = 10_000;
 
 /** Looks up the membership a transaction's offsets are committed under (./producer.ts). */
 export type MembershipLookup = (topic: string, partition: number, generation?: GroupGeneration) => Membership | undefined;
@@ -44,9 +49,11 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
   const streamChanged = (read: ReadStream): boolean => switching !== undefined || stream !== read;
   let wake: (() => void) | undefined;
   let loopDone: Promise<void> | undefined;
-  let watermarkTimer: NodeJS.Timeout | undefined;
+  let tickTimer: NodeJS.Timeout | undefined;
   let disconnecting: Promise<void> | undefined;
   let runOptions: ConsumerRunOptions | undefined;
+  let rejoining: Promise<void> | undefined;
+  let inactiveSince: number | undefined;
 
   // The generation the offsets' records were read in when the caller names it, else the one the assignment was
   // handed out under (the last join), as the Java client's groupMetadata(): a zombie that missed a rebalance,
@@ -139,9 +146,16 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
       const old = stream;
       stream = opened;
       if (old !== undefined && old !== opened) await old.close().catch(() => undefined);
-    }).catch((error: unknown) => {
-      // The loop reopens a missing or failed stream itself.
+    }).catch(async (error: unknown) => {
       log.warn('could not open the consumer stream after a rebalance', { error: toRelstreamError(error, 'consume').message });
+      // The old stream reads on from the previous generation's positions, which may lie past this one's
+      // committed offsets: never read it under the new join. Without a stream the loop joins again.
+      if (join !== state.epoch) return;
+      const old = stream;
+      stream = undefined;
+      state.lose();
+      options.onCrash?.(toRelstreamError(error, 'consume'), true);
+      await old?.close().catch(() => undefined);
     }).finally(() => {
       if (switching === next) switching = undefined;
       signal();
@@ -200,6 +214,45 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
     }
   }
 
+  /**
+   * Joins the group until a join succeeds; one at a time. The library cancels its heartbeat when a join begins
+   * and starts it again only when one completes: after a join that failed (the broker away) it keeps its member
+   * id and topics, hands out streams without joining, and sends no heartbeat: a member to itself only, which the
+   * coordinator expires and whose transactional offsets it refuses (UNKNOWN_MEMBER_ID) for good. Nothing in the
+   * library joins again then; this does. Its join event reports the membership and switches the stream.
+   */
+  function rejoin(why: string): void {
+    if (rejoining !== undefined || life.stopping) return;
+    log.info('joining the consumer group again', { why, memberId: consumer.memberId, generationId: consumer.generationId });
+    rejoining = (async () => {
+      while (!isStopping()) {
+        try {
+          await consumer.joinGroup({});
+          return;
+        } catch (error) {
+          log.warn('joining the group again failed; retrying', { error: toRelstreamError(error, 'joinGroup').message });
+          await sleep(RESTART_DELAY_MS);
+        }
+      }
+    })().finally(() => { rejoining = undefined; });
+  }
+
+  /**
+   * The last line for the case above, whatever path led to it: a library without a heartbeat for
+   * MEMBERSHIP_LAPSE_MS while it should be a member is made to join (a join in progress is shared, not doubled).
+   */
+  function watchMembership(): void {
+    if (life.stopping || rejoining !== undefined || consumer.isActive()) {
+      inactiveSince = undefined;
+      return;
+    }
+    const now = Date.now();
+    inactiveSince ??= now;
+    if (now - inactiveSince < MEMBERSHIP_LAPSE_MS) return;
+    inactiveSince = undefined;
+    rejoin('the client has sent no heartbeat for a while: its membership lapsed');
+  }
+
   async function refreshWatermarks(topics: readonly string[]): Promise<void> {
     const offsets = await consumer.listOffsets({ topics: [...topics] });
     for (const [topic, perPartition] of offsets) perPartition.forEach((offset, partition) => { state.setWatermark(topic, partition, offset); });
@@ -212,20 +265,29 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
         continue;
       }
       const current = stream;
-      if (current === undefined || current.destroyed) {
+      if (current?.destroyed === true) {
+        // The next stream reads from the committed offsets, behind what this one handed on: the membership
+        // counts as lost until the next join, so that no delivery goes back within one.
         stream = undefined;
-        await sleep(RESTART_DELAY_MS);
         if (isStopping()) return;
-        try {
-          stream = await openStream(options);
-          // The group was rejoined under the hood; report the membership as a join so the caller adopts it.
-          joined = { memberId: consumer.memberId ?? '', generationId: consumer.generationId };
-          options.onGroupJoin?.({ memberId: joined.memberId, generationId: joined.generationId, partitions: applyAssignment(consumer.assignments ?? []) });
-        } catch (error) {
-          const mapped = toRelstreamError(error, 'consume');
-          options.onCrash?.(mapped, mapped.retriable);
-          if (!mapped.retriable) return;
-        }
+        const mapped = toRelstreamError(current.errored ?? new RelstreamError('RELSTREAM_KAFKA_CONNECTION', 'the consumer stream closed', { retriable: true }), 'consume');
+        log.warn('the consumer stream failed', { error: mapped.message, retriable: mapped.retriable });
+        state.lose();
+        options.onCrash?.(mapped, mapped.retriable);
+        if (!mapped.retriable) return;
+        continue;
+      }
+      if (current === undefined) {
+        // Reading resumes with the next join, whose event opens a stream from the committed offsets
+        // (switchStream). Not consume() here: it joins only when the library thinks it must, and after a join
+        // that failed in the outage it keeps its old member id, hands out a stream and sends no heartbeat: the
+        // coordinator expires the member and refuses its transactional offsets (UNKNOWN_MEMBER_ID) for good.
+        rejoin('the consumer stream failed');
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, RESTART_DELAY_MS).unref();
+        });
+        wake = undefined;
         continue;
       }
       await releaseHeld(options);
@@ -249,17 +311,7 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
         await dispatch(options, messages, readIn);
         continue;
       }
-      if (isDestroyed(current)) {
-        const error = current.errored;
-        if (!isStopping() && error) {
-          const mapped = toRelstreamError(error, 'consume');
-          log.warn('the consumer stream failed', { error: mapped.message, retriable: mapped.retriable });
-          state.lose();
-          options.onCrash?.(mapped, mapped.retriable);
-          if (!mapped.retriable) return;
-        }
-        continue;
-      }
+      if (isDestroyed(current)) continue;
       await new Promise<void>((resolve) => {
         wake = resolve;
         // A readable event may have fired between the drain and now: never wait longer than a moment blind.
@@ -284,7 +336,6 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
       // its retries, a close during the rejoin): unheard, the process would die of it. The consumer is then out
       // of the group with no heartbeat of its own, and nothing in the library joins again: this does, until it
       // succeeds (its join event switches the stream). Meanwhile nothing read is delivered or committed.
-      let rejoining: Promise<void> | undefined;
       const lostMembership = (error: unknown): void => {
         const mapped = toRelstreamError(error, 'consume');
         if (isStopping()) {
@@ -295,17 +346,7 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
         log.warn('the consumer lost its group membership; joining again', { error: mapped.message });
         state.lose();
         options.onCrash?.(mapped, true);
-        rejoining = (async () => {
-          while (!isStopping()) {
-            try {
-              await consumer.joinGroup({});
-              return;
-            } catch (joinError) {
-              log.warn('joining the group again failed; retrying', { error: toRelstreamError(joinError, 'joinGroup').message });
-              await sleep(RESTART_DELAY_MS);
-            }
-          }
-        })().finally(() => { rejoining = undefined; });
+        rejoin('the client left the group');
       };
       consumer.on('error', lostMembership);
       consumer.on('consumer:heartbeat:stalled', (payload) => { lostMembership(payload.lastError ?? new Error('consumer heartbeats stalled')); });
@@ -314,8 +355,11 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
       if (stream === undefined && switching === undefined) stream = first;
       // Closed only once the switch opened its stream: closing first would drop the subscription and rejoin.
       else void Promise.resolve(switching).then(async () => { if (stream !== first) await first.close().catch(() => undefined); });
-      watermarkTimer = setInterval(() => { refreshWatermarks(options.topics).catch(() => undefined); }, WATERMARK_REFRESH_MS);
-      watermarkTimer.unref();
+      tickTimer = setInterval(() => {
+        refreshWatermarks(options.topics).catch(() => undefined);
+        watchMembership();
+      }, TICK_MS);
+      tickTimer.unref();
       loopDone = loop(options).catch((error: unknown) => { options.onCrash?.(toRelstreamError(error, 'consume'), false); });
     }),
     commitOffsets: (offsets) => guarded('commitOffsets', () => consumer.commit({
@@ -333,10 +377,7 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
     },
     // A JoinGroup under the same member id: the coordinator rebalances and the join event hands out a fresh
     // assignment (computed with current metadata) through the usual path.
-    rejoinGroup: () => {
-      if (life.stopping) return;
-      consumer.joinGroup({}).catch((error: unknown) => { log.warn('joining the group again failed', { error: toRelstreamError(error, 'joinGroup').message }); });
-    },
+    rejoinGroup: () => { rejoin('asked to'); },
     pause: (partitions) => {
       for (const p of partitions) for (const n of p.partitions) state.pause(p.topic, n);
     },
@@ -346,7 +387,7 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
     },
     disconnect: () => (disconnecting ??= guarded('disconnect', async () => {
       life.stopping = true;
-      clearInterval(watermarkTimer);
+      clearInterval(tickTimer);
       signal();
       unregister();
       await stream?.close().catch(() => undefined);

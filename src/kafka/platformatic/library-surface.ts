@@ -8,6 +8,9 @@ import type {
   ListConsumerGroupOffsetsOptions, ListOffsetsOptions, Message, Offsets,
 } from '@platformatic/kafka';
 
+/** The library's errors, so that a stand-in fails as the library does (the adapter's mapping looks inside them). */
+export { NetworkError as LibraryNetworkError, ProtocolError as LibraryProtocolError } from '@platformatic/kafka';
+
 /** A fetched message as the library hands it out (named here so that a stand-in can build one). */
 export type LibraryMessage = Message;
 
@@ -35,6 +38,8 @@ export interface GroupConsumer {
   readonly memberId: string | null;
   readonly assignments: readonly { readonly topic: string; readonly partitions: number[] }[] | null;
   readonly coordinatorId: number | null;
+  /** A member with its heartbeat running (false from the start of a join until it completes, and after one failed). */
+  isActive(): boolean;
   consume(options: StreamRequest): Promise<ReadStream>;
   commit(options: CommitOptions): Promise<void>;
   listOffsets(options: ListOffsetsOptions): Promise<Offsets>;

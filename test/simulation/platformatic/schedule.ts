@@ -1,7 +1,8 @@
 /**
  * One seeded schedule of the platformatic adapter (src/kafka/platformatic/consumer.ts) over the scripted
  * library (./stand-in.ts): streams fetch, the group rebalances (between reads, in the middle of a read, during a
- * delivery), stable offsets are slow, membership is lost, the processor pauses, resumes, seeks and commits.
+ * delivery), stable offsets are slow, membership is lost, the broker goes away and comes back, streams fail,
+ * the coordinator expires a member without a heartbeat, the processor pauses, resumes, seeks and commits.
  *
  * What must hold, checked at every delivery: a member hands on only partitions of its current generation; per
  * partition and generation, the first delivery starts at or below the committed offset (above it, the records
@@ -100,7 +101,7 @@ export async function runAdapterSchedule(seed: number): Promise<AdapterScheduleR
   let faults = true;
   let failure: string | undefined;
   try {
-    await kafka.run({
+    const running = kafka.run({
       topics: [TOPIC], fromBeginning: true,
       onGroupJoin: (join) => { checker.join(join.generationId, join.partitions.flatMap((t) => t.partitions)); },
       onCrash: () => { checker.lost(); },
@@ -110,15 +111,23 @@ export async function runAdapterSchedule(seed: number): Promise<AdapterScheduleR
         const generation = checker.generation;
         const partitions = joinInDelivery;
         joinInDelivery = undefined;
-        if (partitions !== undefined) consumer.join(partitions);
+        if (partitions !== undefined) consumer.rebalance(partitions);
         // Processing takes virtual time; some batches are committed right away, the rest later or never.
         if (faults && random() < 0.3) await new Promise((resolve) => setTimeout(resolve, 1 + pick(40)));
         // As relstream's Committer: only the generation the records were read in commits them, never backwards.
         const current = checker.generation === generation && checker.member && end > (group.committed[batch.partition] ?? 0);
-        if (current && random() < (faults ? 0.4 : 1)) await kafka.commitOffsets([{ topic: TOPIC, partition: batch.partition, offset: String(end) }]);
+        if (current && random() < (faults ? 0.4 : 1)) {
+          // Refused when the coordinator no longer knows the membership, or failed in an outage: retried by a later batch.
+          await kafka.commitOffsets([{ topic: TOPIC, partition: batch.partition, offset: String(end) }]).catch((error: unknown) => {
+            log.push(`commit refused: ${error instanceof Error ? error.message : String(error)}`);
+          });
+        }
       },
     });
-    consumer.join(pickSubset(random));
+    // The first consume() joins the group: run() returns once the coordinator answers.
+    await settle();
+    consumer.rebalance(pickSubset(random));
+    await running;
     const steps = 30 + pick(90);
     for (let i = 0; i < steps && checker.failure === undefined; i++) {
       await settle();
@@ -130,8 +139,8 @@ export async function runAdapterSchedule(seed: number): Promise<AdapterScheduleR
         const partitions = pickSubset(random);
         const where = pick(3);
         log.push(`rebalance to [${partitions.join(',')}] ${['now', 'in a read', 'in a delivery'][where] ?? ''}`);
-        if (where === 0) consumer.join(partitions);
-        else if (where === 1) for (const s of consumer.live()) s.onRead = () => { consumer.join(partitions); };
+        if (where === 0) consumer.rebalance(partitions);
+        else if (where === 1) for (const s of consumer.live()) s.onRead = () => { consumer.rebalance(partitions); };
         else joinInDelivery = partitions;
       } else if (roll < 0.5) {
         admin.delayMs = pick(3) === 0 ? 0 : pick(2000);
@@ -145,29 +154,40 @@ export async function runAdapterSchedule(seed: number): Promise<AdapterScheduleR
         log.push('seek to committed');
         checker.seek();
         kafka.seekToCommitted({ topic: TOPIC, partition: 0, offset: String(group.committed[0] ?? 0) });
-      } else if (roll < 0.66) {
+      } else if (roll < 0.65) {
         log.push('membership lost');
-        consumer.emit('error', new Error('heartbeat failed for good'));
+        consumer.loseMembership();
+      } else if (roll < 0.67) {
+        // A broker restart: joins and commits fail while it is away, and a stream may fail with it.
+        group.down = !group.down;
+        if (group.down) for (const s of consumer.live()) if (random() < 0.5) s.fail();
+        log.push(group.down ? 'broker away' : 'broker back');
+      } else if (roll < 0.68) {
+        log.push('a stream fails');
+        consumer.live()[0]?.fail();
       } else if (roll < 0.7) {
         const p = pick(PARTITIONS);
         group.ends[p] = (group.ends[p] ?? 0) + 1 + pick(8);
       } else if (consumer.joinRequested && roll < 0.8) {
-        consumer.join(pickSubset(random));
+        consumer.rebalance(pickSubset(random));
       } else {
         mock.timers.tick(1 + pick(300));
       }
     }
     faults = false;
     joinInDelivery = undefined;
+    for (const s of consumer.streams) s.onRead = undefined;
     log.push('faults end');
     kafka.resume([{ topic: TOPIC, partitions: Array.from({ length: PARTITIONS }, (_, p) => p) }]);
     admin.delayMs = 0;
-    // The group settles on every partition for this member, as after the others left.
-    consumer.join(Array.from({ length: PARTITIONS }, (_, p) => p));
+    group.down = false;
+    // The group settles on every partition for this member, as after the others left; a member without a
+    // heartbeat is expired instead and must join again by itself.
+    consumer.rebalance(Array.from({ length: PARTITIONS }, (_, p) => p));
     const done = (): boolean => checker.failure !== undefined || group.committed.every((c, p) => c === group.ends[p]);
     for (let elapsed = 0; elapsed < QUIESCE_LIMIT_MS && !done(); elapsed += 20) {
       await settle();
-      if (consumer.joinRequested) consumer.join(Array.from({ length: PARTITIONS }, (_, p) => p));
+      if (consumer.joinRequested) consumer.rebalance(Array.from({ length: PARTITIONS }, (_, p) => p));
       for (const s of consumer.live()) s.fetch(pick, 8);
       mock.timers.tick(20);
     }

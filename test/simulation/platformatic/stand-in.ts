@@ -7,25 +7,32 @@
  */
 import { EventEmitter } from 'node:events';
 
-import type {
-  GroupConsumer, LibraryMessage, OffsetsAdmin, ReadStream,
+import {
+  LibraryNetworkError, LibraryProtocolError, type GroupConsumer, type LibraryMessage, type OffsetsAdmin, type ReadStream,
 } from '../../../src/kafka/platformatic/library-surface.js';
 
 export const TOPIC = 'in';
 
-/** The cluster side: what is written and what the group committed. */
+/** The cluster side: what is written, what the group committed, and whom its coordinator knows. */
 export class ScriptedGroup {
   /** Per partition, the log end offset (records 0..end-1 exist). */
   readonly ends: number[];
   readonly committed: number[];
   generation = 0;
-  assignment: number[] = [];
+  /** The member id the coordinator knows for this member; undefined once it expired it. */
+  member: string | undefined;
+  /** The broker is away: joins and commits fail at once (connection refused). */
+  down = false;
 
   constructor(partitions: number, records: number) {
     this.ends = Array.from({ length: partitions }, () => records);
     this.committed = Array.from({ length: partitions }, () => 0);
   }
 }
+
+/** The library's errors, as its own classes: the adapter's mapping looks inside them. */
+const networkError = (): Error => new LibraryNetworkError('Connection refused.');
+const refused = (id: 'UNKNOWN_MEMBER_ID' | 'ILLEGAL_GENERATION'): Error => new LibraryProtocolError(id);
 
 function message(partition: number, offset: number, stream: number): LibraryMessage {
   const key = Buffer.from(`${partition}:${offset}`);
@@ -74,6 +81,7 @@ export class StandInStream extends EventEmitter implements ReadStream {
   }
 
   read(): LibraryMessage | null {
+    if (this.destroyed) return null;
     const next = this.#buffered.shift() ?? null;
     if (next !== null) {
       const hook = this.onRead;
@@ -85,6 +93,15 @@ export class StandInStream extends EventEmitter implements ReadStream {
 
   resume(): void { /* fetching is the schedule's */ }
 
+  /** The stream fails (its connection lost while the broker is away): destroyed with the error, as the library's. */
+  fail(): void {
+    if (this.destroyed) return;
+    this.errored = networkError();
+    this.destroyed = true;
+    this.emit('error', this.errored);
+    this.emit('close');
+  }
+
   close(): Promise<void> {
     this.destroyed = true;
     this.emit('close');
@@ -92,31 +109,52 @@ export class StandInStream extends EventEmitter implements ReadStream {
   }
 }
 
-/** The library's Consumer: streams per consume(), join events when the schedule rebalances the group. */
+/**
+ * The library's Consumer, keeping its membership as the real one does (@platformatic/kafka 2.12's consumer.js):
+ * - a join cancels the heartbeat as it begins and starts it again only when it completes; a join that fails
+ *   (the broker away) leaves the old member id and no heartbeat;
+ * - consume() joins only without a member id or when its topics were tracked by no stream; a consume whose join
+ *   failed leaves its topics tracked, so the next one hands out a stream without joining;
+ * - the coordinator rebalances with the members that heartbeat or are joining; one without a heartbeat is
+ *   expired (forgotten), and its commits are refused from then on.
+ */
 export class StandInConsumer extends EventEmitter implements GroupConsumer {
   readonly groupId = 'g';
-  readonly memberId = 'm';
   readonly coordinatorId = 1;
+  memberId: string | null = null;
+  generationId = 0;
   readonly streams: StandInStream[] = [];
-  /** Set by joinGroup(): the adapter asked to join again; the schedule answers with a join. */
-  joinRequested = false;
+  heartbeating = false;
+  #assignment: number[] = [];
+  /** Streams that track the topic, plus the leak of each consume whose join failed. */
+  #tracked = 0;
+  #joins: { resolve: (memberId: string) => void; reject: (error: Error) => void }[] = [];
+  #members = 0;
 
   constructor(readonly group: ScriptedGroup) {
     super();
   }
 
-  get generationId(): number {
-    return this.group.generation;
+  /** A join is under way (asked by the adapter or by consume()); the schedule completes it with rebalance(). */
+  get joinRequested(): boolean {
+    return this.#joins.length > 0;
   }
 
   get assignments(): { topic: string; partitions: number[] }[] {
-    return [{ topic: TOPIC, partitions: [...this.group.assignment] }];
+    return [{ topic: TOPIC, partitions: [...this.#assignment] }];
   }
 
-  consume(): Promise<ReadStream> {
-    const stream = new StandInStream(this.streams.length, this.group, this.group.assignment);
+  isActive(): boolean {
+    return this.heartbeating && this.memberId !== null;
+  }
+
+  async consume(): Promise<ReadStream> {
+    const firstTracker = this.#tracked++ === 0;
+    if (this.memberId === null || firstTracker) await this.joinGroup();
+    const stream = new StandInStream(this.streams.length, this.group, this.#assignment);
+    stream.once('close', () => { this.#tracked = Math.max(0, this.#tracked - 1); });
     this.streams.push(stream);
-    return Promise.resolve(stream);
+    return stream;
   }
 
   /** The newest stream not closed: the one the library keeps fetching for. */
@@ -124,15 +162,36 @@ export class StandInConsumer extends EventEmitter implements GroupConsumer {
     return this.streams.filter((s) => !s.destroyed);
   }
 
-  /** A rebalance that hands this member `partitions` under a new generation. */
-  join(partitions: readonly number[]): void {
+  /**
+   * The coordinator rebalances the group and hands this member `partitions`, if it takes part: a member that
+   * heartbeats learns of it, one that is joining completes its join. One with neither is expired.
+   */
+  rebalance(partitions: readonly number[]): void {
+    if (this.group.down) return;
     this.group.generation++;
-    this.group.assignment = [...partitions];
-    this.joinRequested = false;
-    this.emit('consumer:group:join', { groupId: this.groupId, memberId: this.memberId, generationId: this.group.generation, assignments: this.assignments });
+    if (!this.heartbeating && !this.joinRequested) {
+      this.group.member = undefined;
+      return;
+    }
+    if (this.group.member === undefined || this.group.member !== this.memberId) this.group.member = `m${++this.#members}`;
+    this.memberId = this.group.member;
+    this.generationId = this.group.generation;
+    this.#assignment = [...partitions];
+    this.heartbeating = true;
+    this.emit('consumer:group:join', { groupId: this.groupId, memberId: this.memberId, generationId: this.generationId, assignments: this.assignments });
+    for (const join of this.#joins.splice(0)) join.resolve(this.memberId);
+  }
+
+  /** The heartbeat's rejoin failed for good (the library emits 'error' and sends no more heartbeats). */
+  loseMembership(): void {
+    this.heartbeating = false;
+    this.emit('error', networkError());
   }
 
   commit(options: { offsets: { topic: string; partition: number; offset: bigint }[] }): Promise<void> {
+    if (this.group.down) return Promise.reject(networkError());
+    if (this.memberId !== this.group.member) return Promise.reject(refused('UNKNOWN_MEMBER_ID'));
+    if (this.generationId !== this.group.generation) return Promise.reject(refused('ILLEGAL_GENERATION'));
     for (const o of options.offsets) this.group.committed[o.partition] = Number(o.offset);
     return Promise.resolve();
   }
@@ -142,11 +201,14 @@ export class StandInConsumer extends EventEmitter implements GroupConsumer {
   }
 
   joinGroup(): Promise<string> {
-    this.joinRequested = true;
-    return Promise.resolve(this.memberId);
+    this.heartbeating = false;
+    if (this.group.down) return Promise.reject(networkError());
+    return new Promise((resolve, reject) => { this.#joins.push({ resolve, reject }); });
   }
 
   close(): Promise<void> {
+    this.heartbeating = false;
+    for (const join of this.#joins.splice(0)) join.reject(new Error('Client closed.'));
     return Promise.resolve();
   }
 }

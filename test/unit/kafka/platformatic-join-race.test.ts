@@ -74,6 +74,10 @@ class FakeConsumer extends EventEmitter {
   assignments = [{ topic: TOPIC, partitions: [0, 1] }];
   readonly streams: FakeStream[] = [];
 
+  isActive(): boolean {
+    return true;
+  }
+
   consume(): Promise<FakeStream> {
     const stream = this.streams.shift();
     if (!stream) throw new Error('no stream scripted for this consume()');
