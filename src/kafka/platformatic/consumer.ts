@@ -342,7 +342,8 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
           log.debug('consumer error while closing', { error: mapped.message });
           return;
         }
-        if (rejoining !== undefined) return;
+        // Already out and joining again (the library emits 'error' and stalled heartbeats for one loss).
+        if (rejoining !== undefined && !state.hasAssignment()) return;
         log.warn('the consumer lost its group membership; joining again', { error: mapped.message });
         state.lose();
         options.onCrash?.(mapped, true);
