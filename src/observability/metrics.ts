@@ -37,7 +37,7 @@ export function createMetrics(register: Registry, options: { defaultMetrics?: bo
     consumerPaused: new Gauge({ name: 'relstream_consumer_paused', help: '1 while the consumer is paused because the inference queue is full.', registers }),
     queuedPairs: new Gauge({ name: 'relstream_queued_pairs', help: 'Pairs waiting in the micro-batcher.', registers }),
     batchesInFlight: new Gauge({ name: 'relstream_inference_batches_in_flight', help: 'Batches running in inference workers.', registers }),
-    partitionStalls: new Counter({ name: 'relstream_partition_stalls_total', help: 'Owned partitions found stalled by the progress watchdog (lag, nothing in flight, no delivery or commit for stallTimeoutMs) and read again from their committed offsets.', registers }),
+    partitionStalls: new Counter({ name: 'relstream_partition_stalls_total', help: 'Stalls found by the progress watchdog: an owned partition with lag, nothing in flight and no delivery or commit for stallTimeoutMs (read again from its committed offset), or a commit retrying for stallTimeoutMs while the cluster answers (the member joins the group again).', registers }),
     recordsInFlight: new Gauge({ name: 'relstream_records_in_flight', help: 'Records admitted but not yet finished.', registers }),
     traceExportFailures: new Counter({ name: 'relstream_trace_export_failures_total', help: 'Spans the OTLP exporter could not deliver (collector unreachable or refusing); tracing never holds records back.', registers }),
     modelInfo: new Gauge({ name: 'relstream_model_info', help: 'The model in use and the execution provider that really runs it (value 1).', labelNames: ['model', 'version', 'sha256', 'provider'] as const, registers }),
