@@ -18,6 +18,7 @@ commands:
   produce  [FILE] JSON lines of TrialRecords (stdin without FILE) -> Avro -> the input topic
   consume  the relations topic -> JSON lines on stdout [--max N] [--idle-ms N] [--group ID]
   topics   create or describe the input, output and dead-letter topics (with the group's lag)
+  replay   dead letters sent through again (filters by reason, time, key, offsets; --dry-run), never twice
   kafka    manage the local single-node Apache Kafka broker (a development tool)
   docs     print the configuration, error-code and metric tables; --write updates docs/*.md
 
@@ -52,6 +53,7 @@ without one; --group names the consumer group (default: a fresh one, from the be
 
 ${CONFIG_NOTE}`),
   topics: async () => (await import('./topics-command.js')).topicsUsage,
+  replay: async () => (await import('./replay-command.js')).replayUsage,
   kafka: async () => (await loadLocalKafka()).kafkaUsage,
   docs: () => Promise.resolve(`usage: relstream docs [--write]
 
@@ -95,6 +97,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         return await consumeCommand(rest, ctx, env);
       case 'topics':
         return await (await import('./topics-command.js')).topicsCommand(rest, ctx, env);
+      case 'replay':
+        return await (await import('./replay-command.js')).replayCommand(rest, ctx, env);
       case 'kafka':
         return await (await loadLocalKafka()).kafkaCommand(rest, ctx);
       case 'docs':

@@ -18,7 +18,7 @@ function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): { code: numb
 describe('relstream CLI', () => {
   const kafka = useKafka();
 
-  const commands = [['run'], ['demo'], ['produce'], ['consume'], ['topics'], ['topics', 'create'], ['topics', 'describe'],
+  const commands = [['run'], ['demo'], ['produce'], ['consume'], ['replay'], ['topics'], ['topics', 'create'], ['topics', 'describe'],
     ['kafka'], ['kafka', 'start'], ['kafka', 'stop'], ['kafka', 'status'], ['kafka', 'fetch'], ['docs']];
   for (const command of commands) {
     it(`relstream ${command.join(' ')} --help prints its usage on stdout and exits 0`, () => {
