@@ -103,6 +103,12 @@ describe('chaos: zombie members in exactly-once mode', () => {
         await other.close();
         const seenByOther = new Set(other.messages.map((m) => codec.decode(m.value ?? Buffer.alloc(0)).recordId).filter((id) => missingIds.has(id)));
         t.diagnostic(`a read_committed ${otherKind} reader: ${other.messages.length} events, of them for ${seenByOther.size} of the ${missingIds.size} records without events`);
+        // Missed by the live reader only (its consumer's history), or by any reader of this client (what it reads)?
+        const fresh = await readTopic(kafka.client, topics.outputTopic);
+        await fresh.until((m) => m.length >= other.messages.length, 'the output, a third time', 60_000).catch(() => undefined);
+        await fresh.close();
+        const seenByFresh = new Set(fresh.messages.map((m) => codec.decode(m.value ?? Buffer.alloc(0)).recordId).filter((id) => missingIds.has(id)));
+        t.diagnostic(`a new ${kind} reader: ${fresh.messages.length} events, of them for ${seenByFresh.size} of the ${missingIds.size} records without events`);
         t.diagnostic(await describeMembers([steady, victim]));
         throw error;
       }

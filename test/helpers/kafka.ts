@@ -1,10 +1,12 @@
 /** Shared by the integration suites: the run's broker, clients and unique topic names. */
 import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, type TestContext } from 'node:test';
 
 import { createKafkaClient, DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, type KafkaClientKind } from '../../src/kafka/create-client.js';
 import type { KafkaAdmin, KafkaClient } from '../../src/kafka/types.js';
-import { silentLogger } from '../../src/observability/logger.js';
+import { createLogger, silentLogger, type Logger } from '../../src/observability/logger.js';
 
 /** The broker this run uses (set by run-tests.js, or by the caller to reuse a running one). */
 export function testBrokers(): string[] {
@@ -22,8 +24,19 @@ export function testClientKind(): KafkaClientKind {
   return kind;
 }
 
+/**
+ * The test process's own clients (its readers above all) log nowhere, unless RELSTREAM_CHAOS_LOG_DIR keeps logs
+ * for a post-mortem: then their lines go to test-process-PID.jsonl there, beside the members' logs.
+ */
+function testLogger(clientId: string): Logger {
+  const dir = process.env['RELSTREAM_CHAOS_LOG_DIR'];
+  if (dir === undefined) return silentLogger;
+  const file = join(dir, `test-process-${process.pid}.jsonl`);
+  return createLogger({ level: 'debug', bindings: { clientId }, write: (line) => { appendFileSync(file, line); } });
+}
+
 export function testClient(clientId = 'relstream-test', kind: KafkaClientKind = testClientKind()): KafkaClient {
-  return createKafkaClient({ brokers: testBrokers(), clientId }, silentLogger, kind);
+  return createKafkaClient({ brokers: testBrokers(), clientId }, testLogger(clientId), kind);
 }
 
 /** Topic names never collide between test files, runs or a broker shared with a developer. */
