@@ -304,7 +304,7 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
         // resumes them afterwards; should a resume be missed, messages would wait with nothing fetched. resume()
         // clears its pause and restarts its fetch loop; on a stream that fetches it changes nothing.
         lastStall = Date.now();
-        log.warn('the consumer stream fetched nothing for a while though messages wait; resuming it', { idleMs: Date.now() - lastDelivery, stablePending });
+        log.warn('the consumer stream fetched nothing for a while though messages wait; resuming it', { idleMs: Date.now() - lastDelivery, stablePending, behind: state.lagging(), member: consumer.isActive() });
         current.resume();
       }
       if (messages.length > 0) {

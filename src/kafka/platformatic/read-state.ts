@@ -117,10 +117,15 @@ export class ReadState {
 
   /** Whether an assigned partition has messages past what was handed on (by the last refreshed watermarks). */
   behind(): boolean {
-    return [...this.#assigned].some((key) => {
+    return this.lagging().length > 0;
+  }
+
+  /** The assigned partitions behind their last refreshed watermark, as `topic:partition at/high` (for a log line). */
+  lagging(): string[] {
+    return [...this.#assigned].flatMap((key) => {
       const high = this.#watermarks.get(key);
       const at = this.#positions.get(key) ?? this.#floors.get(key) ?? 0n;
-      return high !== undefined && high > at;
+      return high !== undefined && high > at ? [`${key.replace('\u0000', ':')} ${at}/${high}`] : [];
     });
   }
 
