@@ -12,7 +12,7 @@ import type { KafkaProducer, OutgoingMessage } from '../kafka/types.js';
 import {
   deadLetterId, isTruncated, matches, parseOffset, parseTime, reasonOf, replayedFrom, replayMessage, type ReplayFilter,
 } from '../replay/dead-letter-selection.js';
-import { readTopicToEnd } from '../replay/topic-reader.js';
+import { readTopicToEnd, type ReadEnd } from '../replay/topic-reader.js';
 import { intFlag, parseCommandArgs } from './args.js';
 import type { CommandContext } from './command-context.js';
 import { progressBar } from './progress-bar.js';
@@ -108,7 +108,7 @@ export async function replayCommand(argv: readonly string[], ctx: CommandContext
   // Earlier replays to the target: their dead letters are not sent again.
   const replayed = new Set<string>();
   const earlier = await readTopicToEnd(client, target, { idleMs, stopped, onMessage: (m) => { const id = replayedFrom(m.headers); if (id !== undefined) replayed.add(id); } });
-  await earlier.done;
+  const scanned = await earlier.done;
 
   const counts = new Map<string, ReasonCounts>();
   const countsOf = (reason: string): ReasonCounts => {
@@ -128,6 +128,7 @@ export async function replayCommand(argv: readonly string[], ctx: CommandContext
   };
   const bar = progressBar();
   let total = 0n;
+  let endedBy: ReadEnd | undefined;
   try {
     const letters = await readTopicToEnd(client, config.deadLetterTopic, {
       idleMs, stopped,
@@ -149,7 +150,7 @@ export async function replayCommand(argv: readonly string[], ctx: CommandContext
       },
     });
     total = letters.total;
-    await letters.done;
+    ({ endedBy } = await letters.done);
     await flush();
   } finally {
     bar.end();
@@ -160,6 +161,7 @@ export async function replayCommand(argv: readonly string[], ctx: CommandContext
     ctx.logger.warn('replay interrupted: run it again to send the rest (nothing is sent twice)', { from: config.deadLetterTopic, to: target, read, sent });
     return 130;
   }
-  ctx.logger.info(dryRun ? 'replay dry run: nothing sent' : 'dead letters replayed', { from: config.deadLetterTopic, to: target, read, sent });
+  // How each read ended: 'idle' after a topic's last records is its transaction markers; 'end' is every partition read.
+  ctx.logger.info(dryRun ? 'replay dry run: nothing sent' : 'dead letters replayed', { from: config.deadLetterTopic, to: target, read, sent, deadLettersEnded: endedBy, targetScanned: scanned.read, targetEnded: scanned.endedBy });
   return 0;
 }

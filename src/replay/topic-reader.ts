@@ -19,11 +19,14 @@ export interface TopicReadOptions {
   readonly stopped?: Promise<unknown>;
 }
 
+/** How a read ended: every partition read to its end, quiet for idleMs (markers at the end), or stopped. */
+export type ReadEnd = 'end' | 'idle' | 'stopped';
+
 export interface TopicRead {
   /** Messages in the topic when the read began (a bound: markers and aborted records count too). */
   readonly total: bigint;
-  /** Resolves with the number of messages handed to onMessage once the read is over; rejects with onMessage's error. */
-  readonly done: Promise<number>;
+  /** Once the read is over: the messages handed to onMessage and how it ended; rejects with onMessage's error. */
+  readonly done: Promise<{ readonly read: number; readonly endedBy: ReadEnd }>;
 }
 
 export async function readTopicToEnd(client: KafkaClient, topic: string, options: TopicReadOptions): Promise<TopicRead> {
@@ -37,7 +40,7 @@ export async function readTopicToEnd(client: KafkaClient, topic: string, options
   /** Per partition still to read, the offset it ends before. */
   const pending = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
   const total = ends.reduce((n, e) => n + BigInt(e.high) - BigInt(e.low), 0n);
-  if (pending.size === 0) return { total, done: Promise.resolve(0) };
+  if (pending.size === 0) return { total, done: Promise.resolve({ read: 0, endedBy: 'end' }) };
   const consumer = await client.consumer({ groupId: `relstream-replay-${randomUUID()}` });
   let read = 0;
   let firstFetchAt: number | undefined;
@@ -45,8 +48,8 @@ export async function readTopicToEnd(client: KafkaClient, topic: string, options
   /** A batch is being handed on: its sends may take longer than idleMs, which is no idleness. */
   let handling = false;
   let failure: Error | undefined;
-  let finish: () => void = () => undefined;
-  const finished = new Promise<void>((resolve) => { finish = resolve; });
+  let finish: (how: ReadEnd) => void = () => undefined;
+  const finished = new Promise<ReadEnd>((resolve) => { finish = resolve; });
   await consumer.run({
     topics: [topic], fromBeginning: true,
     onFetch: () => { firstFetchAt ??= Date.now(); },
@@ -65,24 +68,25 @@ export async function readTopicToEnd(client: KafkaClient, topic: string, options
       } catch (error) {
         // The caller's failure (a send that failed for good) ends the read; it is what `done` rejects with.
         failure ??= error instanceof Error ? error : new Error(describeError(error));
-        finish();
+        finish('stopped');
         return;
       } finally {
         handling = false;
         lastAt = Date.now();
       }
-      if (pending.size === 0) finish();
+      if (pending.size === 0) finish('end');
     },
   });
   const idle = setInterval(() => {
     const quietSince = lastAt ?? (firstFetchAt === undefined ? undefined : firstFetchAt + 2 * options.idleMs);
-    if (!handling && quietSince !== undefined && Date.now() - quietSince >= options.idleMs) finish();
+    if (!handling && quietSince !== undefined && Date.now() - quietSince >= options.idleMs) finish('idle');
   }, Math.min(100, options.idleMs));
-  const done = Promise.race([finished, options.stopped ?? new Promise<never>(() => undefined)]).then(async () => {
+  const stopped = options.stopped?.then((): ReadEnd => 'stopped') ?? new Promise<never>(() => undefined);
+  const done = Promise.race([finished, stopped]).then(async (endedBy) => {
     clearInterval(idle);
     await consumer.disconnect();
     if (failure !== undefined) throw failure;
-    return read;
+    return { read, endedBy };
   });
   return { total, done };
 }
