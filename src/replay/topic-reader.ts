@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { describeError } from '../errors.js';
-import type { IncomingMessage, KafkaClient } from '../kafka/types.js';
+import type { IncomingMessage, KafkaClient, PartitionOffsets } from '../kafka/types.js';
 
 export interface TopicReadOptions {
   readonly idleMs: number;
@@ -31,7 +31,7 @@ export interface TopicRead {
 
 export async function readTopicToEnd(client: KafkaClient, topic: string, options: TopicReadOptions): Promise<TopicRead> {
   const admin = await client.admin();
-  let ends: Awaited<ReturnType<typeof admin.fetchTopicOffsets>>;
+  let ends: PartitionOffsets[];
   try {
     ends = await admin.fetchTopicOffsets(topic);
   } finally {
