@@ -3,8 +3,8 @@
 
   python models/export.py --hf CHECKPOINT_DIR --out DIR [--optimize] [--fp16 | --int8] [--pooling start-marker]
   python models/export.py --random-base --out DIR        full-size random model (benchmarks, export test)
-  python models/export.py --tiny [--out DIR]            rebuild the shipped tiny demo/test model (same bytes on any
-                                                         x86-64 machine; DIR instead of models/ for a check)
+  python models/export.py --tiny [--out DIR]            rebuild the shipped tiny demo/test model (the same bytes, or
+                                                         within rounding on another CPU; DIR for a check)
   python models/export.py --null --out models/null-re-ct a capacity probe for the pipeline-ceiling benchmark
 
 A model directory holds model.onnx (body and head, dynamic batch and sequence axes), tokenizer.json and
@@ -26,6 +26,10 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+from relstream_model.cpu_budget import limit_thread_pools  # noqa: E402 (torch reads the pool sizes when it starts)
+
+limit_thread_pools()
 
 TINY_DIR = HERE / "tiny-re-ct"
 TINY_START_MARKER_DIR = HERE / "tiny-re-ct-start-marker"

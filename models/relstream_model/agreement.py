@@ -9,6 +9,7 @@ import numpy as np
 import onnxruntime as ort
 
 from . import synthetic
+from .cpu_budget import session_options
 from .fixture import allowed, sample_sentences
 from .labels import constraints_for
 from .markers import encode_pair
@@ -42,7 +43,7 @@ def agreement_pairs(tokenizer, labels, max_length):
 
 
 def session_logits(path, pairs):
-    options = ort.SessionOptions()
+    options = session_options()
     options.log_severity_level = 3
     session = ort.InferenceSession(str(path), options, providers=_providers())
     rows = []

@@ -1,5 +1,6 @@
-"""Pinned CPU arithmetic for the tiny model's rebuild, so that `export.py --tiny` writes the same bytes on any
-x86-64 machine, not only on the one that trained it.
+"""Pinned CPU arithmetic for the tiny model's rebuild, so that `export.py --tiny` writes the same bytes on
+other x86-64 machines than the one that trained it, as far as it can: the C library and MKL still pick some code
+paths by CPU (a CI machine still differed in the last bits), so the test allows a rounding (tests/test_tiny.py).
 
 Seeds and one thread are not enough: PyTorch picks its kernels by the CPU's instruction set (AVX-512 sums in
 another order than AVX2), and so do MKL and oneDNN. The same code gave other weights on a Sapphire Rapids

@@ -1,7 +1,7 @@
 """The tiny demo/test model: the real architecture at toy size, trained briefly on synthetic sentences.
 
 Everything is seeded and single-threaded, and export.py pins the CPU arithmetic (reproducible.py), so that
-`export.py --tiny` rebuilds the same bytes on any x86-64 machine.
+`export.py --tiny` rebuilds the same bytes where the arithmetic matches, and within a rounding elsewhere.
 """
 
 import random

@@ -10,6 +10,7 @@ import torch
 import export
 from relstream_model.agreement import AgreementError, agreement_pairs, check_agreement
 from relstream_model.checkpoint import save_checkpoint
+from relstream_model.cpu_budget import session_options
 from relstream_model.head import RelationClassifier
 from relstream_model.labels import V2_LABELS
 from relstream_model.markers import encode_pair
@@ -28,7 +29,7 @@ def checkpoint(tmp_path_factory):
 
 
 def ort_logits(path, model_inputs):
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(path), session_options(), providers=["CPUExecutionProvider"])
     return session.run(["logits"], {k: v.numpy() for k, v in model_inputs.items()})[0]
 
 
@@ -123,7 +124,7 @@ def test_null_export_is_a_marked_capacity_probe_with_the_real_inputs(tmp_path):
     config = json.loads((tmp_path / "relstream-model.json").read_text())
     assert config["capacityProbe"] is True and config["labels"] == V2_LABELS
     assert config["onnx"]["sha256"] == sha256_file(tmp_path / "model.onnx")
-    session = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(tmp_path / "model.onnx"), session_options(), providers=["CPUExecutionProvider"])
     assert [i.name for i in session.get_inputs()] == ["input_ids", "attention_mask", "token_type_ids", "span_idxs"]
     rows, length = 5, 23
     ids = np.arange(rows * length, dtype=np.int64).reshape(rows, length)
