@@ -15,8 +15,12 @@ const HELD_MESSAGES_LIMIT = 10_000;
 const RESTART_DELAY_MS = 1000;
 /** How often the high watermarks behind IncomingBatch.highWatermark (the lag metric) are refreshed and the membership looked at. */
 const TICK_MS = 2000;
-/** How long the stream may fetch nothing while messages wait before it is resumed (see the loop). */
-const STALL_MS = 10_000;
+/**
+ * How long a stream with partitions to read and room to read into may go without a fetch answer before its
+ * fetch loop counts as dead (see FetchWatch). The library answers every fetch within its maxWaitTime (5 s) and a
+ * round trip, empty ones too; its own cleanup of a fetch that never answers waits 120 s.
+ */
+const FETCH_LAPSE_MS = 30_000;
 /** How long a new owner waits for a predecessor's pending transactional offsets before it reads on anyway. */
 const STABLE_OFFSETS_TIMEOUT_MS = 90_000;
 /**
@@ -38,8 +42,7 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
   let stable: Promise<void> = Promise.resolve();
   let stablePending = false;
   let switching: Promise<void> | undefined;
-  let lastDelivery = Date.now();
-  let lastStall = 0;
+  const fetchWatch = new FetchWatch(FETCH_LAPSE_MS, TICK_MS);
   let admin: OffsetsAdmin | undefined;
   let stream: ReadStream | undefined;
   const life = { stopping: false };
@@ -122,7 +125,8 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
       fallbackMode: options.fromBeginning ? 'earliest' : 'latest',
       autocommit: false,
     });
-    opened.on('fetch', () => { options.onFetch?.(); });
+    fetchWatch.alive(opened);
+    opened.on('fetch', () => { fetchWatch.alive(opened); options.onFetch?.(); });
     opened.on('readable', signal);
     opened.on('error', signal);
     opened.on('close', signal);
@@ -258,6 +262,21 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
     for (const [topic, perPartition] of offsets) perPartition.forEach((offset, partition) => { state.setWatermark(topic, partition, offset); });
   }
 
+  /**
+   * A stream that failed or stopped: the next one reads from the committed offsets, behind what this one handed
+   * on, so the membership counts as lost until the next join and no delivery goes back within one. False when
+   * the failure is not retriable (the loop ends).
+   */
+  function abandon(options: ConsumerRunOptions, current: ReadStream, error: Error): boolean {
+    stream = undefined;
+    void current.close().catch(() => undefined);
+    const mapped = toRelstreamError(error, 'consume');
+    log.warn('the consumer stream failed', { error: mapped.message, retriable: mapped.retriable });
+    state.lose();
+    options.onCrash?.(mapped, mapped.retriable);
+    return mapped.retriable;
+  }
+
   async function loop(options: ConsumerRunOptions): Promise<void> {
     while (!life.stopping) {
       if (switching !== undefined) {
@@ -266,15 +285,8 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
       }
       const current = stream;
       if (current?.destroyed === true) {
-        // The next stream reads from the committed offsets, behind what this one handed on: the membership
-        // counts as lost until the next join, so that no delivery goes back within one.
-        stream = undefined;
         if (isStopping()) return;
-        const mapped = toRelstreamError(current.errored ?? new RelstreamError('RELSTREAM_KAFKA_CONNECTION', 'the consumer stream closed', { retriable: true }), 'consume');
-        log.warn('the consumer stream failed', { error: mapped.message, retriable: mapped.retriable });
-        state.lose();
-        options.onCrash?.(mapped, mapped.retriable);
-        if (!mapped.retriable) return;
+        if (!abandon(options, current, current.errored ?? new RelstreamError('RELSTREAM_KAFKA_CONNECTION', 'the consumer stream closed', { retriable: true }))) return;
         continue;
       }
       if (current === undefined) {
@@ -298,14 +310,15 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
       const blocked = state.blocked(HELD_MESSAGES_LIMIT);
       const readIn = state.epoch;
       const messages = blocked ? [] : drain(current);
-      if (messages.length > 0 || blocked || !state.hasAssignment()) lastDelivery = Date.now();
-      else if (Date.now() - lastDelivery > STALL_MS && Date.now() - lastStall > STALL_MS && state.behind()) {
-        // A guard, not a diagnosed bug: the library pauses its streams while a rebalance revokes partitions and
-        // resumes them afterwards; should a resume be missed, messages would wait with nothing fetched. resume()
-        // clears its pause and restarts its fetch loop; on a stream that fetches it changes nothing.
-        lastStall = Date.now();
-        log.warn('the consumer stream fetched nothing for a while though messages wait; resuming it', { idleMs: Date.now() - lastDelivery, stablePending, behind: state.lagging(), member: consumer.isActive() });
-        current.resume();
+      // A stream that holds nothing and has partitions to read fetches, or its fetch loop died: once a chaos run's
+      // read_committed reader stopped for good after a transactional writer was killed, while fresh readers read
+      // on. Such a stream is given up as a failed one (and the group rejoined): the next reads from new
+      // connections and a new fetch session.
+      if (messages.length > 0 || blocked || !state.hasAssignment()) fetchWatch.alive(current);
+      else if (fetchWatch.dead(current)) {
+        log.warn('the consumer stream stopped fetching; opening a new one', { quietMs: fetchWatch.quietMs(current), stablePending, behind: state.lagging(), member: consumer.isActive() });
+        if (!abandon(options, current, new RelstreamError('RELSTREAM_KAFKA_CONNECTION', `the consumer stream fetched nothing for ${FETCH_LAPSE_MS} ms`, { retriable: true }))) return;
+        continue;
       }
       if (messages.length > 0) {
         await dispatch(options, messages, readIn);
@@ -427,3 +440,33 @@ function isDestroyed(stream: ReadStream): boolean {
   return stream.destroyed;
 }
 
+
+/**
+ * When each stream last showed it fetches (a fetch answered, or the reader found it holding messages or chose not
+ * to read it). Dead means quiet past the lapse at two looks a tick apart: a process that was itself stalled for
+ * that long reads its waiting answers between the looks.
+ */
+class FetchWatch {
+  readonly #lastSign = new WeakMap<object, number>();
+  #suspect: { readonly stream: object; readonly since: number } | undefined;
+
+  constructor(private readonly lapseMs: number, private readonly confirmMs: number) {}
+
+  alive(stream: object): void {
+    this.#lastSign.set(stream, Date.now());
+    if (this.#suspect?.stream === stream) this.#suspect = undefined;
+  }
+
+  quietMs(stream: object): number {
+    return Date.now() - (this.#lastSign.get(stream) ?? Date.now());
+  }
+
+  dead(stream: object): boolean {
+    if (this.quietMs(stream) < this.lapseMs) return false;
+    if (this.#suspect?.stream !== stream) {
+      this.#suspect = { stream, since: Date.now() };
+      return false;
+    }
+    return Date.now() - this.#suspect.since >= this.confirmMs;
+  }
+}

@@ -115,11 +115,6 @@ export class ReadState {
     return everythingPaused || this.#heldCount >= heldLimit;
   }
 
-  /** Whether an assigned partition has messages past what was handed on (by the last refreshed watermarks). */
-  behind(): boolean {
-    return this.lagging().length > 0;
-  }
-
   /** The assigned partitions behind their last refreshed watermark, as `topic:partition at/high` (for a log line). */
   lagging(): string[] {
     return [...this.#assigned].flatMap((key) => {

@@ -1,8 +1,9 @@
 /**
  * One seeded schedule of the platformatic adapter (src/kafka/platformatic/consumer.ts) over the scripted
  * library (./stand-in.ts): streams fetch, the group rebalances (between reads, in the middle of a read, during a
- * delivery), stable offsets are slow, membership is lost, the broker goes away and comes back, streams fail,
- * the coordinator expires a member without a heartbeat, the processor pauses, resumes, seeks and commits.
+ * delivery), stable offsets are slow, membership is lost, the broker goes away and comes back, streams fail or
+ * stop fetching without a word, the coordinator expires a member without a heartbeat, the processor pauses,
+ * resumes, seeks and commits.
  *
  * What must hold, checked at every delivery: a member hands on only partitions of its current generation; per
  * partition and generation, the first delivery starts at or below the committed offset (above it, the records
@@ -162,9 +163,14 @@ export async function runAdapterSchedule(seed: number): Promise<AdapterScheduleR
         group.down = !group.down;
         if (group.down) for (const s of consumer.live()) if (random() < 0.5) s.fail();
         log.push(group.down ? 'broker away' : 'broker back');
-      } else if (roll < 0.68) {
+      } else if (roll < 0.675) {
         log.push('a stream fails');
         consumer.live()[0]?.fail();
+      } else if (roll < 0.68) {
+        log.push('a stream stops fetching');
+        const live = consumer.live();
+        const dying = live[pick(live.length)];
+        if (dying !== undefined) dying.stalled = true;
       } else if (roll < 0.7) {
         const p = pick(PARTITIONS);
         group.ends[p] = (group.ends[p] ?? 0) + 1 + pick(8);
@@ -185,8 +191,14 @@ export async function runAdapterSchedule(seed: number): Promise<AdapterScheduleR
     // heartbeat is expired instead and must join again by itself.
     consumer.rebalance(Array.from({ length: PARTITIONS }, (_, p) => p));
     const done = (): boolean => checker.failure !== undefined || group.committed.every((c, p) => c === group.ends[p]);
+    // Now and then a last stream's fetch loop dies after the last join: no rebalance comes to replace it.
+    const stallAt = random() < 0.3 ? pick(200) : -1;
     for (let elapsed = 0; elapsed < QUIESCE_LIMIT_MS && !done(); elapsed += 20) {
       await settle();
+      if (elapsed === stallAt * 20) {
+        log.push('the stream stops fetching');
+        for (const s of consumer.live()) s.stalled = true;
+      }
       if (consumer.joinRequested) consumer.rebalance(Array.from({ length: PARTITIONS }, (_, p) => p));
       for (const s of consumer.live()) s.fetch(pick, 8);
       mock.timers.tick(20);

@@ -54,6 +54,8 @@ export class StandInStream extends EventEmitter implements ReadStream {
   readonly #positions = new Map<number, number>();
   /** Runs as a message is handed out: where the schedule injects a rebalance in the middle of a read. */
   onRead: (() => void) | undefined;
+  /** Its fetch loop died: it fetches no more and says nothing (a chaos run's read_committed reader did). */
+  stalled = false;
 
   constructor(readonly id: number, readonly group: ScriptedGroup, partitions: readonly number[]) {
     super();
@@ -62,7 +64,7 @@ export class StandInStream extends EventEmitter implements ReadStream {
 
   /** One fetch of up to `max` records of one of its partitions (what the library's fetch loop does). */
   fetch(pick: (n: number) => number, max: number): number {
-    if (this.destroyed) return 0;
+    if (this.destroyed || this.stalled) return 0;
     const partitions = [...this.#positions.keys()];
     const partition = partitions[pick(partitions.length)];
     if (partition === undefined) return 0;
@@ -73,11 +75,6 @@ export class StandInStream extends EventEmitter implements ReadStream {
     this.emit('fetch');
     if (to > from) this.emit('readable');
     return to - from;
-  }
-
-  /** Whether a fetch could still find records. */
-  behind(): boolean {
-    return [...this.#positions].some(([p, at]) => at < (this.group.ends[p] ?? 0));
   }
 
   read(): LibraryMessage | null {
