@@ -8,7 +8,7 @@ export const ERROR_CODES = {
   RELSTREAM_KAFKA_CONNECTION: 'The Kafka cluster could not be reached.',
   RELSTREAM_KAFKA_REQUEST: 'A request to the Kafka cluster failed.',
   RELSTREAM_KAFKA_UNAVAILABLE: 'The Kafka cluster stayed unreachable for longer than kafkaOutageToleranceMs; the process stops (exit 1).',
-  RELSTREAM_DEPENDENCY_UNPATCHED: 'A dependency lacks a fix relstream applies at install (patches/, by npm ci\'s postinstall); reinstall without --ignore-scripts or run npx patch-package.',
+  RELSTREAM_DEPENDENCY_UNPATCHED: 'A dependency lacks a fix relstream applies to it (patches/, by npm run build); run npm run build or npx patch-package.',
   RELSTREAM_KAFKA_FENCED: 'Another producer with the same transactionalId took over (a second replica with the same id, or a restart); this one stops.',
   RELSTREAM_KAFKA_STALE_GENERATION: 'A transaction\'s input offsets named a consumer-group generation that is no longer current (a rebalance, or this member was evicted while stalled): the broker rejected it and the transaction was aborted. Retried after the member rejoins, for the partitions it still owns.',
   RELSTREAM_REGISTRY_UNAVAILABLE: 'The Schema Registry could not be reached or answered with a server error; retried with backoff (a record waiting for its writer schema is never dead-lettered for it).',

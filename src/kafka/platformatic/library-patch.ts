@@ -6,12 +6,12 @@ import { RelstreamError } from '../../errors.js';
 
 /**
  * The library's read_committed filter delivers aborted transactions unless patches/@platformatic+kafka+*.patch
- * is applied (npm ci's postinstall does it; `npm ci --ignore-scripts` does not). Without it exactly-once output
+ * is applied (`npm run build` does it; npm ci runs no install scripts, .npmrc). Without it exactly-once output
  * would look duplicated to readers and aborted input would be processed, silently: refuse to start instead.
  */
 export function assertLibraryPatched(consumerSource: string): void {
   if (!consumerSource.includes(PATCH_MARKER)) {
-    throw new RelstreamError('RELSTREAM_DEPENDENCY_UNPATCHED', '@platformatic/kafka lacks relstream\'s read_committed fix (patches/; npm ci applies it, --ignore-scripts skips it): run `npx patch-package`, or set kafkaClient=kafkajs');
+    throw new RelstreamError('RELSTREAM_DEPENDENCY_UNPATCHED', '@platformatic/kafka lacks relstream\'s read_committed fix (patches/; npm run build applies it): run `npm run build` or `npx patch-package`, or set kafkaClient=kafkajs');
   }
 }
 
