@@ -1,7 +1,7 @@
 /**
  * `relstream replay`: dead letters sent through again, e.g. after the limit, model or registry problem that
  * dead-lettered them was fixed. Reads the dead-letter topic, keeps the letters the filters select and sends each
- * one's original key, value and headers (its trace context) to the input topic or --to, with a header naming the
+ * one's original key, value and headers (those its dead letter kept) to the input topic or --to, with a header naming the
  * dead letter (../replay/dead-letter-selection.ts). Idempotent: it first reads the target topic for that header
  * and sends no dead letter a second time. --dry-run sends nothing and prints the same table of counts by reason.
  */
@@ -25,7 +25,7 @@ export const replayUsage = `usage: relstream replay [--to TOPIC] [--reason R[,R.
                         [--partition P] [--from-offset N] [--to-offset N] [--dry-run] [--idle-ms N] [config flags]
 
 Sends dead letters through again: reads the dead-letter topic (--dead-letter-topic), keeps the letters the
-filters select and sends each one's original key, value and trace headers to the input topic (--input-topic) or
+filters select and sends each one's original key, value and headers to the input topic (--input-topic) or
 --to, with a relstream-replay-of header naming the dead letter. A dead letter already replayed to that topic is
 not sent again, so the same command twice sends nothing twice. Prints a table of counts by reason.
 

@@ -54,13 +54,13 @@ export function isTruncated(letter: IncomingMessage): boolean {
 const DIAGNOSTIC_HEADERS: ReadonlySet<string> = new Set(Object.values(DEAD_LETTER_HEADERS));
 
 /**
- * The record again: its original key and value bytes and the headers it kept (its trace context), without the
- * dead letter's diagnostics, plus a header naming the dead letter it came from.
+ * The record again: its original key and value bytes and the headers its dead letter kept (its trace context
+ * and its other headers, ../publish/dead-letter.ts), without the dead letter's diagnostics, plus a header naming
+ * the dead letter it came from.
  */
 export function replayMessage(letter: IncomingMessage): OutgoingMessage {
-  const headers: Record<string, Buffer> = {};
-  for (const [name, value] of Object.entries(letter.headers)) if (!DIAGNOSTIC_HEADERS.has(name)) headers[name] = value;
-  headers[REPLAY_OF_HEADER] = Buffer.from(deadLetterId(letter));
+  const kept = Object.entries(letter.headers).filter(([name]) => !DIAGNOSTIC_HEADERS.has(name) && name !== REPLAY_OF_HEADER);
+  const headers = Object.fromEntries([...kept, [REPLAY_OF_HEADER, Buffer.from(deadLetterId(letter))]]);
   return { key: letter.key, value: letter.value, headers };
 }
 

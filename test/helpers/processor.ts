@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config, ConfigKey } from '../../src/config/schema.js';
-import type { IncomingMessage, KafkaClient } from '../../src/kafka/types.js';
+import type { Headers, IncomingMessage, KafkaClient } from '../../src/kafka/types.js';
 import { packageRoot } from '../../src/paths.js';
 import { trialRecordCodec, type TrialRecord } from '../../src/records/avro.js';
 import { trialRecordFromJson } from '../../src/records/json-record.js';
@@ -47,12 +47,13 @@ export function testConfig(topics: TestTopics, overrides: Partial<Record<ConfigK
   return loadConfig({ env: testEnv(topics), flags: overrides });
 }
 
-export async function produceRecords(client: KafkaClient, topic: string, records: readonly TrialRecord[]): Promise<void> {
+/** `headers`: the same on every record (a producer's own, e.g. a tenant id). */
+export async function produceRecords(client: KafkaClient, topic: string, records: readonly TrialRecord[], headers?: Headers): Promise<void> {
   const codec = trialRecordCodec();
   const producer = await client.producer();
   try {
     for (let i = 0; i < records.length; i += 500) {
-      await producer.send(topic, records.slice(i, i + 500).map((r) => ({ key: r.id, value: codec.encode(r) })));
+      await producer.send(topic, records.slice(i, i + 500).map((r) => ({ key: r.id, value: codec.encode(r), ...(headers === undefined ? {} : { headers }) })));
     }
   } finally {
     await producer.disconnect();

@@ -38,7 +38,9 @@ describe('relstream replay', () => {
     const records = manyRecords(5);
     const tooLong = new Set(records.filter((r) => Array.from(r.text).length > SHORT_LIMIT).map((r) => r.id));
     assert.ok(tooLong.size > 0 && tooLong.size < records.length, 'some records, not all, are over the short limit');
-    await produceRecords(kafka.client, topics.inputTopic, records);
+    // A producer's own header: the dead letter keeps it and the replay gives it back.
+    const tenant = { 'x-tenant': Buffer.from('hospital-7') };
+    await produceRecords(kafka.client, topics.inputTopic, records, tenant);
 
     // First run: the short limit dead-letters the long records (in transactions).
     const first = startMember(t, memberEnv(topics, 'exactly-once', 'first', { RELSTREAM_MAX_TEXT_LENGTH: String(SHORT_LIMIT) }));
@@ -79,7 +81,10 @@ describe('relstream replay', () => {
     const replayed = input.messages.filter((m) => m.headers[REPLAY_OF_HEADER] !== undefined);
     const codec = trialRecordCodec();
     assert.deepEqual(new Set(replayed.map((m) => codec.decode(m.value ?? Buffer.alloc(0)).id)), tooLong);
-    for (const m of replayed) assert.match(m.headers[REPLAY_OF_HEADER]?.toString() ?? '', new RegExp(`^${topics.deadLetterTopic}/\\d+/\\d+$`));
+    for (const m of replayed) {
+      assert.match(m.headers[REPLAY_OF_HEADER]?.toString() ?? '', new RegExp(`^${topics.deadLetterTopic}/\\d+/\\d+$`));
+      assert.equal(m.headers['x-tenant']?.toString(), 'hospital-7', 'the record\'s own header, kept by its dead letter');
+    }
 
     // Second run with the default limit: the replayed records become events, once.
     const second = startMember(t, memberEnv(topics, 'exactly-once', 'second'));

@@ -68,10 +68,11 @@ export function wrapConsumer(consumer: KjsConsumer): KafkaConsumer {
 }
 
 function toHeaders(headers: Readonly<Record<string, unknown>> | undefined): Readonly<Record<string, Buffer>> {
-  const out: Record<string, Buffer> = {};
+  const out: [string, Buffer][] = [];
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (Buffer.isBuffer(value)) out[name] = value;
-    else if (typeof value === 'string') out[name] = Buffer.from(value);
+    if (Buffer.isBuffer(value)) out.push([name, value]);
+    else if (typeof value === 'string') out.push([name, Buffer.from(value)]);
   }
-  return out;
+  // fromEntries: a header named __proto__ is a header like any other, not the object's prototype.
+  return Object.fromEntries(out);
 }

@@ -413,8 +413,8 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
 }
 
 function toIncoming(m: Message): IncomingMessage {
-  const headers: Record<string, Buffer> = {};
-  for (const [name, value] of m.headerEntries) headers[name.toString()] = value;
+  // fromEntries: a header named __proto__ is a header like any other, not the object's prototype.
+  const headers = Object.fromEntries(m.headerEntries.map(([name, value]) => [name.toString(), value]));
   return {
     topic: m.topic, partition: m.partition, offset: String(m.offset), key: orNull(m.key), value: orNull(m.value), headers,
     timestampMs: Number(m.timestamp),

@@ -76,7 +76,7 @@ describe('replay: which dead letters, and what is sent', () => {
     }), { numRuns: 500 });
   });
 
-  it('a replayed record: the original key, value and trace headers, no diagnostics, and the letter it came from', () => {
+  it('a replayed record: the original key, value and the headers its letter kept, no diagnostics, and the letter it came from', () => {
     fc.assert(fc.property(letter, (m) => {
       const out = replayMessage(m);
       assert.deepEqual(out.key, m.key);
