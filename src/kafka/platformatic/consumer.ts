@@ -316,7 +316,9 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
       // connections and a new fetch session.
       if (messages.length > 0 || blocked || !state.hasAssignment()) fetchWatch.alive(current);
       else if (fetchWatch.dead(current)) {
-        log.warn('the consumer stream stopped fetching; opening a new one', { quietMs: fetchWatch.quietMs(current), stablePending, behind: state.lagging(), member: consumer.isActive() });
+        log.warn('the consumer stream stopped fetching; opening a new one', {
+          quietMs: fetchWatch.quietMs(current), stablePending, behind: state.lagging(), member: consumer.isActive(), buffered: current.readableLength, paused: current.isPaused(),
+        });
         if (!abandon(options, current, new RelstreamError('RELSTREAM_KAFKA_CONNECTION', `the consumer stream fetched nothing for ${FETCH_LAPSE_MS} ms`, { retriable: true }))) return;
         continue;
       }

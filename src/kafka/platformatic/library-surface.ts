@@ -19,6 +19,9 @@ export interface ReadStream {
   read(): Message | null;
   readonly destroyed: boolean;
   readonly errored: Error | null;
+  /** Messages buffered, not yet read (Node's Readable): for the log line of a stream that stopped fetching. */
+  readonly readableLength: number;
+  isPaused(): boolean;
   close(): Promise<void>;
   resume(): unknown;
   on(event: 'fetch' | 'readable' | 'error' | 'close', listener: () => void): unknown;

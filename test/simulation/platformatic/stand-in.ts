@@ -77,6 +77,14 @@ export class StandInStream extends EventEmitter implements ReadStream {
     return to - from;
   }
 
+  get readableLength(): number {
+    return this.#buffered.length;
+  }
+
+  isPaused(): boolean {
+    return false;
+  }
+
   read(): LibraryMessage | null {
     if (this.destroyed) return null;
     const next = this.#buffered.shift() ?? null;
