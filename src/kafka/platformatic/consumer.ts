@@ -442,7 +442,6 @@ function isDestroyed(stream: ReadStream): boolean {
   return stream.destroyed;
 }
 
-
 /**
  * When each stream last showed it fetches (a fetch answered, or the reader found it holding messages or chose not
  * to read it). Dead means quiet past the lapse at two looks a tick apart: a process that was itself stalled for
