@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   RELSTREAM_LOCAL_KAFKA_START: 'The local Kafka broker did not start or did not accept clients in time.',
   RELSTREAM_LOCAL_KAFKA_STATE: 'The local Kafka broker state file is missing or names no running broker.',
   RELSTREAM_MODEL_DIR_INVALID: 'The model directory lacks a file, or a file is invalid or does not match its sha256.',
+  RELSTREAM_MODEL_SELF_CHECK: 'The model\'s reference pairs, run at start on this machine\'s provider and CPU, differ from the exporting framework\'s logits past the tolerances in relstream-model.json: run refuses it unless allowDegradedModel is set.',
   RELSTREAM_MODEL_CAPACITY_PROBE: 'The model directory holds a capacity probe (export.py --null), whose relations mean nothing: run refuses it unless benchmark is set.',
   RELSTREAM_MODEL_PROVIDER_UNAVAILABLE: 'The requested ONNX Runtime execution provider (CUDA) could not be loaded.',
   RELSTREAM_MODEL_SESSION: 'The ONNX Runtime session failed to load the model or to run a batch.',

@@ -10,6 +10,7 @@ import torch
 from .agreement import AgreementError, agreement_pairs, check_agreement
 from .labels import argument_types, constraints_for
 from .markers import MARKER_FORMAT, type_tag
+from .self_check import write_self_check
 
 INPUTS = ["input_ids", "attention_mask", "token_type_ids", "span_idxs"]
 OPSET = 17
@@ -85,7 +86,7 @@ def sha256_file(path):
 
 
 def model_config(out, *, name, version, source, labels, pooling, max_length, pad_id, precision="fp32", optimized=False,
-                 demo_only=False, notes=None, capacity_probe=False, agreement=None):
+                 demo_only=False, notes=None, capacity_probe=False, agreement=None, self_check=None):
     """Writes relstream-model.json for the model.onnx already in `out` and returns it."""
     constraints = constraints_for(labels)
     types = argument_types(constraints)
@@ -109,6 +110,8 @@ def model_config(out, *, name, version, source, labels, pooling, max_length, pad
         config["capacityProbe"] = True
     if agreement:
         config["agreement"] = agreement
+    if self_check:
+        config["selfCheck"] = self_check
     if notes:
         config["notes"] = notes
     (Path(out) / CONFIG_FILE).write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n")
@@ -124,6 +127,7 @@ def write_model_dir(out, *, model, tokenizer, tokenizer_source, labels, name, ve
     raw = out / "model.fp32.onnx" if variant else out / "model.onnx"
     export_onnx(model, raw)
     max_length = min(int(tokenizer.model_max_length), model.bert.config.max_position_embeddings)
+    pairs = agreement_pairs(tokenizer, labels, max_length)
     agreement = None
     if variant:
         target = out / "model.onnx"
@@ -137,7 +141,7 @@ def write_model_dir(out, *, model, tokenizer, tokenizer_source, labels, name, ve
         elif precision == "fp16" and not optimized:
             to_fp16(raw, target)
         try:
-            agreement = check_agreement(raw, target, agreement_pairs(tokenizer, labels, max_length))
+            agreement = check_agreement(raw, target, pairs)
         except AgreementError as error:
             # Nothing usable is left behind: the report says why.
             target.unlink()
@@ -146,7 +150,9 @@ def write_model_dir(out, *, model, tokenizer, tokenizer_source, labels, name, ve
         finally:
             raw.unlink()
     shutil.copyfile(Path(tokenizer_source) / "tokenizer.json", out / "tokenizer.json")
+    self_check = write_self_check(out, model, pairs, precision, int(tokenizer.pad_token_id))
     config = model_config(out, name=name, version=version, source=source, labels=labels, pooling=model.pooling,
                           max_length=max_length, pad_id=int(tokenizer.pad_token_id), precision=precision,
-                          optimized=optimized, demo_only=demo_only, notes=notes, agreement=agreement)
+                          optimized=optimized, demo_only=demo_only, notes=notes, agreement=agreement,
+                          self_check=self_check)
     return config

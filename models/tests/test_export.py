@@ -15,6 +15,7 @@ from relstream_model.head import RelationClassifier
 from relstream_model.labels import V2_LABELS
 from relstream_model.markers import encode_pair
 from relstream_model.onnx_export import sha256_file
+from relstream_model.self_check import FLOORS
 from relstream_model.tiny import build_tokenizer, tiny_config
 
 
@@ -50,7 +51,7 @@ def test_hf_export_writes_a_complete_model_directory(checkpoint, tmp_path):
     directory, model, tokenizer = checkpoint
     out = tmp_path / "model"
     config = export.export_hf(directory, out, name="test-re", version="3")
-    assert sorted(p.name for p in out.iterdir()) == ["model.onnx", "relstream-model.json", "tokenizer.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["model.onnx", "relstream-model.json", "self-check.json", "tokenizer.json"]
     written = json.loads((out / "relstream-model.json").read_text())
     assert written == config
     assert written["labels"] == V2_LABELS
@@ -84,6 +85,11 @@ def test_gpu_variants_load_and_stay_close(checkpoint, tmp_path, flags):
         expected = model(**inputs).numpy()
     np.testing.assert_allclose(ort_logits(out / "model.onnx", inputs), expected, atol=5e-2 if flags.get("fp16") else 1e-4)
     assert config["agreement"]["argmaxAgreement"] >= 0.995 and config["agreement"]["pairs"] > 100
+    # The start-up self-check's tolerances: at least the precision's floor, and met where it was exported.
+    check = config["selfCheck"]
+    assert (out / check["file"]).exists() and check["pairs"] == len(json.loads((out / check["file"]).read_text())["cases"])
+    assert check["maxAbsLogitDifference"] >= FLOORS[config["onnx"]["precision"]]
+    assert check["measuredAtExport"]["maxAbsLogitDifference"] <= check["maxAbsLogitDifference"]
 
 
 def test_agreement_is_one_for_the_same_graph_and_fails_for_another_model(checkpoint, tmp_path):

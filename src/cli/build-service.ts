@@ -21,6 +21,7 @@ import { ConfigError, describeError, RelstreamError } from '../errors.js';
 import { startOpsServer, type OpsServer } from '../http/ops-server.js';
 import { padBatch } from '../inference/batch-tensors.js';
 import { startInferencePool, type InferencePool } from '../inference/inference-pool.js';
+import { cpuFeatures, runSelfCheck } from '../inference/self-check.js';
 import { FENCES_ZOMBIES } from '../kafka/client-kinds.js';
 import { kafkaClientFromConfig } from '../kafka/connection-from-config.js';
 import { assertTopicsExist } from '../kafka/topics.js';
@@ -72,6 +73,33 @@ async function warmedPool(config: Config, bundle: ModelBundle): Promise<Inferenc
   const warm = bundle.tokenizer;
   await pool.run(padBatch([{ inputIds: Int32Array.from([warm.clsId, warm.sepId, warm.sepId, warm.sepId, warm.sepId]), spanIdxs: [1, 2, 3, 4] }], bundle.config.padId));
   return pool;
+}
+
+/** The start-up self-check (../inference/self-check.ts): logged and exported; below its tolerances, refused unless allowed. */
+async function checkModel(config: Config, bundle: ModelBundle, pool: InferencePool, metrics: Metrics, logger: Logger): Promise<void> {
+  if (bundle.selfCheck === undefined) {
+    logger.info('the model directory carries no self-check pairs (exported before they existed): not checked here', { model: bundle.config.name });
+    return;
+  }
+  const result = await runSelfCheck((batch) => pool.run(batch), bundle.selfCheck, bundle.config.padId);
+  metrics.selfCheckAgreement.set(result.argmaxAgreement);
+  metrics.selfCheckMaxDifference.set(result.maxAbsLogitDifference);
+  metrics.selfCheckPassed.set(result.passed ? 1 : 0);
+  const where = pool.provider === 'cuda' ? `the CUDA provider on GPU ${config.cudaDeviceId}` : `the CPU provider on ${cpuFeatures()}`;
+  const figures = {
+    pairs: result.pairs, argmaxAgreement: result.argmaxAgreement, maxAbsLogitDifference: result.maxAbsLogitDifference, ms: Math.round(result.ms),
+    minArgmaxAgreement: bundle.selfCheck.minArgmaxAgreement, allowedDifference: bundle.selfCheck.maxAbsLogitDifference, provider: where,
+  };
+  if (result.passed) {
+    logger.info('model self-check passed', figures);
+    return;
+  }
+  const found = `argmax agreement ${result.argmaxAgreement.toFixed(4)} (at least ${bundle.selfCheck.minArgmaxAgreement}) and largest logit difference ${result.maxAbsLogitDifference.toPrecision(3)} (at most ${bundle.selfCheck.maxAbsLogitDifference}) on ${result.pairs} reference pairs`;
+  if (config.allowDegradedModel) {
+    logger.warn('model self-check failed; running it anyway (allowDegradedModel)', figures);
+    return;
+  }
+  throw new RelstreamError('RELSTREAM_MODEL_SELF_CHECK', `${bundle.config.name} computes something else here than where it was exported: ${found}, with ${where}, ${bundle.config.onnx.precision}. Export it for this machine (another precision or provider), or set allowDegradedModel=true (RELSTREAM_ALLOW_DEGRADED_MODEL) to run it anyway`);
 }
 
 function producerOptions(config: Config): ProducerOptions {
@@ -255,6 +283,10 @@ export async function startService(config: Config, logger: Logger, stop?: AbortS
     await pool.close();
     return undefined;
   }
+  await checkModel(config, bundle, pool, metrics, logger).catch(async (error: unknown) => {
+    await pool.close();
+    throw error;
+  });
   metrics.modelInfo.set({ model: bundle.config.name, version: bundle.config.version, sha256: bundle.config.onnx.sha256.slice(0, 12), provider: pool.provider }, 1);
   logger.info('model ready', { model: bundle.config.name, version: bundle.config.version, provider: pool.provider, workers: config.inferenceConcurrency });
 

@@ -63,6 +63,7 @@ export const configSchema = z.object({
   maxMessageBytes: z.coerce.number().int().min(10_000).default(1_000_000).describe('Largest message and produce request; keep it at or below the brokers\' message.max.bytes. Bigger output goes to the dead-letter topic (output_too_large).'),
   maxMetadataBytes: nonNegativeInt(16_384).describe('Bytes of a record\'s metadata copied into each of its events; beyond it entries are left out and a relstream.metadata_truncated entry says so.'),
   modelDir: z.string().min(1).default('models/tiny-re-ct').describe('Model directory (model.onnx, tokenizer.json, relstream-model.json).'),
+  allowDegradedModel: flag(false).describe('Run a model whose start-up self-check fails (its reference pairs, run here, differ from the exporting framework\'s logits past the tolerances in relstream-model.json): logged and exported as relstream_model_self_check_*, never silent.'),
   benchmark: flag(false).describe('Allow a capacity-probe model (export.py --null), whose relations mean nothing: for the pipeline-ceiling benchmark only.'),
   executionProvider: z.enum(['cpu', 'cuda']).default('cpu').describe('ONNX Runtime execution provider.'),
   cudaDeviceId: nonNegativeInt(0).describe('GPU index for the CUDA provider.'),

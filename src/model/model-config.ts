@@ -35,6 +35,12 @@ export const modelConfigSchema = z.object({
   notes: z.string().optional(),
   /** How far an optimised, int8 or fp16 export agrees with the plain fp32 export (models/relstream_model/agreement.py). */
   agreement: z.object({ pairs: z.number().int(), argmaxAgreement: z.number().min(0).max(1) }).loose().optional(),
+  /** Reference pairs run at start where the model runs, and the tolerances they must meet (src/inference/self-check.ts). */
+  selfCheck: z.object({
+    file: z.string().min(1),
+    minArgmaxAgreement: z.number().min(0).max(1),
+    maxAbsLogitDifference: z.number().positive(),
+  }).loose().optional(),
 });
 
 export type ModelConfig = z.output<typeof modelConfigSchema>;

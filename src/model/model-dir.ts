@@ -7,6 +7,8 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { z } from 'zod';
+
 import { RelstreamError } from '../errors.js';
 import { MODEL_CONFIG_FILE, modelConfigSchema, type ModelConfig } from './model-config.js';
 import { createWordTokenizer, type WordTokenizer } from './word-tokenizer.js';
@@ -28,6 +30,48 @@ export interface ModelBundle {
   readonly markerIds: ReadonlyMap<string, MarkerIds>;
   /** Types named by the constraints but lacking markers in tokenizer.json (pairs with them are never formed). */
   readonly typesWithoutMarkers: readonly string[];
+  /** The start-up self-check's pairs and tolerances; absent in a directory exported before it existed. */
+  readonly selfCheck?: SelfCheckReference;
+}
+
+export interface SelfCheckCase {
+  readonly inputIds: readonly number[];
+  readonly spanIdxs: readonly [number, number, number, number];
+  /** The exporting framework's fp32 logits, one per label. */
+  readonly logits: readonly number[];
+}
+
+export interface SelfCheckReference {
+  readonly cases: readonly SelfCheckCase[];
+  readonly minArgmaxAgreement: number;
+  readonly maxAbsLogitDifference: number;
+}
+
+/** A few dozen pairs are the point; the bound keeps a damaged file from costing the start-up much. */
+const MAX_SELF_CHECK_CASES = 256;
+
+const selfCheckFileSchema = z.object({
+  cases: z.array(z.object({
+    input_ids: z.array(z.number().int().min(0)).min(4),
+    span_idxs: z.tuple([z.number().int().min(0), z.number().int().min(0), z.number().int().min(0), z.number().int().min(0)]),
+    logits: z.array(z.number()),
+  })).min(1).max(MAX_SELF_CHECK_CASES),
+});
+
+async function loadSelfCheck(dir: string, config: ModelConfig): Promise<SelfCheckReference | undefined> {
+  if (config.selfCheck === undefined) return undefined;
+  const path = join(dir, config.selfCheck.file);
+  const parsed = selfCheckFileSchema.safeParse(await readJson(path));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw invalid(path, `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const cases = parsed.data.cases.map((c, i): SelfCheckCase => {
+    if (c.logits.length !== config.labels.length) throw invalid(path, `cases.${i}: ${c.logits.length} logits for ${config.labels.length} labels`);
+    if (c.input_ids.length > config.maxLength || c.span_idxs.some((p) => p >= c.input_ids.length)) throw invalid(path, `cases.${i}: longer than maxLength or a span position past its ids`);
+    return { inputIds: c.input_ids, spanIdxs: c.span_idxs, logits: c.logits };
+  });
+  return { cases, minArgmaxAgreement: config.selfCheck.minArgmaxAgreement, maxAbsLogitDifference: config.selfCheck.maxAbsLogitDifference };
 }
 
 function invalid(file: string, problem: string, cause?: unknown): RelstreamError {
@@ -108,5 +152,6 @@ export async function loadModelDir(dir: string): Promise<ModelBundle> {
     }
   }
   if (markerIds.size === 0) throw invalid(tokenizerPath, 'contains no entity marker tokens for any type in typeTags');
-  return { dir, config, onnxPath, tokenizer, markerIds, typesWithoutMarkers };
+  const selfCheck = await loadSelfCheck(dir, config);
+  return { dir, config, onnxPath, tokenizer, markerIds, typesWithoutMarkers, ...(selfCheck === undefined ? {} : { selfCheck }) };
 }

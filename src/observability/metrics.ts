@@ -40,6 +40,9 @@ export function createMetrics(register: Registry, options: { defaultMetrics?: bo
     partitionStalls: new Counter({ name: 'relstream_partition_stalls_total', help: 'Stalls found by the progress watchdog: an owned partition with lag, nothing in flight and no delivery or commit for stallTimeoutMs (read again from its committed offset), or a commit retrying for stallTimeoutMs while the cluster answers (the member joins the group again).', registers }),
     recordsInFlight: new Gauge({ name: 'relstream_records_in_flight', help: 'Records admitted but not yet finished.', registers }),
     traceExportFailures: new Counter({ name: 'relstream_trace_export_failures_total', help: 'Spans the OTLP exporter could not deliver (collector unreachable or refusing); tracing never holds records back.', registers }),
+    selfCheckAgreement: new Gauge({ name: 'relstream_model_self_check_argmax_agreement', help: 'Start-up self-check: share of the model directory\'s reference pairs whose argmax matches the exporting framework\'s, run on this process\'s provider and CPU.', registers }),
+    selfCheckPassed: new Gauge({ name: 'relstream_model_self_check_passed', help: 'Start-up self-check: 1 when the reference pairs met the tolerances of relstream-model.json, 0 when the model runs degraded (allowDegradedModel).', registers }),
+    selfCheckMaxDifference: new Gauge({ name: 'relstream_model_self_check_max_logit_difference', help: 'Start-up self-check: the largest absolute logit difference from the exporting framework\'s on the reference pairs.', registers }),
     modelInfo: new Gauge({ name: 'relstream_model_info', help: 'The model in use and the execution provider that really runs it (value 1).', labelNames: ['model', 'version', 'sha256', 'provider'] as const, registers }),
   };
 }

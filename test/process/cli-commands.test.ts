@@ -1,14 +1,21 @@
 /**
  * The CLI as a user meets it: --help on every command and subcommand, `topics create|describe` against the
  * run's broker, `run` naming a missing topic with the command that creates it, and the demo speaking to a
- * person on stdout with nothing but warnings on stderr; `run` refusing the capacity probe outside a benchmark.
+ * person on stdout with nothing but warnings on stderr; `run` refusing the capacity probe outside a benchmark and
+ * a model whose start-up self-check fails unless allowed.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { copyFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+
+import { sha256File } from '../../src/model/model-dir.js';
 
 import { cliPath, startCli } from '../helpers/cli.js';
 import { testBrokers, uniqueTopic, useKafka } from '../helpers/kafka.js';
+import { tinyModelDir } from '../helpers/model.js';
 
 function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [cliPath, ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
@@ -75,6 +82,37 @@ describe('relstream CLI', () => {
     assert.match(text, new RegExp(`missing Kafka topics?: .*${missing} \\(input\\)`));
     assert.match(text, /relstream topics create/);
     assert.doesNotMatch(text, /does not host this topic-partition/);
+  });
+
+  it('run checks the model where it runs: passes the tiny model, refuses one whose outputs were altered unless allowed', async (t) => {
+    // Altered: the start-marker head under the span-max model's name and files (its sha256 in the config, so the
+    // directory itself is valid): the self-check pairs' logits are not what this graph computes.
+    const dir = await mkdtemp(join(tmpdir(), 'relstream-altered-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    await cp(tinyModelDir, dir, { recursive: true });
+    await copyFile(join(tinyModelDir, '..', 'tiny-re-ct-start-marker', 'model.onnx'), join(dir, 'model.onnx'));
+    const config = JSON.parse(await readFile(join(dir, 'relstream-model.json'), 'utf8')) as { onnx: { sha256: string } };
+    config.onnx.sha256 = await sha256File(join(dir, 'model.onnx'));
+    await writeFile(join(dir, 'relstream-model.json'), JSON.stringify(config));
+    const base = { RELSTREAM_KAFKA_BROKERS: testBrokers().join(','), RELSTREAM_HTTP_PORT: '0', RELSTREAM_INPUT_TOPIC: uniqueTopic('check-in') };
+    const textOf = (run: ReturnType<typeof startCli>): string => [...run.errors, ...run.logs.map((l) => JSON.stringify(l))].join('\n');
+
+    const tiny = startCli(['run'], base);
+    assert.equal((await tiny.exited).code, 1, 'past the model, it stops at the missing topic');
+    const passed = tiny.logs.find((l) => l['msg'] === 'model self-check passed');
+    assert.ok(passed, textOf(tiny));
+    assert.equal(passed['argmaxAgreement'], 1);
+    t.diagnostic(`self-check of the tiny model: ${String(passed['pairs'])} pairs in ${String(passed['ms'])} ms`);
+
+    const refused = startCli(['run'], { ...base, RELSTREAM_MODEL_DIR: dir });
+    assert.equal((await refused.exited).code, 1);
+    assert.match(textOf(refused), /RELSTREAM_MODEL_SELF_CHECK: tiny-re-ct computes something else here .*argmax agreement [\d.]+ .*largest logit difference [\d.]+ \(at most 0\.02\).*the CPU provider on .*\(.*\).*allowDegradedModel=true \(RELSTREAM_ALLOW_DEGRADED_MODEL\)/);
+    assert.doesNotMatch(textOf(refused), /missing Kafka topic/);
+
+    const allowed = startCli(['run'], { ...base, RELSTREAM_MODEL_DIR: dir, RELSTREAM_ALLOW_DEGRADED_MODEL: 'true' });
+    assert.equal((await allowed.exited).code, 1);
+    assert.ok(allowed.logs.some((l) => l['msg'] === 'model self-check failed; running it anyway (allowDegradedModel)'), textOf(allowed));
+    assert.match(textOf(allowed), /missing Kafka topic/);
   });
 
   it('run refuses the capacity probe (export.py --null) unless benchmark is set, and runs it when it is', async (t) => {

@@ -85,6 +85,24 @@ describe('loadModelDir', () => {
     await assert.rejects(loadModelDir(corrupt), rejectsNaming('tokenizer.json', /not valid JSON/));
   });
 
+  it('loads the self-check pairs and tolerances; names a self-check.json that does not fit the model', async () => {
+    const bundle = await loadModelDir(tinyModelDir);
+    assert.ok(bundle.selfCheck !== undefined && bundle.selfCheck.cases.length >= 8);
+    assert.equal(bundle.selfCheck.cases[0]?.logits.length, bundle.config.labels.length);
+    const edit = (change: (check: { cases: { logits: number[]; span_idxs: number[] }[] }) => void) => damagedCopy(async (d) => {
+      const path = join(d, 'self-check.json');
+      const check = JSON.parse(await readFile(path, 'utf8')) as { cases: { logits: number[]; span_idxs: number[] }[] };
+      change(check);
+      await writeFile(path, JSON.stringify(check));
+    });
+    await assert.rejects(loadModelDir(await edit((c) => { c.cases[0]?.logits.pop(); })), rejectsNaming('self-check.json', /7 logits for 8 labels/));
+    await assert.rejects(loadModelDir(await edit((c) => { if (c.cases[0]) c.cases[0].span_idxs[3] = 100_000; })), rejectsNaming('self-check.json', /span position/));
+    await assert.rejects(loadModelDir(await damagedCopy((d) => unlink(join(d, 'self-check.json')))), rejectsNaming('self-check.json', /missing/));
+    // A directory exported before self-checks existed loads without one.
+    const older = await damagedCopy((d) => editConfig(d, (c) => { delete c['selfCheck']; }));
+    assert.equal((await loadModelDir(older)).selfCheck, undefined);
+  });
+
   it('a type whose markers are not in the tokenizer can never be an argument', async () => {
     const dir = await damagedCopy((d) => editConfig(d, (c) => { (c['typeTags'] as Record<string, string>)['CHEM'] = 'XYZ'; }));
     const bundle = await loadModelDir(dir);

@@ -1,0 +1,59 @@
+/** The start-up self-check's arithmetic over a stand-in session: agreement, the largest difference, NaN, the verdict. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import type { BatchInputs } from '../../../src/inference/batch-tensors.js';
+import { cpuFeatures, runSelfCheck } from '../../../src/inference/self-check.js';
+import type { SelfCheckReference } from '../../../src/model/model-dir.js';
+
+const reference: SelfCheckReference = {
+  cases: [
+    { inputIds: [101, 5, 6, 7, 8, 102], spanIdxs: [1, 2, 3, 4], logits: [3, 0, -1] },
+    { inputIds: [101, 9, 10, 11, 12, 13, 102], spanIdxs: [2, 3, 4, 5], logits: [-2, 1, 0.5] },
+  ],
+  minArgmaxAgreement: 1,
+  maxAbsLogitDifference: 0.02,
+};
+
+/** A session that answers the reference logits, changed by `change` (row, label, logit). */
+function session(change: (row: number, label: number, logit: number) => number = (_r, _l, x) => x) {
+  const batches: BatchInputs[] = [];
+  return {
+    batches,
+    infer: (batch: BatchInputs): Promise<Float32Array> => {
+      batches.push(batch);
+      return Promise.resolve(Float32Array.from(reference.cases.flatMap((c, row) => c.logits.map((x, label) => change(row, label, x)))));
+    },
+  };
+}
+
+describe('start-up self-check', () => {
+  it('the exported logits pass, run as one padded batch', async () => {
+    const fake = session();
+    const result = await runSelfCheck(fake.infer, reference, 0);
+    assert.deepEqual([result.pairs, result.argmaxAgreement, result.maxAbsLogitDifference, result.passed], [2, 1, 0, true]);
+    assert.equal(fake.batches.length, 1);
+    assert.deepEqual([fake.batches[0]?.batchSize, fake.batches[0]?.sequenceLength], [2, 7]);
+  });
+
+  it('a difference past the tolerance fails even where every argmax agrees; within it, it passes', async () => {
+    const small = await runSelfCheck(session((r, l, x) => (r === 1 && l === 2 ? x + 0.01 : x)).infer, reference, 0);
+    assert.equal(small.passed, true);
+    const large = await runSelfCheck(session((r, l, x) => (r === 1 && l === 2 ? x + 0.4 : x)).infer, reference, 0);
+    assert.deepEqual([large.argmaxAgreement, large.passed], [1, false]);
+    assert.ok(Math.abs(large.maxAbsLogitDifference - 0.4) < 1e-6);
+  });
+
+  it('a flipped argmax lowers the agreement; NaN from a broken kernel is the worst difference', async () => {
+    const flipped = await runSelfCheck(session((r, l, x) => (r === 0 && l === 1 ? 5 : x)).infer, reference, 0);
+    assert.deepEqual([flipped.argmaxAgreement, flipped.passed], [0.5, false]);
+    const broken = await runSelfCheck(session(() => Number.NaN).infer, reference, 0);
+    assert.deepEqual([broken.maxAbsLogitDifference, broken.passed], [Infinity, false]);
+  });
+
+  it('names the CPU and the features that pick the kernels', () => {
+    const cpuinfo = 'processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2 avx avx2 fma\n';
+    assert.equal(cpuFeatures(cpuinfo), 'AMD EPYC 7B13 (avx2 fma)');
+    assert.equal(cpuFeatures(''), 'unknown CPU (none of avx2, avx512f, vnni, amx)');
+  });
+});
