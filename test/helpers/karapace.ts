@@ -51,7 +51,9 @@ export async function startKarapace(options: { readonly port?: number; readonly 
     child.kill('SIGTERM');
     await Promise.race([new Promise((resolve) => child.once('exit', resolve)), sleep(10_000).then(() => child.kill('SIGKILL'))]);
   };
-  const deadline = Date.now() + 60_000;
+  // A deadline for a server to come up, not a measure of speed: generous for a machine loaded many times over
+  // (a CI beside chaos runs saw Karapace print nothing in 60 s).
+  const deadline = Date.now() + 180_000;
   // A probe subject that accepts writes only once this instance is the primary (before: 50003).
   const probe = { method: 'POST', headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' }, body: JSON.stringify({ schema: '"string"' }) };
   for (;;) {

@@ -14,7 +14,9 @@ import { isBrokerProcess, type BrokerState } from '../../tools/local-kafka/broke
 import { silentLogger } from '../../src/observability/logger.js';
 import { startCli, waitFor, type CliProcess } from '../helpers/cli.js';
 
-const TIMEOUT = { timeout: 120_000 };
+const TIMEOUT = { timeout: 300_000 };
+/** A JVM's start on a machine loaded many times over took longer than 60 s: a deadline, not a speed check. */
+const BROKER_START_MS = 180_000;
 
 async function describeCluster(bootstrap: string): Promise<number> {
   const admin = await createKafkaClient({ brokers: [bootstrap], clientId: 'lifecycle-test' }, silentLogger, DEFAULT_KAFKA_CLIENT).admin();
@@ -30,8 +32,8 @@ async function foregroundBroker(t: TestContext): Promise<{ cli: CliProcess; boot
   const cli = startCli(['kafka', 'start']);
   // Whatever the test's outcome, the CLI goes, and with it (ParentWatch) its broker.
   t.after(() => { cli.child.kill('SIGKILL'); });
-  const bootstrap = await waitFor(() => cli.stdoutLines[0], 'the bootstrap address');
-  const ready = await waitFor(() => cli.logs.find((l) => l['msg'] === 'local Kafka broker ready'), 'the ready log line');
+  const bootstrap = await waitFor(() => cli.stdoutLines[0], 'the bootstrap address', BROKER_START_MS);
+  const ready = await waitFor(() => cli.logs.find((l) => l['msg'] === 'local Kafka broker ready'), 'the ready log line', BROKER_START_MS);
   return { cli, bootstrap, pid: Number(ready['pid']), workDir: String(ready['workDir']) };
 }
 

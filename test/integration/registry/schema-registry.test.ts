@@ -20,7 +20,7 @@ import { karapaceMissing, startKarapace, type Karapace } from '../../helpers/kar
 import { useKafka } from '../../helpers/kafka.js';
 import { produceRecords, readTopic, sampleRecords, testConfig, testTopics, type TestTopics } from '../../helpers/processor.js';
 
-const TIMEOUT = { timeout: 180_000 };
+const TIMEOUT = { timeout: 420_000 }; // room for a Karapace restart on a loaded machine (its start deadline is 180 s)
 const JSON_TYPE = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
 
 /** TrialRecord as an older producer wrote it: no source, language or metadata (the reader's defaults fill them). */
