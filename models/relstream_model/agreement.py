@@ -45,7 +45,7 @@ def agreement_pairs(tokenizer, labels, max_length):
 def session_logits(path, pairs):
     options = session_options()
     options.log_severity_level = 3
-    session = ort.InferenceSession(str(path), options, providers=_providers())
+    session = ort.InferenceSession(str(path), options, providers=providers())
     rows = []
     for _, encoded in pairs:
         ids = np.array([encoded["input_ids"]], dtype=np.int64)
@@ -55,7 +55,7 @@ def session_logits(path, pairs):
     return np.stack(rows)
 
 
-def _providers():
+def providers():
     # fp16 graphs are checked on the GPU when there is one; the CPU provider runs them too, slowly.
     return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in ort.get_available_providers()]
 

@@ -15,6 +15,7 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
+from .agreement import providers
 from .cpu_budget import session_options
 
 SELF_CHECK_FILE = "self-check.json"
@@ -40,7 +41,8 @@ def reference_pairs(model, pairs, count=PAIRS):
 
 
 def batch_logits(path, cases, pad_id):
-    """The graph's logits for the cases as one padded batch on the CPU (relstream's own way of running pairs)."""
+    """The graph's logits for the cases as one padded batch (relstream's own way of running pairs), on the provider
+    the agreement check uses (CUDA where there is one: fp16 graphs are meant for it)."""
     length = max(len(c["input_ids"]) for c in cases)
     ids = np.full((len(cases), length), pad_id, dtype=np.int64)
     mask = np.zeros_like(ids)
@@ -48,9 +50,9 @@ def batch_logits(path, cases, pad_id):
         ids[row, :len(case["input_ids"])] = case["input_ids"]
         mask[row, :len(case["input_ids"])] = 1
     spans = np.array([c["span_idxs"] for c in cases], dtype=np.int64)
-    session = ort.InferenceSession(str(path), session_options(), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(path), session_options(), providers=providers())
     feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids), "span_idxs": spans}
-    return session.run(["logits"], feed)[0]
+    return session.run(["logits"], feed)[0], session.get_providers()[0]
 
 
 def write_self_check(out, model, pairs, precision, pad_id):
@@ -59,7 +61,7 @@ def write_self_check(out, model, pairs, precision, pad_id):
     cases = reference_pairs(model, pairs)
     if not cases:
         return None
-    got = batch_logits(out / "model.onnx", cases, pad_id)
+    got, provider = batch_logits(out / "model.onnx", cases, pad_id)
     expected = np.array([c["logits"] for c in cases])
     agreement = float((got.argmax(axis=1) == expected.argmax(axis=1)).mean())
     difference = float(np.abs(got - expected).max())
@@ -71,5 +73,5 @@ def write_self_check(out, model, pairs, precision, pad_id):
         "minArgmaxAgreement": agreement,
         "maxAbsLogitDifference": float(f"{max(FLOORS[precision], ROOM * difference):.3g}"),
         "measuredAtExport": {"argmaxAgreement": agreement, "maxAbsLogitDifference": float(f"{difference:.3g}"),
-                             "provider": "CPUExecutionProvider"},
+                             "provider": provider},
     }
