@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { BatchSizeController } from '../src/batching/batch-size-controller.js';
 import type { EncodedPair } from '../src/encoding/splice-encoder.js';
 import { padBatch } from '../src/inference/batch-tensors.js';
+import { describeCpu, exactInt8Kernels } from '../src/inference/cpu-features.js';
 import { openModelSession, type ModelSession } from '../src/inference/model-session.js';
 import { loadModelDir } from '../src/model/model-dir.js';
 import { silentLogger } from '../src/observability/logger.js';
@@ -71,16 +72,23 @@ export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_00
     const pairsFile = await writePairsFile(tmp, pairs);
     const card = await cardWay(join(root, 'checkpoint'), pairsFile, minMs / 1000);
     const scenario = 'cpu full-size';
-    results.push({ scenario, metric: 'card\'s way (PyTorch, batch 1) pairs/s', value: card.pairsPerSecond, unit: 'pairs/s', detail: { ...card, pairs: pairs.length, meanTokens: Math.round(meanTokens) } });
+    // The CPU's kernel-picking features belong with every CPU figure (scripts/as-cpu.sh can mask them).
+    results.push({ scenario, metric: 'card\'s way (PyTorch, batch 1) pairs/s', value: card.pairsPerSecond, unit: 'pairs/s', detail: { ...card, pairs: pairs.length, meanTokens: Math.round(meanTokens), cpu: describeCpu() } });
 
     let reference: Map<EncodedPair, number> | undefined;
     // The target counts only exports that agree with fp32 on at least MIN_AGREEMENT of these pairs.
     let best = { value: 0, variant: '', batchSize: 0 };
     let fastest = { value: 0, variant: '', batchSize: 0, agreement: 0 };
-    for (const variant of variants) {
-      const bundle = await loadModelDir(join(root, variant));
+    // int8 runs with the kernels relstream picks for this CPU (int8Kernels=auto); where those are the exact
+    // ones, also with the fast ones, to show what they would cost in agreement and gain in speed.
+    const exactInt8 = exactInt8Kernels('auto');
+    const runs = variants.flatMap((variant): { variant: string; name: string; exactInt8: boolean }[] => variant === 'int8' && exactInt8
+      ? [{ variant, name: 'int8', exactInt8 }, { variant, name: 'int8, fast kernels', exactInt8: false }]
+      : [{ variant, name: variant, exactInt8: variant === 'int8' && exactInt8 }]);
+    for (const { variant: dir, name: variant, exactInt8: exact } of runs) {
+      const bundle = await loadModelDir(join(root, dir));
       const labels = bundle.config.labels.length;
-      const session = await openModelSession(bundle.onnxPath, labels, { provider: 'cpu', cudaFallback: 'fail' }, silentLogger);
+      const session = await openModelSession(bundle.onnxPath, labels, { provider: 'cpu', cudaFallback: 'fail', exactInt8: exact }, silentLogger);
       try {
         // Agreement as relstream runs it (batched, padded), against the fp32 export at batch 1.
         if (variant === 'fp32') reference = await argmaxes(session, lengthBatches(encoded, 1), bundle.config.padId, labels);

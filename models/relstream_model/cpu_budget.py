@@ -44,9 +44,13 @@ def limit_thread_pools():
 
 
 def session_options():
-    """ONNX Runtime options whose intra-op pool fits the CPUs at hand (its default is the host's cores)."""
+    """ONNX Runtime options whose intra-op pool fits the CPUs at hand (its default is the host's cores), with the
+    int8 kernels relstream picks on this CPU (cpu_kernels.py)."""
     import onnxruntime as ort
+
+    from .cpu_kernels import use_exact_int8
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = usable_cpus()
+    use_exact_int8(options)
     return options

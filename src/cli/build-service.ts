@@ -21,7 +21,8 @@ import { ConfigError, describeError, RelstreamError } from '../errors.js';
 import { startOpsServer, type OpsServer } from '../http/ops-server.js';
 import { padBatch } from '../inference/batch-tensors.js';
 import { startInferencePool, type InferencePool } from '../inference/inference-pool.js';
-import { cpuFeatures, runSelfCheck } from '../inference/self-check.js';
+import { describeCpu, exactInt8Kernels } from '../inference/cpu-features.js';
+import { runSelfCheck } from '../inference/self-check.js';
 import { FENCES_ZOMBIES } from '../kafka/client-kinds.js';
 import { kafkaClientFromConfig } from '../kafka/connection-from-config.js';
 import { assertTopicsExist } from '../kafka/topics.js';
@@ -64,10 +65,14 @@ async function loadBundle(config: Pick<Config, 'modelDir'>): Promise<ModelBundle
   });
 }
 
-async function warmedPool(config: Config, bundle: ModelBundle): Promise<InferencePool> {
+async function warmedPool(config: Config, bundle: ModelBundle, logger: Logger): Promise<InferencePool> {
+  const exactInt8 = exactInt8Kernels(config.int8Kernels);
+  if (bundle.config.onnx.precision === 'int8' && config.executionProvider === 'cpu') {
+    logger.info(`int8 kernels: ${exactInt8 ? 'exact (u8u8)' : 'fast (u8s8)'}`, { int8Kernels: config.int8Kernels, cpu: describeCpu() });
+  }
   const pool = await startInferencePool({
     onnxPath: bundle.onnxPath, numLabels: bundle.config.labels.length,
-    session: { provider: config.executionProvider, cudaDeviceId: config.cudaDeviceId, cudaFallback: config.cudaFallback, intraOpThreads: config.intraOpThreads },
+    session: { provider: config.executionProvider, cudaDeviceId: config.cudaDeviceId, cudaFallback: config.cudaFallback, intraOpThreads: config.intraOpThreads, exactInt8 },
   }, config.inferenceConcurrency);
   // Warm-up: the first run allocates and (on CUDA) compiles kernels; readiness waits for it.
   const warm = bundle.tokenizer;
@@ -85,7 +90,7 @@ async function checkModel(config: Config, bundle: ModelBundle, pool: InferencePo
   metrics.selfCheckAgreement.set(result.argmaxAgreement);
   metrics.selfCheckMaxDifference.set(result.maxAbsLogitDifference);
   metrics.selfCheckPassed.set(result.passed ? 1 : 0);
-  const where = pool.provider === 'cuda' ? `the CUDA provider on GPU ${config.cudaDeviceId}` : `the CPU provider on ${cpuFeatures()}`;
+  const where = pool.provider === 'cuda' ? `the CUDA provider on GPU ${config.cudaDeviceId}` : `the CPU provider on ${describeCpu()}`;
   const figures = {
     pairs: result.pairs, argmaxAgreement: result.argmaxAgreement, maxAbsLogitDifference: result.maxAbsLogitDifference, ms: Math.round(result.ms),
     minArgmaxAgreement: bundle.selfCheck.minArgmaxAgreement, allowedDifference: bundle.selfCheck.maxAbsLogitDifference, provider: where,
@@ -278,7 +283,7 @@ export async function startService(config: Config, logger: Logger, stop?: AbortS
 
   const registry = new Registry();
   const metrics = createMetrics(registry);
-  const pool = await warmedPool(config, bundle);
+  const pool = await warmedPool(config, bundle, logger);
   if (aborted()) {
     await pool.close();
     return undefined;

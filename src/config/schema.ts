@@ -68,6 +68,8 @@ export const configSchema = z.object({
   executionProvider: z.enum(['cpu', 'cuda']).default('cpu').describe('ONNX Runtime execution provider.'),
   cudaDeviceId: nonNegativeInt(0).describe('GPU index for the CUDA provider.'),
   cudaFallback: z.enum(['fail', 'cpu']).default('fail').describe('If CUDA cannot load: stop at start (fail) or run on CPU, loudly (cpu).'),
+  int8Kernels: z.enum(['auto', 'exact', 'fast']).default('auto')
+    .describe('int8 models on CPU: ONNX Runtime\'s fast int8 kernels saturate on x86 CPUs without VNNI (AVX2, AVX-512 without VNNI) and can change predictions. auto: its exact kernels there (slower), the fast ones where VNNI makes them exact; exact or fast: always that kind.'),
   intraOpThreads: nonNegativeInt(0).describe('CPU threads per inference worker (0: ONNX Runtime decides).'),
   minScore: z.coerce.number().min(0).max(1).default(0.5).describe('Relations scoring below this are not emitted (the model has no "no relation" class).'),
   batchMaxPairs: positiveInt(32).describe('A batch closes at this many pairs (CUDA provider: 512 unless set).'),

@@ -19,6 +19,8 @@ export interface SessionOptions {
   readonly cudaFallback?: CudaFallback;
   /** Threads for one operator on CPU; 0 lets ONNX Runtime choose. */
   readonly intraOpThreads?: number;
+  /** ONNX Runtime's exact u8u8 int8 kernels instead of the fast u8s8 ones that saturate without VNNI (./cpu-features.ts). */
+  readonly exactInt8?: boolean;
 }
 
 export interface ModelSession {
@@ -32,14 +34,21 @@ export interface ModelSession {
 
 const INPUT_NAMES = ['input_ids', 'attention_mask', 'token_type_ids', 'span_idxs'] as const;
 
-async function createSession(onnxPath: string, provider: ExecutionProvider, options: SessionOptions): Promise<ort.InferenceSession> {
+/** The options a session is created with (exported for the test that runs them under a masked CPU). */
+export function ortSessionOptions(provider: ExecutionProvider, options: SessionOptions): ort.InferenceSession.SessionOptions {
   const executionProviders: ort.InferenceSession.ExecutionProviderConfig[] =
     provider === 'cuda' ? [{ name: 'cuda', deviceId: options.cudaDeviceId ?? 0 }] : ['cpu'];
-  return ort.InferenceSession.create(onnxPath, {
+  return {
     executionProviders,
     graphOptimizationLevel: 'all',
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-  });
+    // onnxruntime_session_options_config_keys.h, kOrtSessionOptionsAvx2PrecisionMode; nested keys join with '.'.
+    ...(options.exactInt8 ? { extra: { session: { x64quantprecision: '1' } } } : {}),
+  };
+}
+
+async function createSession(onnxPath: string, provider: ExecutionProvider, options: SessionOptions): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(onnxPath, ortSessionOptions(provider, options));
 }
 
 export async function openModelSession(onnxPath: string, numLabels: number, options: SessionOptions, logger: Logger): Promise<ModelSession> {

@@ -6,8 +6,6 @@
  * compute something else than what the export checked; below the tolerances `run` refuses to start unless
  * allowDegradedModel is set.
  */
-import { readFileSync } from 'node:fs';
-
 import type { SelfCheckReference } from '../model/model-dir.js';
 import { padBatch, type BatchInputs } from './batch-tensors.js';
 
@@ -42,20 +40,4 @@ function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if ((values[i] ?? -Infinity) > (values[best] ?? -Infinity)) best = i;
   return best;
-}
-
-/** The x86 features that decide which integer and float kernels ONNX Runtime's CPU provider picks (for the error). */
-export function cpuFeatures(cpuinfo = readCpuinfo()): string {
-  const flags = new Set(/^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.split(/\s+/) ?? []);
-  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown CPU';
-  const named = ['avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx_vnni', 'amx_int8'].filter((f) => flags.has(f));
-  return `${model} (${named.length > 0 ? named.join(' ') : 'none of avx2, avx512f, vnni, amx'})`;
-}
-
-function readCpuinfo(): string {
-  try {
-    return readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return '';
-  }
 }

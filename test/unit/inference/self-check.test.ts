@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import type { BatchInputs } from '../../../src/inference/batch-tensors.js';
-import { cpuFeatures, runSelfCheck } from '../../../src/inference/self-check.js';
+import { runSelfCheck } from '../../../src/inference/self-check.js';
 import type { SelfCheckReference } from '../../../src/model/model-dir.js';
 
 const reference: SelfCheckReference = {
@@ -49,11 +49,5 @@ describe('start-up self-check', () => {
     assert.deepEqual([flipped.argmaxAgreement, flipped.passed], [0.5, false]);
     const broken = await runSelfCheck(session(() => Number.NaN).infer, reference, 0);
     assert.deepEqual([broken.maxAbsLogitDifference, broken.passed], [Infinity, false]);
-  });
-
-  it('names the CPU and the features that pick the kernels', () => {
-    const cpuinfo = 'processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2 avx avx2 fma\n';
-    assert.equal(cpuFeatures(cpuinfo), 'AMD EPYC 7B13 (avx2 fma)');
-    assert.equal(cpuFeatures(''), 'unknown CPU (none of avx2, avx512f, vnni, amx)');
   });
 });
