@@ -10,6 +10,7 @@ import onnxruntime as ort
 
 from . import synthetic
 from .cpu_budget import session_options
+from .cpu_kernels import cpu_flags, int8_kernels_saturate
 from .fixture import allowed, sample_sentences
 from .labels import constraints_for
 from .markers import encode_pair
@@ -76,6 +77,9 @@ def check_agreement(reference, variant, pairs, minimum=MIN_AGREEMENT):
         "bySet": {name: {"pairs": total, "argmaxAgreement": round(agreeing / total, 5)} for name, (total, agreeing) in sets.items()},
         "maxAbsLogitDifference": round(float(np.abs(expected - got).max()), 5),
         "minimum": minimum,
+        # Which CPU kernels computed it: int8 agreement depends on them (cpu_kernels.py).
+        "cpuFlags": sorted(cpu_flags() & {"avx2", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8"}),
+        "int8Kernels": "exact" if int8_kernels_saturate() else "fast",
     }
     if report["argmaxAgreement"] < minimum:
         error = AgreementError(f"argmax agreement {report['argmaxAgreement']:.4f} with the fp32 export is below {minimum}")
