@@ -19,6 +19,7 @@ import type { EncodedPair } from '../src/encoding/splice-encoder.js';
 import { padBatch } from '../src/inference/batch-tensors.js';
 import { describeCpu, exactInt8Kernels } from '../src/inference/cpu-features.js';
 import { openModelSession, type ModelSession } from '../src/inference/model-session.js';
+import { runSelfCheck } from '../src/inference/self-check.js';
 import { loadModelDir } from '../src/model/model-dir.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { argmaxes, benchPairs, lengthBatches, passesPerSecond, runPythonTool, writePairsFile } from './model-pairs.js';
@@ -90,6 +91,12 @@ export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_00
       const labels = bundle.config.labels.length;
       const session = await openModelSession(bundle.onnxPath, labels, { provider: 'cpu', cudaFallback: 'fail', exactInt8: exact }, silentLogger);
       try {
+        if (bundle.selfCheck !== undefined) {
+          // What the start-up self-check adds to start-up with this model, after the warm-up run does.
+          await session.run(padBatch(lengthBatches(encoded, 1)[0] ?? [], bundle.config.padId));
+          const check = await runSelfCheck((batch) => session.run(batch), bundle.selfCheck, bundle.config.padId);
+          results.push({ scenario, metric: `${variant} start-up self-check ms`, value: check.ms, unit: 'ms', detail: { pairs: check.pairs, passed: check.passed, argmaxAgreement: check.argmaxAgreement, maxAbsLogitDifference: check.maxAbsLogitDifference } });
+        }
         // Agreement as relstream runs it (batched, padded), against the fp32 export at batch 1.
         if (variant === 'fp32') reference = await argmaxes(session, lengthBatches(encoded, 1), bundle.config.padId, labels);
         const predicted = await argmaxes(session, lengthBatches(encoded, 8), bundle.config.padId, labels);
