@@ -83,9 +83,10 @@ export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_00
     // int8 runs with the kernels relstream picks for this CPU (int8Kernels=auto); where those are the exact
     // ones, also with the fast ones, to show what they would cost in agreement and gain in speed.
     const exactInt8 = exactInt8Kernels('auto');
-    const runs = variants.flatMap((variant): { variant: string; name: string; exactInt8: boolean }[] => variant === 'int8' && exactInt8
-      ? [{ variant, name: 'int8', exactInt8 }, { variant, name: 'int8, fast kernels', exactInt8: false }]
-      : [{ variant, name: variant, exactInt8: variant === 'int8' && exactInt8 }]);
+    const runs = variants.flatMap((variant) => [
+      { variant, name: variant, exactInt8 },
+      ...(variant === 'int8' && exactInt8 ? [{ variant, name: 'int8, fast kernels', exactInt8: false }] : []),
+    ]);
     for (const { variant: dir, name: variant, exactInt8: exact } of runs) {
       const bundle = await loadModelDir(join(root, dir));
       const labels = bundle.config.labels.length;

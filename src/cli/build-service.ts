@@ -21,7 +21,7 @@ import { ConfigError, describeError, RelstreamError } from '../errors.js';
 import { startOpsServer, type OpsServer } from '../http/ops-server.js';
 import { padBatch } from '../inference/batch-tensors.js';
 import { startInferencePool, type InferencePool } from '../inference/inference-pool.js';
-import { describeCpu, exactInt8Kernels } from '../inference/cpu-features.js';
+import { describeCpu, exactInt8Kernels, readCpuFeatures } from '../inference/cpu-features.js';
 import { runSelfCheck } from '../inference/self-check.js';
 import { FENCES_ZOMBIES } from '../kafka/client-kinds.js';
 import { kafkaClientFromConfig } from '../kafka/connection-from-config.js';
@@ -66,9 +66,10 @@ async function loadBundle(config: Pick<Config, 'modelDir'>): Promise<ModelBundle
 }
 
 async function warmedPool(config: Config, bundle: ModelBundle, logger: Logger): Promise<InferencePool> {
-  const exactInt8 = exactInt8Kernels(config.int8Kernels);
+  const cpu = readCpuFeatures();
+  const exactInt8 = exactInt8Kernels(config.int8Kernels, cpu);
   if (bundle.config.onnx.precision === 'int8' && config.executionProvider === 'cpu') {
-    logger.info(`int8 kernels: ${exactInt8 ? 'exact (u8u8)' : 'fast (u8s8)'}`, { int8Kernels: config.int8Kernels, cpu: describeCpu() });
+    logger.info(`int8 kernels: ${exactInt8 ? 'exact (u8u8)' : 'fast (u8s8)'}`, { int8Kernels: config.int8Kernels, cpu: describeCpu(cpu) });
   }
   const pool = await startInferencePool({
     onnxPath: bundle.onnxPath, numLabels: bundle.config.labels.length,

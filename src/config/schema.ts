@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 
+import { INT8_KERNELS } from '../inference/cpu-features.js';
 import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../kafka/client-kinds.js';
 import { isUsableLanguage } from '../pairs/language.js';
 
@@ -68,7 +69,7 @@ export const configSchema = z.object({
   executionProvider: z.enum(['cpu', 'cuda']).default('cpu').describe('ONNX Runtime execution provider.'),
   cudaDeviceId: nonNegativeInt(0).describe('GPU index for the CUDA provider.'),
   cudaFallback: z.enum(['fail', 'cpu']).default('fail').describe('If CUDA cannot load: stop at start (fail) or run on CPU, loudly (cpu).'),
-  int8Kernels: z.enum(['auto', 'exact', 'fast']).default('auto')
+  int8Kernels: z.enum(INT8_KERNELS).default('auto')
     .describe('int8 models on CPU: ONNX Runtime\'s fast int8 kernels saturate on x86 CPUs without VNNI (AVX2, AVX-512 without VNNI) and can change predictions. auto: its exact kernels there (slower), the fast ones where VNNI makes them exact; exact or fast: always that kind.'),
   intraOpThreads: nonNegativeInt(0).describe('CPU threads per inference worker (0: ONNX Runtime decides).'),
   minScore: z.coerce.number().min(0).max(1).default(0.5).describe('Relations scoring below this are not emitted (the model has no "no relation" class).'),

@@ -53,7 +53,9 @@ export function int8KernelsSaturate(features: CpuFeatures, arch: string = proces
   return !features.flags.has('avx512_vnni') && !features.flags.has('avx_vnni');
 }
 
-export type Int8Kernels = 'auto' | 'exact' | 'fast';
+/** The int8Kernels setting's choices, declared once (the config schema takes them from here). */
+export const INT8_KERNELS = ['auto', 'exact', 'fast'] as const;
+export type Int8Kernels = (typeof INT8_KERNELS)[number];
 
 /** The int8Kernels setting resolved for this CPU: true asks ONNX Runtime for its exact u8u8 kernels. */
 export function exactInt8Kernels(setting: Int8Kernels, features: CpuFeatures = readCpuFeatures()): boolean {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
-import { describeCpu, exactInt8Kernels, int8KernelsSaturate, readCpuFeatures } from '../../../src/inference/cpu-features.js';
+import { describeCpu, exactInt8Kernels, INT8_KERNELS, int8KernelsSaturate, readCpuFeatures } from '../../../src/inference/cpu-features.js';
 import { ortSessionOptions } from '../../../src/inference/model-session.js';
 import { packageRoot } from '../../../src/paths.js';
 
@@ -36,8 +36,8 @@ describe('CPU features and int8 kernels', () => {
     assert.equal(int8KernelsSaturate(readCpuFeatures(CPUINFO, 'avx2-vnni'), 'x64'), false);
     assert.equal(int8KernelsSaturate(vnni, 'x64'), false);
     assert.equal(int8KernelsSaturate(readCpuFeatures('', undefined), 'arm64'), false);
-    assert.deepEqual(['auto', 'exact', 'fast'].map((s) => exactInt8Kernels(s as 'auto', avx2)), [true, true, false]);
-    assert.deepEqual(['auto', 'exact', 'fast'].map((s) => exactInt8Kernels(s as 'auto', vnni)), [false, true, false]);
+    assert.deepEqual(INT8_KERNELS.map((s) => exactInt8Kernels(s, avx2)), [true, true, false]);
+    assert.deepEqual(INT8_KERNELS.map((s) => exactInt8Kernels(s, vnni)), [false, true, false]);
     assert.deepEqual(ortSessionOptions('cpu', { provider: 'cpu', exactInt8: true }).extra, { session: { x64quantprecision: '1' } });
     assert.equal(ortSessionOptions('cpu', { provider: 'cpu' }).extra, undefined);
   });
