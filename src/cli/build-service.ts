@@ -26,7 +26,9 @@ import { runSelfCheck } from '../inference/self-check.js';
 import { FENCES_ZOMBIES } from '../kafka/client-kinds.js';
 import { kafkaClientFromConfig } from '../kafka/connection-from-config.js';
 import { assertTopicsExist } from '../kafka/topics.js';
+import type { GroupProtocol } from '../kafka/client-kinds.js';
 import { startClusterProbe } from '../kafka/cluster-probe.js';
+import { resolveGroupProtocol } from '../kafka/group-protocol.js';
 import { KafkaConnectivity } from '../kafka/connectivity.js';
 import type { KafkaAdmin, KafkaClient, ProducerOptions } from '../kafka/types.js';
 import { loadModelDir, type ModelBundle } from '../model/model-dir.js';
@@ -200,9 +202,17 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
     await probeAdmin.disconnect().catch(() => undefined);
     throw error;
   }
+  let groupProtocol: GroupProtocol;
+  try {
+    groupProtocol = await resolveGroupProtocol(config.groupProtocol, config.kafkaClient, probeAdmin);
+  } catch (error) {
+    await probeAdmin.disconnect().catch(() => undefined);
+    throw error;
+  }
+  logger.info('consumer group protocol', { groupProtocol, setting: config.groupProtocol });
   const probe = startClusterProbe(probeAdmin, connectivity, PROBE_INTERVAL_MS);
   const consumer = await client.consumer({
-    groupId: config.groupId, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs,
+    groupId: config.groupId, groupProtocol, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs,
     maxBytes: config.fetchMaxBytes, maxBytesPerPartition: Math.min(config.fetchMaxBytes, 1024 * 1024),
   });
   const registry = registryClientFromConfig(config);

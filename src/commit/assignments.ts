@@ -6,9 +6,11 @@
  * A group join that keeps a partition under the same member id keeps its ledger, with its work in flight
  * (kafkajs fetches again from the committed offset and the ledger recognises what it already admitted). A partition that is revoked, or every partition when the member
  * id changed (the member was evicted, so another may have owned them meanwhile), is retired: its queued work
- * is dropped, its finished work is never committed, and a later assignment starts a new ledger.
+ * is dropped, its finished work is never committed, and a later assignment starts a new ledger. Before a
+ * rebalance gives partitions up, they are marked revoking (nothing more admitted) while their work in flight
+ * finishes and commits (../processor/processor.ts, commit on revoke).
  */
-import type { GenerationOffset, GroupAssignment, TopicPartitionOffset } from '../kafka/types.js';
+import type { GenerationOffset, GroupAssignment, TopicPartitionOffset, TopicPartitions } from '../kafka/types.js';
 import { PartitionState } from './record-task.js';
 
 const key = (topic: string, partition: number): string => `${topic}:${partition}`;
@@ -52,8 +54,21 @@ export class Assignments {
     }
     // Kept states move to the new generation too: the same member held them throughout.
     const generation = { memberId: assignment.memberId, generationId: assignment.generationId };
-    for (const p of assignment.partitions) for (const n of p.partitions) this.state(p.topic, n).generation = generation;
+    for (const p of assignment.partitions) {
+      for (const n of p.partitions) {
+        const state = this.state(p.topic, n);
+        state.generation = generation;
+        state.revoking = false;
+      }
+    }
     return retired;
+  }
+
+  /** Marks the live states of partitions about to be revoked (they admit nothing more) and returns them. */
+  revoking(partitions: readonly TopicPartitions[]): PartitionState[] {
+    const states = partitions.flatMap((p) => p.partitions.map((n) => this.#states.get(key(p.topic, n)))).filter((s) => s !== undefined);
+    for (const state of states) state.revoking = true;
+    return states;
   }
 
   /** Retires everything (the consumer crashed out of the group and will rejoin from committed offsets). */

@@ -2,7 +2,9 @@
  * The one place a commit starts: the periodic tick, admission waiting on a full transaction stage, and the
  * drain at shutdown all come here. Between the broker's rebalance notice and the join that follows nothing is
  * committed (a transaction then could commit offsets of a partition that is moving to another member); what
- * the sink made durable goes back to the ledgers (./assignments.ts).
+ * the sink made durable goes back to the ledgers (./assignments.ts). Except while partitions are being revoked:
+ * the member still owns them then (the adapter holds JoinGroup, or the KIP-848 acknowledgement, until that is
+ * done), and committing their finished work is what keeps a graceful rebalance free of duplicates.
  *
  * One commit at a time: calls that come while one runs share a single follow-up commit of the newest points.
  * Unbounded, an outage piled them up (a tick every commitIntervalMs, each retrying on its own), and with the
@@ -14,6 +16,7 @@ import type { Assignments } from './assignments.js';
 
 export class Committer {
   #rebalancing = false;
+  #revoking = 0;
   #running: Promise<void> | undefined;
   #waiting: Promise<void> | undefined;
   #runningSince: number | undefined;
@@ -31,6 +34,20 @@ export class Committer {
   /** The coordinator announced a rebalance: commits wait for the join. */
   rebalanceStarted(): void {
     this.#rebalancing = true;
+  }
+
+  /**
+   * Runs `work` (finishing the revoked partitions' records and committing them) with commits allowed though a
+   * rebalance was announced (every adapter announces it before the revocation); afterwards commits wait for the
+   * join again, unless it already came.
+   */
+  async revoking<T>(work: () => Promise<T>): Promise<T> {
+    this.#revoking++;
+    try {
+      return await work();
+    } finally {
+      this.#revoking--;
+    }
   }
 
   /** The join came: the partitions still owned commit under the new generation. */
@@ -66,7 +83,7 @@ export class Committer {
   }
 
   async #commitNow(): Promise<void> {
-    if (this.#rebalancing) return;
+    if (this.#rebalancing && this.#revoking === 0) return;
     const points = this.assignments.commitPoints();
     if (points.length === 0) return;
     this.assignments.committed(await this.sink.commit(points));

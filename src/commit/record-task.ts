@@ -22,12 +22,23 @@ export class PartitionState {
 
   constructor(readonly topic: string, readonly partition: number) {}
 
+  #revoking = false;
+
   get retired(): boolean {
     return this.#retired;
   }
 
   retire(): void {
     this.#retired = true;
+  }
+
+  /** Being given up in a rebalance: nothing more is admitted; the join that follows keeps or retires it. */
+  get revoking(): boolean {
+    return this.#revoking;
+  }
+
+  set revoking(value: boolean) {
+    this.#revoking = value;
   }
 }
 

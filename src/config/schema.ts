@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 import { INT8_KERNELS } from '../inference/cpu-features.js';
-import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../kafka/client-kinds.js';
+import { DEFAULT_KAFKA_CLIENT, GROUP_PROTOCOLS, KAFKA_CLIENTS } from '../kafka/client-kinds.js';
 import { isUsableLanguage } from '../pairs/language.js';
 
 /** Env vars and flags are strings; a comma-separated list becomes an array. */
@@ -52,7 +52,10 @@ export const configSchema = z.object({
   deadLetterTopic: z.string().min(1).default('trials.annotated.dlq').describe('Topic for records that cannot be processed, with the reason in headers.'),
   groupId: z.string().min(1).default('relstream').describe('Consumer group; start more processes with the same id to scale out.'),
   fromBeginning: flag(true).describe('A new group starts at the earliest offset (true) or the latest (false).'),
-  sessionTimeoutMs: positiveInt(30_000).describe('Consumer group session timeout.'),
+  groupProtocol: z.enum(GROUP_PROTOCOLS).default('auto')
+    .describe('Consumer group protocol: consumer (KIP-848: the broker assigns, and only partitions that change owner are revoked; Kafka 4.0 or later and kafkaClient platformatic), classic (JoinGroup/SyncGroup; every partition is revoked at each rebalance), or auto (consumer where the client and the broker support it, else classic). Checked against the broker at start.'),
+  sessionTimeoutMs: positiveInt(30_000).describe('Consumer group session timeout (classic protocol; under KIP-848 the broker\'s group.consumer.session.timeout.ms applies).'),
+  revokeTimeoutMs: positiveInt(5000).describe('How long partitions given up in a rebalance (or at shutdown) may take to finish their in-flight records before what finished is committed; what is not finished by then goes to the next owner. The commit after it gets as long again.'),
   heartbeatIntervalMs: positiveInt(3000).describe('Consumer heartbeat interval; heartbeats continue during inference.'),
   commitIntervalMs: positiveInt(1000).describe('How often finished offsets are committed (with exactly-once: how often a transaction commits).'),
   deliveryGuarantee: z.enum(['at-least-once', 'exactly-once']).default('at-least-once')
@@ -118,6 +121,12 @@ export function crossFieldProblem(config: Config): { key: ConfigKey; message: st
   }
   if (config.deliveryGuarantee === 'exactly-once' && config.transactionalId.trim() === '') {
     return { key: 'transactionalId', message: 'required when deliveryGuarantee is exactly-once: give each replica a stable id (e.g. its StatefulSet pod name), so a restart fences its predecessor' };
+  }
+  if (config.groupProtocol === 'consumer' && config.kafkaClient === 'kafkajs') {
+    return { key: 'groupProtocol', message: 'consumer (KIP-848) needs kafkaClient platformatic: kafkajs speaks only the classic protocol' };
+  }
+  if (config.revokeTimeoutMs * 2 >= config.sessionTimeoutMs) {
+    return { key: 'revokeTimeoutMs', message: `twice it (finish, then commit) must stay below sessionTimeoutMs (${config.sessionTimeoutMs}): a member that sends no heartbeat meanwhile would be expired` };
   }
   return undefined;
 }

@@ -45,6 +45,8 @@ export interface PartitionOffsets {
 export interface KafkaAdmin {
   describeCluster(): Promise<ClusterDescription>;
   listTopics(): Promise<string[]>;
+  /** Whether the cluster runs KIP-848 consumer groups; a client that cannot speak that protocol leaves it out. */
+  supportsConsumerProtocol?(): Promise<boolean>;
   /** Creates the topics and waits until their leaders are elected; existing topics are left as they are. */
   createTopics(topics: readonly TopicSpec[]): Promise<void>;
   deleteTopics(topics: readonly string[]): Promise<void>;
@@ -147,8 +149,16 @@ export interface GenerationOffset extends TopicPartitionOffset {
   readonly generation?: GroupGeneration;
 }
 
+/** Partitions of one topic. */
+export interface TopicPartitions {
+  readonly topic: string;
+  readonly partitions: readonly number[];
+}
+
 export interface ConsumerOptions {
   readonly groupId: string;
+  /** classic (JoinGroup/SyncGroup, the default) or KIP-848's consumer protocol (a client that lacks it refuses). */
+  readonly groupProtocol?: 'classic' | 'consumer';
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
   readonly maxBytesPerPartition?: number;
@@ -174,6 +184,12 @@ export interface ConsumerRunOptions {
   readonly onCrash?: (error: RelstreamError, restarting: boolean) => void;
   /** The group coordinator announced a rebalance; a group join follows. */
   readonly onRebalancing?: () => void;
+  /**
+   * Partitions are about to be given up in a rebalance while this member still owns them (classic: before it
+   * sends JoinGroup, and eager assignors give up every partition; KIP-848: before it acknowledges the revocation).
+   * The adapter lets them go only once the promise settles: the caller commits what it finished (commit on revoke).
+   */
+  readonly onRevoking?: (partitions: readonly TopicPartitions[]) => Promise<void>;
   /** A fetch round trip succeeded (also when it returned nothing): the cluster is reachable. */
   readonly onFetch?: () => void;
 }
@@ -192,8 +208,8 @@ export interface KafkaConsumer {
    * moves. A client with no way to ask for it says so in the log; the watchdog then fails /healthz instead.
    */
   rejoinGroup(): void;
-  pause(partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void;
-  resume(partitions: readonly { readonly topic: string; readonly partitions: readonly number[] }[]): void;
+  pause(partitions: readonly TopicPartitions[]): void;
+  resume(partitions: readonly TopicPartitions[]): void;
   /** Stops fetching, leaves the group and closes connections; safe to call twice. */
   disconnect(): Promise<void>;
 }

@@ -12,7 +12,7 @@ import type { PartitionState } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
 import { describeError, isRelstreamError, type RelstreamError } from '../errors.js';
 import type { KafkaConnectivity } from '../kafka/connectivity.js';
-import type { BatchContext, GroupAssignment, IncomingBatch, KafkaConsumer } from '../kafka/types.js';
+import type { BatchContext, GroupAssignment, IncomingBatch, KafkaConsumer, TopicPartitions } from '../kafka/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
@@ -27,7 +27,7 @@ const SCHEMA_RETRY_FIRST_MS = 250;
 const SCHEMA_RETRY_MAX_MS = 5000;
 
 export interface ProcessorDeps {
-  readonly config: Pick<Config, 'inputTopic' | 'fromBeginning' | 'commitIntervalMs' | 'heartbeatIntervalMs' | 'shutdownTimeoutMs' | 'inFlightMaxBytes'>;
+  readonly config: Pick<Config, 'inputTopic' | 'fromBeginning' | 'commitIntervalMs' | 'heartbeatIntervalMs' | 'shutdownTimeoutMs' | 'inFlightMaxBytes' | 'revokeTimeoutMs'>;
   readonly consumer: KafkaConsumer;
   readonly intake: RecordIntake;
   /** Writer schemas of framed input, loaded before a record's intake (plain Avro: none). */
@@ -75,6 +75,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const pausedPartitions = new Map<string, Set<number>>();
   const timers: NodeJS.Timeout[] = [];
   let stopped: Promise<void> | undefined;
+  /** Settles once a stop has committed what it finished: a revocation that comes meanwhile waits for it. */
+  let stopCommitted: Promise<void> | undefined;
 
   function retire(states: readonly PartitionState[]): void {
     if (states.length === 0) return;
@@ -129,7 +131,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     metrics.consumerPaused.set(value ? 1 : 0);
   }
 
-  const isRetired = (state: PartitionState): boolean => state.retired;
+  // Read through a call after an await: TS keeps the narrowing from before it.
+  const isStopping = (): boolean => stopping;
+  /** Admission of this partition's records is over: it was retired, or is being revoked. */
+  const isRetired = (state: PartitionState): boolean => state.retired || state.revoking;
   /**
    * Input bytes in flight bound what records hold (texts, indexes, events), whatever their pair count. With
    * nothing in flight there is always room, so a record larger than the bound is admitted alone.
@@ -180,7 +185,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     const state = assignments.state(batch.topic, batch.partition);
     assignments.delivered(state);
     for (const message of batch.messages) {
-      if (stopping || !context.isActive() || state.retired) return;
+      if (stopping || !context.isActive() || isRetired(state)) return;
       const offset = BigInt(message.offset);
       if (assignments.seen(state, offset)) {
         metrics.recordsRedelivered.inc();
@@ -229,6 +234,48 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     });
   }
 
+  /**
+   * Commit on revoke: partitions about to be given up admit nothing more, their records in flight get up to
+   * revokeTimeoutMs to finish (a full transaction stage is committed meanwhile to make room), and what finished
+   * commits under the generation that still owns them, within as long again. What is still unfinished then is
+   * abandoned to the next owner, which reads it again: the only duplicates a graceful rebalance can leave.
+   */
+  async function revoking(partitions: readonly TopicPartitions[]): Promise<void> {
+    const states = assignments.revoking(partitions);
+    if (states.length === 0) return;
+    // A stop drains and commits everything already; the partitions go once it has, or once a revocation's bound
+    // is over (the member sends no heartbeat meanwhile).
+    const untilStopCommitted = (): Promise<unknown> => Promise.race([stopCommitted, sleep(2 * config.revokeTimeoutMs)]);
+    if (stopping) {
+      await untilStopCommitted();
+      return;
+    }
+    const started = Date.now();
+    const unfinished = (): number => states.reduce((n, s) => n + (s.retired ? 0 : s.ledger.inFlight), 0);
+    await committer.revoking(async () => {
+      const deadline = started + config.revokeTimeoutMs;
+      while (unfinished() > 0 && Date.now() < deadline && !stopping) {
+        if (!sink.hasRoom()) commitTick();
+        await sleep(ROOM_POLL_MS);
+      }
+      // A stop that began meanwhile finishes and commits these records itself.
+      if (isStopping()) {
+        await untilStopCommitted();
+        return;
+      }
+      const committed = commit().then(() => true, (error: unknown) => {
+        logger.warn('committing before a revocation failed; the next owner reads the uncommitted records again', { error: describeError(error) });
+        return false;
+      });
+      const inTime = await Promise.race([committed, sleep(config.revokeTimeoutMs).then(() => false)]);
+      const left = unfinished();
+      metrics.revocations.inc({ outcome: left === 0 && inTime ? 'committed' : 'partial' });
+      logger.info('partitions revoked: finished work committed first', {
+        partitions: states.map((s) => `${s.topic}:${s.partition}`), ms: Date.now() - started, abandonedRecords: left, committedInTime: inTime,
+      });
+    });
+  }
+
   function watchConnectivity(): void {
     const fatal = connectivity.exceeded();
     if (fatal) deps.onFatal(fatal);
@@ -236,6 +283,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
 
   async function stopNow(): Promise<void> {
     stopping = true;
+    let committedNow = (): void => undefined;
+    stopCommitted = new Promise((resolve) => { committedNow = resolve; });
     const deadline = Date.now() + config.shutdownTimeoutMs;
     const step = async (name: string, work: () => Promise<unknown>): Promise<void> => {
       try {
@@ -255,7 +304,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       logger.warn('shutdown: abandoning unfinished work; it will be redelivered', { queuedPairs: batcher.queuedPairs, batchesInFlight: batcher.batchesInFlight });
     }
     batcher.close();
-    await step('commit', () => Promise.race([committer.commit(), sleep(Math.max(0, deadline - Date.now()))]));
+    // The member owns its partitions until it leaves, even in the middle of a rebalance: the leave is a revocation.
+    await step('commit', () => Promise.race([committer.revoking(() => committer.commit()), sleep(Math.max(0, deadline - Date.now()))]));
+    committedNow();
     deps.retries.abort();
     await step('leave the consumer group', () => consumer.disconnect());
     await step('flush and close the producer', () => sink.close());
@@ -267,6 +318,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       await consumer.run({
         topics: [config.inputTopic], fromBeginning: config.fromBeginning, eachBatch, onGroupJoin, onCrash,
         onRebalancing: () => { committer.rebalanceStarted(); },
+        onRevoking: revoking,
         onFetch: () => { connectivity.ok(); },
       });
       timers.push(setInterval(commitTick, config.commitIntervalMs), setInterval(watchConnectivity, 1000));

@@ -43,10 +43,37 @@ export class InMemoryKafka implements KafkaClient {
   /** Called when a consumer leaves the group (disconnect). */
   onLeave: (consumer: InMemoryConsumer) => void = () => undefined;
 
-  /** A new generation: each listed consumer is told a rebalance began, then joins with its partitions. */
-  rebalance(assignment: ReadonlyMap<InMemoryConsumer, readonly number[]>, memberIds: ReadonlyMap<InMemoryConsumer, string> = new Map()): void {
-    this.groupGeneration++;
+  #rebalances = 0;
+  #pending = 0;
+
+  /** A graceful rebalance is waiting for its revocations. */
+  get rebalancePending(): boolean {
+    return this.#pending > 0;
+  }
+
+  /**
+   * A new generation: each listed consumer is told a rebalance began, then joins with its partitions. With
+   * `revoke`, as a classic eager member does, each one that keeps its member id first gives up everything it owns
+   * (its onRevoking settles) while the old generation is still current; a later rebalance that begins meanwhile
+   * supersedes this one. Without, the assignment comes at once (an eviction: nothing is revoked gracefully).
+   */
+  rebalance(assignment: ReadonlyMap<InMemoryConsumer, readonly number[]>, memberIds: ReadonlyMap<InMemoryConsumer, string> = new Map(), revoke = false): void {
+    const round = ++this.#rebalances;
     for (const consumer of assignment.keys()) consumer.options?.onRebalancing?.();
+    if (!revoke) {
+      this.#assign(assignment, memberIds);
+      return;
+    }
+    const revocations = [...assignment.keys()].filter((c) => c.active && !memberIds.has(c)).map((c) => c.revokeAll());
+    this.#pending++;
+    void Promise.all(revocations).then(() => {
+      this.#pending--;
+      if (round === this.#rebalances) this.#assign(assignment, memberIds);
+    });
+  }
+
+  #assign(assignment: ReadonlyMap<InMemoryConsumer, readonly number[]>, memberIds: ReadonlyMap<InMemoryConsumer, string>): void {
+    this.groupGeneration++;
     for (const [consumer, partitions] of assignment) {
       const memberId = memberIds.get(consumer);
       consumer.rejoin({ partitions: [...partitions], generation: this.groupGeneration, ...(memberId === undefined ? {} : { memberId }) });
@@ -193,6 +220,13 @@ export class InMemoryConsumer implements KafkaConsumer {
     this.positions.clear();
     for (const p of this.assigned) this.positions.set(p, this.kafka.committedOffset(this.topic, p));
     this.options?.onGroupJoin?.({ memberId: this.memberId, generationId: this.generation, partitions: [{ topic: this.topic, partitions: this.assigned }] });
+  }
+
+  /** Gives up every partition it owns, gracefully: resolves once the owner's onRevoking settled. */
+  async revokeAll(): Promise<void> {
+    const topic = this.options?.topics[0];
+    if (topic === undefined || this.assigned.length === 0) return;
+    await this.options?.onRevoking?.([{ topic, partitions: [...this.assigned] }]);
   }
 
   private isRunning(): boolean {

@@ -19,6 +19,8 @@ export interface ScheduleOptions {
   readonly records: number;
   /** false: time passes and nothing else happens (the reference run). */
   readonly faults?: boolean;
+  /** Only graceful group changes: then no event may be written twice, in any mode. */
+  readonly graceful?: boolean;
 }
 
 export interface ScheduleResult {
@@ -50,7 +52,7 @@ export async function runSchedule(seed: number, options: ScheduleOptions): Promi
   const restore = useMockClock();
   const started = Date.now();
   const random = seeded(seed);
-  const world = new World({ delivery: options.delivery, fencing: options.fencing, records: options.records, bundle: options.bundle }, random);
+  const world = new World({ delivery: options.delivery, fencing: options.fencing, records: options.records, bundle: options.bundle, graceful: options.graceful === true }, random);
   let failure: string | undefined;
   let duplicates = 0;
   let virtualMs: number;
@@ -82,6 +84,7 @@ export async function runSchedule(seed: number, options: ScheduleOptions): Promi
     else if (!quiet) failure = `stalled: lag not 0 ${QUIESCE_LIMIT_MS / 1000} virtual s after the last fault (committed ${[0, 1, 2].map((p) => world.kafka.committedOffset('in', p)).join('/')})`;
     else if (missing > 0) failure = `${missing} of ${options.expected.size} events missing with lag 0: records committed without their output`;
     else if (options.delivery === 'exactly-once' && options.fencing && duplicates > 0) failure = `${duplicates} events written twice under exactly-once`;
+    else if (options.graceful === true && duplicates > 0) failure = `${duplicates} events written twice by graceful rebalances (commit on revoke)`;
   } catch (error) {
     failure = `the schedule threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`;
   } finally {

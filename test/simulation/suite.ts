@@ -17,6 +17,8 @@ import type { Delivery } from './world.js';
 const RECORDS = 12;
 const PER_MODE = Number(process.env['RELSTREAM_SIM_SCHEDULES'] ?? 2500);
 const REPLAY = process.env['RELSTREAM_SIM_SEED'];
+const GRACEFUL_PER_MODE = Math.ceil(PER_MODE / 5);
+const REPLAY_GRACEFUL = process.env['RELSTREAM_SIM_GRACEFUL_SEED'];
 const FIRST_SEED = Number(process.env['RELSTREAM_SIM_FIRST_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
 
 /** The events a run without faults writes: what every schedule must end with. */
@@ -70,6 +72,21 @@ export function simulationSuite(mode: SimulationMode): void {
         assert.equal(result.failure, undefined, `seed ${seed} (replay: RELSTREAM_SIM_SEED=${seed}): ${result.failure ?? ''}`);
       }
       t.diagnostic(`${seeds.length} schedules from seed ${seeds[0]} in ${Date.now() - started} ms (${(virtualMs / 1000).toFixed(0)} virtual s); duplicates ${duplicates}`);
+    });
+
+    const graceful = REPLAY_GRACEFUL === undefined ? `${GRACEFUL_PER_MODE} seeded schedules of graceful changes only` : `replay of graceful seed ${REPLAY_GRACEFUL}`;
+    it(`${graceful} (rebalances, scale-outs, SIGTERMs) write no event twice, and end with lag 0 and every event`, { timeout: 1_800_000 }, async (t) => {
+      const options: ScheduleOptions = { ...mode, bundle, expected, records: RECORDS, graceful: true };
+      const seeds = REPLAY_GRACEFUL === undefined ? Array.from({ length: GRACEFUL_PER_MODE }, (_, i) => (FIRST_SEED + i) % 2 ** 31) : [Number(REPLAY_GRACEFUL)];
+      let changes = 0;
+      for (const seed of seeds) {
+        const result = await runSchedule(seed, options);
+        changes += result.log.filter((line) => / (rebalance gen|SIGTERM|scale out|rejoin keeping)/.test(line)).length;
+        if (result.failure !== undefined || REPLAY_GRACEFUL !== undefined) t.diagnostic(`seed ${seed}: ${result.log.join('; ')}`);
+        assert.equal(result.failure, undefined, `graceful seed ${seed} (replay: RELSTREAM_SIM_GRACEFUL_SEED=${seed}): ${result.failure ?? ''}`);
+      }
+      assert.ok(changes > seeds.length, 'the schedules changed the group');
+      t.diagnostic(`${seeds.length} graceful schedules from seed ${seeds[0]}: ${changes} group changes, 0 duplicates`);
     });
   });
 }

@@ -33,6 +33,8 @@ export interface WorldOptions {
   readonly fencing: boolean;
   readonly records: number;
   readonly bundle: ModelBundle;
+  /** Only graceful changes (rebalances, joins, SIGTERMs): what an autoscaler does all day, and must duplicate nothing. */
+  readonly graceful?: boolean;
 }
 
 /** A seeded generator (mulberry32): the schedule's only source of choice. */
@@ -141,16 +143,47 @@ export class World {
     return member;
   }
 
-  /** Round-robin over the live members, as a range assignor would spread them. */
+  /**
+   * Round-robin over the live members, as a range assignor would spread them. Members that keep their id give up
+   * their partitions gracefully first (commit on revoke); an evicted one cannot.
+   */
   rebalance(memberIds: ReadonlyMap<InMemoryConsumer, string> = new Map()): void {
     const live = this.live();
     const assignment = new Map<InMemoryConsumer, number[]>(live.map((m) => [m.consumer, []]));
+    // A member that is stopping is in the group until it leaves: it gives its partitions up (gracefully) and,
+    // as one about to leave, takes none.
+    for (const m of this.members) if (m.stopping !== undefined && m.consumer.active && !memberIds.has(m.consumer)) assignment.set(m.consumer, []);
     for (let p = 0; p < PARTITIONS; p++) {
       const owner = live[p % Math.max(1, live.length)];
       if (owner) assignment.get(owner.consumer)?.push(p);
     }
-    this.kafka.rebalance(assignment, memberIds);
+    this.kafka.rebalance(assignment, memberIds, memberIds.size === 0);
     this.note(`rebalance gen ${this.kafka.groupGeneration}: ${live.map((m) => `${m.name}=[${assignment.get(m.consumer)?.join(',') ?? ''}]`).join(' ')}`);
+  }
+
+  /**
+   * A rebalance that keeps every assignment; while another waits for its revocations, the group assigns afresh
+   * (it would: the assignment is computed once every member has joined, not from what each held before).
+   */
+  #rejoinKeeping(live: Member[]): void {
+    if (this.kafka.rebalancePending) this.rebalance();
+    else this.kafka.rebalance(new Map(live.map((m) => [m.consumer, m.consumer.assigned])), new Map(), true);
+  }
+
+  /** One graceful change of the group, chosen by the seed. */
+  #change(r: number, live: Member[], someone: Member | undefined): void {
+    if (r < 0.3) {
+      this.rebalance();
+    } else if (r < 0.6 && someone && live.length > 1) {
+      this.note(`SIGTERM ${someone.name}`);
+      someone.stopping = someone.pipeline.close();
+    } else if (live.length < 3) {
+      this.note('scale out');
+      void this.addMember().then(() => { this.rebalance(); });
+    } else {
+      this.note('rejoin keeping assignments');
+      this.#rejoinKeeping(live);
+    }
   }
 
   /** One fault, chosen by the seed. */
@@ -158,7 +191,9 @@ export class World {
     const r = this.#random();
     const live = this.live();
     const someone = live[Math.floor(this.#random() * live.length)];
-    if (r < 0.15) {
+    if (this.options.graceful === true) {
+      this.#change(r, live, someone);
+    } else if (r < 0.15) {
       this.rebalance();
     } else if (r < 0.25 && someone) {
       // Evicted (a session timeout): it joins again under a new member id.
@@ -167,7 +202,7 @@ export class World {
     } else if (r < 0.35 && someone) {
       // A rejoin that keeps every assignment (the client rejoined on its own, e.g. after an outage).
       this.note(`rejoin ${someone.name}`);
-      this.kafka.rebalance(new Map(live.map((m) => [m.consumer, m.consumer.assigned])));
+      this.#rejoinKeeping(live);
     } else if (r < 0.45) {
       const ms = 50 + Math.floor(this.#random() * 3000);
       this.#outageUntil = Date.now() + ms;
@@ -192,7 +227,7 @@ export class World {
       void this.addMember().then(() => { this.rebalance(); });
     } else if (r < 0.95) {
       // An assignment computed without the topic's metadata (Kafka 3.9 after a broker restart): nobody owns anything.
-      this.kafka.rebalance(new Map(live.map((m) => [m.consumer, []])));
+      this.kafka.rebalance(new Map(live.map((m) => [m.consumer, []])), new Map(), true);
       this.note(`empty assignment gen ${this.kafka.groupGeneration}`);
     } else if (someone) {
       const partition = someone.consumer.assigned[0];

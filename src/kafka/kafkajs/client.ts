@@ -2,9 +2,14 @@
  * relstream's Kafka interface on kafkajs: this folder is the only code that imports kafkajs (errors, admin,
  * producer and consumer each in their own module); kafkajs errors become RelstreamError at this boundary.
  */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import kafkajs from 'kafkajs';
 import type { KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 
+import { RelstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ConsumerOptions, KafkaClient, KafkaConnectionOptions, ProducerOptions } from '../types.js';
 import { wrapAdmin } from './admin.js';
@@ -14,7 +19,19 @@ import { wrapProducer } from './producer.js';
 
 const { Kafka, logLevel: KjsLogLevel, Partitioners } = kafkajs;
 
+/**
+ * kafkajs gives no hook before a rebalance's JoinGroup; patches/kafkajs+*.patch adds one (`npm run build` applies
+ * it). Without it every graceful rebalance would redo uncommitted work silently: refuse to start instead.
+ */
+function checkRevokeHookPatched(): void {
+  const runner = join(dirname(fileURLToPath(import.meta.resolve('kafkajs'))), 'src', 'consumer', 'runner.js');
+  if (!readFileSync(runner, 'utf8').includes('relstream patch')) {
+    throw new RelstreamError('RELSTREAM_DEPENDENCY_UNPATCHED', 'kafkajs lacks relstream\'s revocation hook (patches/; npm run build applies it): run `npm run build` or `npx patch-package`');
+  }
+}
+
 export function createKafkaClient(options: KafkaConnectionOptions, logger: Logger): KafkaClient {
+  checkRevokeHookPatched();
   const kafka = new Kafka(toKafkaConfig(options, logger));
   return {
     admin: async () => wrapAdmin(await connected(kafka.admin())),

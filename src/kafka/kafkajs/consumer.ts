@@ -38,6 +38,8 @@ export function wrapConsumer(consumer: KjsConsumer): KafkaConsumer {
         // advances the fetch position once eachBatch returns, so the next fetch does not repeat the batch.
         autoCommit: false,
         eachBatchAutoResolve: true,
+        // relstream's kafkajs patch awaits it before the JoinGroup of a rebalance (every partition goes: eager).
+        ...(options.onRevoking === undefined ? {} : { beforeRevoke: options.onRevoking }),
         eachBatch: async (payload) => {
           const { batch } = payload;
           const messages: IncomingMessage[] = batch.messages.map((m) => ({

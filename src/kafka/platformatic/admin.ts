@@ -5,6 +5,9 @@ import { RelstreamError } from '../../errors.js';
 import type { KafkaAdmin } from '../types.js';
 import { guarded } from './errors.js';
 
+/** KIP-848's ConsumerGroupHeartbeat: a broker that lists it runs consumer groups of the new protocol. */
+const CONSUMER_GROUP_HEARTBEAT = 68;
+
 export function wrapAdmin(admin: Admin): KafkaAdmin {
   const latestOffsets = (topic: string, timestamp: bigint) => guarded('listOffsets', async () => {
     const metadata = await admin.metadata({ topics: [topic] });
@@ -24,6 +27,7 @@ export function wrapAdmin(admin: Admin): KafkaAdmin {
       };
     }),
     listTopics: () => guarded('listTopics', () => admin.listTopics({ includeInternals: false })),
+    supportsConsumerProtocol: () => guarded('apiVersions', async () => (await admin.listApis()).some((api) => api.apiKey === CONSUMER_GROUP_HEARTBEAT)),
     createTopics: (topics) => guarded('createTopics', async () => {
       const existing = new Set(await admin.listTopics({ includeInternals: true }));
       for (const spec of topics) {

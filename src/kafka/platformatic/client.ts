@@ -83,6 +83,7 @@ export function createPlatformaticClient(options: KafkaConnectionOptions, logger
         ...base,
         groupId: consumerOptions.groupId,
         autocommit: false,
+        groupProtocol: consumerOptions.groupProtocol ?? 'classic',
         ...(consumerOptions.sessionTimeoutMs === undefined ? {} : { sessionTimeout: consumerOptions.sessionTimeoutMs }),
         ...(consumerOptions.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: consumerOptions.heartbeatIntervalMs }),
         ...(consumerOptions.maxBytes === undefined ? {} : { maxBytes: consumerOptions.maxBytes }),
@@ -98,7 +99,7 @@ export function createPlatformaticClient(options: KafkaConnectionOptions, logger
         groups.set(consumer.groupId, { consumer, membership });
         return () => { groups.delete(consumer.groupId); };
       };
-      return wrapConsumer(consumer, () => new Admin(base), register, log);
+      return wrapConsumer(consumer, () => new Admin(base), register, log, consumerOptions.groupProtocol ?? 'classic');
     }),
   };
 }

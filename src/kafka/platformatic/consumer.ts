@@ -3,6 +3,7 @@ import { findErrorBy, type Message } from '@platformatic/kafka';
 import { RelstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { sleep } from '../../sleep.js';
+import type { GroupProtocol } from '../client-kinds.js';
 import type { ConsumerRunOptions, GroupGeneration, IncomingMessage, KafkaConsumer } from '../types.js';
 import { guarded, toRelstreamError } from './errors.js';
 import type { Membership } from './group-registry.js';
@@ -37,7 +38,9 @@ export type MembershipLookup = (topic: string, partition: number, generation?: G
  * drops what was read before a join (./read-state.ts), and rejoins when the library leaves the group for good.
  * `register` publishes the membership lookup for transactions and returns its removal.
  */
-export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdmin, register: (membership: MembershipLookup) => () => void, log: Logger): KafkaConsumer {
+export function wrapConsumer(
+  consumer: GroupConsumer, newAdmin: () => OffsetsAdmin, register: (membership: MembershipLookup) => () => void, log: Logger, protocol: GroupProtocol = 'classic',
+): KafkaConsumer {
   const state = new ReadState();
   let stable: Promise<void> = Promise.resolve();
   let stablePending = false;
@@ -61,12 +64,14 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
   // The generation the offsets' records were read in when the caller names it, else the one the assignment was
   // handed out under (the last join), as the Java client's groupMetadata(): a zombie that missed a rebalance,
   // or a transaction begun before a crash and rejoin, presents a generation the broker no longer accepts. A
-  // partition no longer assigned here has none.
+  // partition no longer assigned here has none. Under KIP-848 the member epoch moves on with every change of the
+  // group, also one that leaves this member's partitions as they are (no join event then): the broker takes only the
+  // current one, so a transaction presents the live epoch, under the member id its records were read with.
   const unregister = register((topic, partition, generation) => {
     const current = generation ?? joined;
-    return state.isAssigned(topic, partition) && current !== undefined && consumer.coordinatorId !== null
-      ? { groupId: consumer.groupId, memberId: current.memberId, generationId: current.generationId, coordinatorId: consumer.coordinatorId }
-      : undefined;
+    if (!state.isAssigned(topic, partition) || current === undefined || consumer.coordinatorId === null) return undefined;
+    const generationId = protocol === 'consumer' && current.memberId === consumer.memberId ? consumer.memberEpoch : current.generationId;
+    return { groupId: consumer.groupId, memberId: current.memberId, generationId, coordinatorId: consumer.coordinatorId };
   });
 
   const signal = (): void => { wake?.(); };
@@ -339,7 +344,13 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
   return {
     run: (options: ConsumerRunOptions) => guarded('consume', async () => {
       runOptions = options;
+      let lastJoin = '';
       consumer.on('consumer:group:join', (payload) => {
+        // KIP-848 (relstream's library patch) announces the assignment as it is applied and again when the join's
+        // first answer completes: the same membership twice is one join.
+        const seen = JSON.stringify([payload.memberId, payload.generationId, payload.assignments]);
+        if (protocol === 'consumer' && seen === lastJoin) return;
+        lastJoin = seen;
         joined = { memberId: payload.memberId, generationId: payload.generationId ?? consumer.generationId };
         const partitions = applyAssignment(payload.assignments ?? []);
         options.onGroupJoin?.({ memberId: joined.memberId, generationId: joined.generationId, partitions });
@@ -347,6 +358,8 @@ export function wrapConsumer(consumer: GroupConsumer, newAdmin: () => OffsetsAdm
         signal();
       });
       consumer.on('consumer:group:rebalance', () => { options.onRebalancing?.(); });
+      const { onRevoking } = options;
+      if (onRevoking !== undefined) consumer.beforeRevoke = (revoked) => onRevoking(revoked);
       // The library emits 'error' when a rejoin after a failed heartbeat fails for good (an outage that outlasts
       // its retries, a close during the rejoin): unheard, the process would die of it. The consumer is then out
       // of the group with no heartbeat of its own, and nothing in the library joins again: this does, until it

@@ -10,7 +10,8 @@ interface PltErrorShape {
 }
 
 const FENCED_IDS = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'FENCED_INSTANCE_ID'];
-const STALE_GENERATION_IDS = ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS'];
+// KIP-848 answers a commit of a member epoch that is no longer current with STALE_MEMBER_EPOCH or FENCED_MEMBER_EPOCH.
+const STALE_GENERATION_IDS = ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'STALE_MEMBER_EPOCH', 'FENCED_MEMBER_EPOCH'];
 const CONNECTION_CODES = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
 
 /** The first error in the tree (MultipleErrors nest them) with a network or timeout code. */

@@ -41,6 +41,10 @@ export interface GroupConsumer {
   readonly memberId: string | null;
   readonly assignments: readonly { readonly topic: string; readonly partitions: number[] }[] | null;
   readonly coordinatorId: number | null;
+  /** KIP-848: the member epoch, which transactional offsets present as their generation (relstream's library patch). */
+  readonly memberEpoch: number;
+  /** Awaited before partitions are given up in a rebalance (relstream's library patch): commit on revoke. */
+  beforeRevoke: ((revoked: { topic: string; partitions: number[] }[]) => Promise<void>) | null;
   /** A member with its heartbeat running (false from the start of a join until it completes, and after one failed). */
   isActive(): boolean;
   consume(options: StreamRequest): Promise<ReadStream>;

@@ -128,6 +128,9 @@ export class StandInConsumer extends EventEmitter implements GroupConsumer {
   readonly coordinatorId = 1;
   memberId: string | null = null;
   generationId = 0;
+  readonly memberEpoch = 0;
+  /** The adapter's commit on revoke; this stand-in's rebalances hand over at once (the processor-level simulation covers it). */
+  beforeRevoke: ((revoked: { topic: string; partitions: number[] }[]) => Promise<void>) | null = null;
   readonly streams: StandInStream[] = [];
   heartbeating = false;
   #assignment: number[] = [];

@@ -30,3 +30,8 @@ it('an unpatched copy is refused with RELSTREAM_DEPENDENCY_UNPATCHED, not retria
     return true;
   });
 });
+
+it('a copy without the revocation hook (commit on revoke) is refused too', () => {
+  const withoutHook = libraryConsumerSource().replace(/relstream patch: commit on revoke/g, 'upstream');
+  assert.throws(() => { assertLibraryPatched(withoutHook); }, (error: unknown) => error instanceof RelstreamError && error.code === 'RELSTREAM_DEPENDENCY_UNPATCHED');
+});
