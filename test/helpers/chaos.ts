@@ -30,7 +30,7 @@ export function seededRandom(t: TestContext): () => number {
 /** Env for a member: a short session so the group notices a killed member quickly (the broker's minimum is 6 s). */
 export function memberEnv(topics: TestTopics, delivery: Delivery, memberId: string, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   return testEnv(topics, {
-    RELSTREAM_LOG_LEVEL: process.env['RELSTREAM_CHAOS_LOG_DIR'] === undefined ? 'info' : 'debug', RELSTREAM_DELIVERY_GUARANTEE: delivery, RELSTREAM_SESSION_TIMEOUT_MS: '6000',
+    RELSTREAM_LOG_LEVEL: process.env['RELSTREAM_CHAOS_LOG_DIR'] === undefined ? 'info' : 'debug', RELSTREAM_DELIVERY_GUARANTEE: delivery, RELSTREAM_SESSION_TIMEOUT_MS: '6000', RELSTREAM_REVOKE_TIMEOUT_MS: '2500',
     RELSTREAM_HEARTBEAT_INTERVAL_MS: '1000', RELSTREAM_COMMIT_INTERVAL_MS: '200',
     ...(delivery === 'exactly-once' ? { RELSTREAM_TRANSACTIONAL_ID: `${topics.groupId}-${memberId}` } : {}),
     ...extra,

@@ -144,7 +144,7 @@ describe('relstream run processes', () => {
     await producer.disconnect();
 
     // A short session lets the group notice the killed member quickly (the broker's minimum is 6 s).
-    const env = { RELSTREAM_DELIVERY_GUARANTEE: 'exactly-once', RELSTREAM_TRANSACTIONAL_ID: `test-${topics.groupId}`, RELSTREAM_COMMIT_INTERVAL_MS: '100', RELSTREAM_SESSION_TIMEOUT_MS: '6000', RELSTREAM_HEARTBEAT_INTERVAL_MS: '1000' };
+    const env = { RELSTREAM_DELIVERY_GUARANTEE: 'exactly-once', RELSTREAM_TRANSACTIONAL_ID: `test-${topics.groupId}`, RELSTREAM_COMMIT_INTERVAL_MS: '100', RELSTREAM_SESSION_TIMEOUT_MS: '6000', RELSTREAM_REVOKE_TIMEOUT_MS: '2500', RELSTREAM_HEARTBEAT_INTERVAL_MS: '1000' };
     const first = startProcessor(t, topics, { ...env, RELSTREAM_BATCH_MAX_PAIRS: '4' });
     await out.until((m) => m.length > 0, 'the first committed events');
     first.child.kill('SIGKILL');

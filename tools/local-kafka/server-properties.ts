@@ -39,6 +39,13 @@ export function renderServerProperties(input: ServerPropertiesInput): string {
     'auto.create.topics.enable': 'false',
     // Consumer groups in tests form at once instead of after the default 3 s.
     'group.initial.rebalance.delay.ms': '0',
+    // KIP-848 groups (Kafka 4): the coordinator hands out revocations and assignments in heartbeat answers, and
+    // notices a killed member after its session; the production defaults (5 s, 45 s, and minimums as large)
+    // would make every scale and kill test wait that long. Known keys to 3.9 too (it ships KIP-848 as a preview).
+    'group.consumer.min.heartbeat.interval.ms': '500',
+    'group.consumer.heartbeat.interval.ms': '1000',
+    'group.consumer.min.session.timeout.ms': '6000',
+    'group.consumer.session.timeout.ms': '10000',
     'num.network.threads': '2',
     'num.io.threads': '4',
     'log.retention.hours': '24',
