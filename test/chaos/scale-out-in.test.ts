@@ -15,7 +15,7 @@ import { waitFor } from '../helpers/cli.js';
 import { CHAOS_TEST_TIMEOUT_MS, describeMembers, eventIds, eventsPerSample, memberEnv, readToEnd, startMember, stopMembers, untilLagZero, type Delivery } from '../helpers/chaos.js';
 import { useKafka } from '../helpers/kafka.js';
 import { manyRecords, produceRecords, readTopic, testTopics } from '../helpers/processor.js';
-import { describeScaleFigures, scaleFigures, type GroupChange } from '../helpers/scale.js';
+import { describeScaleFigures, scaleFigures, type GroupChange } from '../../tools/scale-figures.js';
 
 const COPIES = 3400; // 40,800 records on 12 partitions, as in the run that found the duplicates
 const PARTITIONS = 12;

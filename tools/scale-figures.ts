@@ -1,9 +1,10 @@
 /**
- * What a scale scenario reports (issue 18): from the output events' Kafka timestamps, the longest gap in the
- * output while the group changed, and the output rate in a window after each change against the window before.
- * Figures, not pass/fail: they depend on the machine; the scenario asserts what must always hold.
+ * What a scale scenario reports (issue 18; the chaos suite and the bench): from the output events' Kafka
+ * timestamps, the longest gap in the output while the group changed, and the output rate in a window after each
+ * change against the window before. Figures, not pass/fail: they depend on the machine; the chaos scenario
+ * asserts what must always hold.
  */
-import type { IncomingMessage } from '../../src/kafka/types.js';
+import type { IncomingMessage } from '../src/kafka/types.js';
 
 export interface GroupChange {
   readonly label: string;
