@@ -3,7 +3,7 @@
  * frozen VM would: it reads the input's first record, says `read` on stdout, and on `commit` from stdin writes
  * an output record and that record's offset in one transaction, then prints the outcome as one JSON line.
  *
- *   node dist/test/helpers/zombie-member.js <kafkajs|platformatic> <brokers> <groupId> <input> <output>
+ *   node dist/test/helpers/zombie-member.js <kafkajs|platformatic> <brokers> <groupId> <input> <output> [classic|consumer]
  */
 import { createInterface } from 'node:readline';
 
@@ -11,13 +11,14 @@ import { createKafkaClient, KAFKA_CLIENTS } from '../../src/kafka/create-client.
 import { RelstreamError } from '../../src/errors.js';
 import { silentLogger } from '../../src/observability/logger.js';
 
-const [kindArg, brokers, groupId, input, output] = process.argv.slice(2);
+const [kindArg, brokers, groupId, input, output, protocolArg] = process.argv.slice(2);
+const groupProtocol = protocolArg === 'consumer' ? 'consumer' : 'classic';
 const kind = KAFKA_CLIENTS.find((k) => k === kindArg);
 if (kind === undefined || !brokers || !groupId || !input || !output) throw new Error('usage: zombie-member <client> <brokers> <groupId> <input> <output>');
 
 const client = createKafkaClient({ brokers: brokers.split(','), clientId: 'zombie' }, silentLogger, kind);
 const producer = await client.producer({ transactionalId: `zombie-${groupId}` });
-const consumer = await client.consumer({ groupId, sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 });
+const consumer = await client.consumer({ groupId, groupProtocol, sessionTimeoutMs: 6000, heartbeatIntervalMs: 1000 });
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 
 let done = false;
