@@ -38,6 +38,9 @@ interface Member {
   readonly exited: Promise<number | null>;
   port: number;
   joined: boolean;
+  readonly startedAt: number;
+  /** From the process's start to its first assignment with partitions: model load, warm-up, group join. */
+  joinMs: number | undefined;
 }
 
 interface Run {
@@ -63,11 +66,14 @@ function startMember(run: Run, name: string, protocol: GroupProtocol, delivery: 
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const member: Member = { child, exited: new Promise((resolve) => child.once('exit', resolve)), port: 0, joined: false };
+  const member: Member = { child, exited: new Promise((resolve) => child.once('exit', resolve)), port: 0, joined: false, startedAt: Date.now(), joinMs: undefined };
   child.stderr.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
       if (line.includes('"http server listening"')) member.port = Number(/"port":(\d+)/.exec(line)?.[1] ?? 0);
-      if (line.includes('"joined the consumer group"') && !line.includes('"partitions":[]')) member.joined = true;
+      if (line.includes('"joined the consumer group"') && !line.includes('"partitions":[]') && !member.joined) {
+        member.joined = true;
+        member.joinMs = Date.now() - member.startedAt;
+      }
     }
   });
   return member;
@@ -200,6 +206,7 @@ async function scaleRun(run: Run, protocol: GroupProtocol, delivery: Delivery, m
       { scenario, metric: 'duplicates (graceful changes)', value: duplicates, unit: 'events', detail: { events: run.events.length, expected: run.expected } },
       ...figures.changes.map((c) => ({ scenario, metric: `rate after/before: ${c.label}`, value: c.rateRatio, unit: 'x', detail: { eventsBefore: c.eventsBefore, eventsAfter: c.eventsAfter } })),
       { scenario, metric: 'lag 0 after the last change', value: lagZeroSeconds, unit: 's', detail: { exits } },
+      { scenario, metric: 'start to first assignment of a joining member', value: Math.max(...members.slice(1).map((m) => m.joinMs ?? NaN)) / 1000, unit: 's', detail: { joinMs: members.map((m) => m.joinMs) } },
       { scenario, metric: 'SIGTERM to exit of a leaving member', value: Math.max(...drainsMs) / 1000, unit: 's', detail: { drainsMs } },
       { scenario, metric: 'output rate, one member', value: rateOf(run.events, changes[0]?.atMs ?? 0), unit: 'events/s', detail: { windowMs: WINDOW_MS, eventsPerRecord: run.eventsPerRecord } },
     ];

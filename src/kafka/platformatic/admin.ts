@@ -5,8 +5,31 @@ import { RelstreamError } from '../../errors.js';
 import type { KafkaAdmin } from '../types.js';
 import { guarded } from './errors.js';
 
-/** KIP-848's ConsumerGroupHeartbeat: a broker that lists it runs consumer groups of the new protocol. */
+/** KIP-848's ConsumerGroupHeartbeat. */
 const CONSUMER_GROUP_HEARTBEAT = 68;
+const REBALANCE_PROTOCOLS = 'group.coordinator.rebalance.protocols';
+const BROKER_RESOURCE = 4;
+
+/**
+ * Whether the cluster runs KIP-848 consumer groups. Kafka 3.7-3.9 list ConsumerGroupHeartbeat v0 as a preview
+ * that is off unless the broker enables it (a member of it fails to join there); from 4.0 (v1) it is on unless
+ * group.coordinator.rebalance.protocols leaves `consumer` out, which is read where the broker lets us.
+ */
+async function runsConsumerGroups(admin: Admin): Promise<boolean> {
+  const api = (await admin.listApis()).find((a) => a.apiKey === CONSUMER_GROUP_HEARTBEAT);
+  if (api === undefined || api.maxVersion < 1) return false;
+  const metadata = await admin.metadata({ topics: [] });
+  const [nodeId] = [...metadata.brokers.keys()];
+  if (nodeId === undefined) return true;
+  try {
+    const [broker] = await admin.describeConfigs({ resources: [{ resourceType: BROKER_RESOURCE, resourceName: String(nodeId), configurationKeys: [REBALANCE_PROTOCOLS] }] });
+    const value = broker?.configs.find((c) => c.name === REBALANCE_PROTOCOLS)?.value;
+    return value === undefined || value === null || value.split(',').map((p) => p.trim()).includes('consumer');
+  } catch {
+    // Not allowed to read broker configs: Kafka 4's default, consumer groups on.
+    return true;
+  }
+}
 
 export function wrapAdmin(admin: Admin): KafkaAdmin {
   const latestOffsets = (topic: string, timestamp: bigint) => guarded('listOffsets', async () => {
@@ -27,7 +50,7 @@ export function wrapAdmin(admin: Admin): KafkaAdmin {
       };
     }),
     listTopics: () => guarded('listTopics', () => admin.listTopics({ includeInternals: false })),
-    supportsConsumerProtocol: () => guarded('apiVersions', async () => (await admin.listApis()).some((api) => api.apiKey === CONSUMER_GROUP_HEARTBEAT)),
+    supportsConsumerProtocol: () => guarded('apiVersions', () => runsConsumerGroups(admin)),
     createTopics: (topics) => guarded('createTopics', async () => {
       const existing = new Set(await admin.listTopics({ includeInternals: true }));
       for (const spec of topics) {
