@@ -51,6 +51,7 @@ interface Run {
   readonly output: string;
   readonly groupId: string;
   readonly expected: number;
+  /** Mean events per record of this backlog (for the kills' bound). */
   readonly eventsPerRecord: number;
   readonly events: IncomingMessage[];
 }
@@ -97,7 +98,8 @@ async function until(check: () => boolean, progress: () => number, what: string)
 async function lagZero(run: Run): Promise<boolean> {
   const high = await run.admin.fetchTopicOffsets(run.topic);
   const committed = new Map((await run.admin.fetchCommittedOffsets(run.groupId, run.topic)).map((c) => [c.partition, c.offset]));
-  return high.every((p) => committed.get(p.partition) === p.high);
+  // A partition that never held a record has nothing to commit.
+  return high.every((p) => committed.get(p.partition) === p.high || (p.high === p.low && committed.get(p.partition) === '-1'));
 }
 
 async function recordsInFlight(member: Member): Promise<number> {
@@ -118,7 +120,10 @@ function duplicatePositions(events: readonly IncomingMessage[]): number[] {
   });
 }
 
-async function prepare(client: KafkaClient, admin: KafkaAdmin, bootstrap: string, records: number, label: string, eventsPerRecord: number): Promise<Run> {
+/** Events per sample (by its position in samples/trials.jsonl) with this model. */
+type SampleEvents = readonly number[];
+
+async function prepare(client: KafkaClient, admin: KafkaAdmin, bootstrap: string, records: number, label: string, perSample: SampleEvents): Promise<Run> {
   const topic = `bench.scale.${label}.${randomUUID().slice(0, 8)}`;
   const output = `${topic}.out`;
   await admin.createTopics([{ topic, partitions: PARTITIONS }, { topic: output, partitions: 3 }, { topic: `${topic}.dlq`, partitions: 1 }]);
@@ -138,7 +143,9 @@ async function prepare(client: KafkaClient, admin: KafkaAdmin, bootstrap: string
     await producer.disconnect();
   }
   const events: IncomingMessage[] = [];
-  return { client, admin, bootstrap, topic, output, groupId: `bench-scale-${randomUUID()}`, expected: Math.round(records * eventsPerRecord), eventsPerRecord, events };
+  let expected = 0;
+  for (let i = 0; i < records; i++) expected += perSample[i % samples.length] ?? 0;
+  return { client, admin, bootstrap, topic, output, groupId: `bench-scale-${randomUUID()}`, expected, eventsPerRecord: expected / Math.max(1, records), events };
 }
 
 /** A read_committed reader of the output for the whole run. */
@@ -161,7 +168,8 @@ async function scaleRun(run: Run, protocol: GroupProtocol, delivery: Delivery, m
     const step = Math.floor(run.expected * STEP_SHARE);
     let mark = 0;
     const movedOn = async (): Promise<void> => {
-      mark += step;
+      // From where the output is now: exactly-once output arrives a transaction at a time, past the last mark.
+      mark = Math.max(mark, run.events.length) + step;
       await until(() => run.events.length >= mark, progress, `${mark} events`);
     };
     const changes: GroupChange[] = [];
@@ -200,7 +208,7 @@ async function scaleRun(run: Run, protocol: GroupProtocol, delivery: Delivery, m
     const duplicates = duplicatePositions(run.events).length;
     const figures = scaleFigures(run.events, changes, WINDOW_MS);
     const scenario = `scale 1→3→1 ${protocol} ${delivery}`;
-    const detail = { records: run.expected, partitions: PARTITIONS, exits, underLoad, changes: figures.changes, longestGapAtMs: figures.longestGapAtMs, windowMs: WINDOW_MS };
+    const detail = { events: run.expected, partitions: PARTITIONS, exits, underLoad, changes: figures.changes, longestGapAtMs: figures.longestGapAtMs, windowMs: WINDOW_MS };
     return [
       { scenario, metric: 'longest output gap', value: figures.longestGapMs / 1000, unit: 's', detail },
       { scenario, metric: 'duplicates (graceful changes)', value: duplicates, unit: 'events', detail: { events: run.events.length, expected: run.expected } },
@@ -271,7 +279,7 @@ export async function scaleBench(modelDir: string, records: number, protocols: r
   const admin = await client.admin();
   const results: BenchResult[] = [];
   try {
-    const eventsPerRecord = await measureEventsPerRecord(client, admin, broker.bootstrap, modelDir);
+    const perSample = await measureEventsPerSample(client, admin, broker.bootstrap, modelDir);
     const kip848 = (await admin.supportsConsumerProtocol?.()) === true;
     for (const protocol of protocols) {
       if (protocol === 'consumer' && !kip848) {
@@ -280,8 +288,17 @@ export async function scaleBench(modelDir: string, records: number, protocols: r
       }
       for (const delivery of deliveries) {
         process.stdout.write(`scale bench: ${protocol} ${delivery}\n`);
-        results.push(...(await scaleRun(await prepare(client, admin, broker.bootstrap, records, `${protocol}-${delivery}`, eventsPerRecord), protocol, delivery, modelDir)));
-        results.push(...(await killRun(await prepare(client, admin, broker.bootstrap, Math.round(records / 2), `kill-${protocol}-${delivery}`, eventsPerRecord), protocol, delivery, modelDir)));
+        // One scenario that stalls is reported as such; the others still run.
+        const attempt = async (scenario: string, work: () => Promise<BenchResult[]>): Promise<void> => {
+          try {
+            results.push(...(await work()));
+          } catch (error) {
+            process.stdout.write(`scale bench: ${scenario} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+            results.push({ scenario, metric: 'failed', value: NaN, unit: '', detail: { error: error instanceof Error ? error.message : String(error) } });
+          }
+        };
+        await attempt(`scale 1→3→1 ${protocol} ${delivery}`, async () => scaleRun(await prepare(client, admin, broker.bootstrap, records, `${protocol}-${delivery}`, perSample), protocol, delivery, modelDir));
+        await attempt(`kill -9 ×${KILLS} ${protocol} ${delivery}`, async () => killRun(await prepare(client, admin, broker.bootstrap, Math.round(records / 2), `kill-${protocol}-${delivery}`, perSample), protocol, delivery, modelDir));
       }
     }
   } finally {
@@ -291,16 +308,26 @@ export async function scaleBench(modelDir: string, records: number, protocols: r
   return results;
 }
 
-/** Events the samples give per record with this model: one member through one pass of the samples. */
-async function measureEventsPerRecord(client: KafkaClient, admin: KafkaAdmin, bootstrap: string, modelDir: string): Promise<number> {
+/** Events each sample gives with this model: one member through one pass of the samples. */
+async function measureEventsPerSample(client: KafkaClient, admin: KafkaAdmin, bootstrap: string, modelDir: string): Promise<SampleEvents> {
   const samples = readFileSync(join(packageRoot, 'samples', 'trials.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '').length;
-  const run = await prepare(client, admin, bootstrap, samples, 'calibrate', 0);
+  const run = await prepare(client, admin, bootstrap, samples, 'calibrate', []);
   const closeReader = await readOutput(run);
   const member = startMember(run, 'calibrate', 'classic', 'at-least-once', modelDir);
   try {
     while (!(await lagZero(run))) await sleep(200);
     await sleep(1000);
-    return new Set(ids(run.events)).size / samples;
+    // Record ids are `<sample id>/<position>`; an event's id is one per relation, so distinct ids count them.
+    const perSample = new Array<number>(samples).fill(0);
+    const seen = new Set<string>();
+    for (const m of run.events) {
+      const event = codec.decode(m.value ?? Buffer.alloc(0));
+      if (seen.has(event.id)) continue;
+      seen.add(event.id);
+      const position = Number(event.recordId.split('/').at(-1));
+      perSample[position] = (perSample[position] ?? 0) + 1;
+    }
+    return perSample;
   } finally {
     await stop(member);
     await closeReader();
