@@ -20,9 +20,10 @@ export class PartitionState {
    */
   generation: GroupGeneration | undefined;
 
-  constructor(readonly topic: string, readonly partition: number) {}
+  /** Being given up in a rebalance: nothing more is admitted; the join that follows keeps or retires it. */
+  revoking = false;
 
-  #revoking = false;
+  constructor(readonly topic: string, readonly partition: number) {}
 
   get retired(): boolean {
     return this.#retired;
@@ -30,15 +31,6 @@ export class PartitionState {
 
   retire(): void {
     this.#retired = true;
-  }
-
-  /** Being given up in a rebalance: nothing more is admitted; the join that follows keeps or retires it. */
-  get revoking(): boolean {
-    return this.#revoking;
-  }
-
-  set revoking(value: boolean) {
-    this.#revoking = value;
   }
 }
 
