@@ -15,9 +15,8 @@ import { createKafkaClient, DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../src/k
 import { startLocalBroker } from '../tools/local-kafka/local-broker.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { cacheDir, packageRoot } from '../src/paths.js';
-import { trialRecordCodec } from '../src/records/avro.js';
-import { trialRecordFromJson } from '../src/records/json-record.js';
 import type { BenchResult } from './report.js';
+import { produceSampleBacklog } from './sample-backlog.js';
 
 async function scrape(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -58,18 +57,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     const admin = await client.admin();
     await admin.createTopics([{ topic: 'bench.in', partitions: 6 }, { topic: 'bench.out', partitions: 6 }, { topic: 'bench.dlq', partitions: 1 }]);
     await admin.disconnect();
-    const samples = readFileSync(join(packageRoot, 'samples', 'trials.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l, i) => trialRecordFromJson(l, i + 1));
-    const codec = trialRecordCodec();
-    const producer = await client.producer();
-    for (let i = 0; i < records; i += 1000) {
-      const chunk = Array.from({ length: Math.min(1000, records - i) }, (_, j) => {
-        const sample = samples[(i + j) % samples.length];
-        if (!sample) throw new Error('no samples');
-        return { ...sample, id: `${sample.id}/${i + j}` };
-      });
-      await producer.send('bench.in', chunk.map((r) => ({ key: r.id, value: codec.encode(r) })));
-    }
-    await producer.disconnect();
+    await produceSampleBacklog(client, 'bench.in', records);
 
     // As the container images run it (deploy/docker): memory figures are for that configuration.
     // RELSTREAM_BENCH_CPU_PROF=DIR: V8 CPU profiles of the run (main thread and workers) for a profiler's flame graph.

@@ -8,7 +8,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -17,11 +16,11 @@ import { createKafkaClient } from '../src/kafka/create-client.js';
 import type { IncomingMessage, KafkaAdmin, KafkaClient } from '../src/kafka/types.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { cacheDir, packageRoot } from '../src/paths.js';
-import { relationEventCodec, trialRecordCodec } from '../src/records/avro.js';
-import { trialRecordFromJson } from '../src/records/json-record.js';
+import { relationEventCodec } from '../src/records/avro.js';
 import { startLocalBroker } from '../tools/local-kafka/local-broker.js';
 import { scaleFigures, type GroupChange } from '../tools/scale-figures.js';
 import type { BenchResult } from './report.js';
+import { produceSampleBacklog, sampleRecords } from './sample-backlog.js';
 
 const PARTITIONS = 12;
 const STEP_SHARE = 0.1;
@@ -127,21 +126,8 @@ async function prepare(client: KafkaClient, admin: KafkaAdmin, bootstrap: string
   const topic = `bench.scale.${label}.${randomUUID().slice(0, 8)}`;
   const output = `${topic}.out`;
   await admin.createTopics([{ topic, partitions: PARTITIONS }, { topic: output, partitions: 3 }, { topic: `${topic}.dlq`, partitions: 1 }]);
-  const samples = readFileSync(join(packageRoot, 'samples', 'trials.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '').map((l, i) => trialRecordFromJson(l, i + 1));
-  const codecIn = trialRecordCodec();
-  const producer = await client.producer();
-  try {
-    for (let i = 0; i < records; i += 1000) {
-      const chunk = Array.from({ length: Math.min(1000, records - i) }, (_, j) => {
-        const sample = samples[(i + j) % samples.length];
-        if (!sample) throw new Error('no samples');
-        return { ...sample, id: `${sample.id}/${i + j}` };
-      });
-      await producer.send(topic, chunk.map((r) => ({ key: r.id, value: codecIn.encode(r) })));
-    }
-  } finally {
-    await producer.disconnect();
-  }
+  await produceSampleBacklog(client, topic, records);
+  const samples = sampleRecords();
   const events: IncomingMessage[] = [];
   let expected = 0;
   for (let i = 0; i < records; i++) expected += perSample[i % samples.length] ?? 0;
@@ -310,7 +296,7 @@ export async function scaleBench(modelDir: string, records: number, protocols: r
 
 /** Events each sample gives with this model: one member through one pass of the samples. */
 async function measureEventsPerSample(client: KafkaClient, admin: KafkaAdmin, bootstrap: string, modelDir: string): Promise<SampleEvents> {
-  const samples = readFileSync(join(packageRoot, 'samples', 'trials.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+  const samples = sampleRecords().length;
   const run = await prepare(client, admin, bootstrap, samples, 'calibrate', []);
   const closeReader = await readOutput(run);
   const member = startMember(run, 'calibrate', 'classic', 'at-least-once', modelDir);

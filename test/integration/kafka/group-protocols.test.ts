@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 
+import { ConfigError } from '../../../src/errors.js';
 import { KAFKA_CLIENTS, SPEAKS_CONSUMER_PROTOCOL, type GroupProtocol } from '../../../src/kafka/client-kinds.js';
+import { resolveGroupProtocol } from '../../../src/kafka/group-protocol.js';
 import type { GroupAssignment, IncomingMessage, KafkaClient, KafkaConsumer, TopicPartitions } from '../../../src/kafka/types.js';
 import { waitFor } from '../../helpers/cli.js';
 import { uniqueTopic, useKafka } from '../../helpers/kafka.js';
@@ -58,8 +60,10 @@ for (const kind of KAFKA_CLIENTS) {
           const offered = SPEAKS_CONSUMER_PROTOCOL[kind] && (await kafka.admin.supportsConsumerProtocol?.()) === true;
           // Said, not skipped silently: kafkajs lacks KIP-848, and Kafka 3.x brokers do not run it.
           if (!offered) {
-            t.diagnostic(`${kind} on this broker: no KIP-848 consumer protocol (asserted to be refused at start elsewhere)`);
-            assert.equal(SPEAKS_CONSUMER_PROTOCOL[kind] && (await kafka.admin.supportsConsumerProtocol?.()) === true, false);
+            // Where it is not offered, asking for it stops the start with an error naming the setting.
+            t.diagnostic(`${kind} on this broker: no KIP-848 consumer protocol; the start refuses it`);
+            await assert.rejects(resolveGroupProtocol('consumer', kind, kafka.admin), (error: unknown) => error instanceof ConfigError && error.key === 'RELSTREAM_GROUP_PROTOCOL');
+            assert.equal(await resolveGroupProtocol('auto', kind, kafka.admin), 'classic');
             return;
           }
         }
