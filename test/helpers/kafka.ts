@@ -1,10 +1,14 @@
 /** Shared by the integration suites: the run's broker, clients and unique topic names. */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, type TestContext } from 'node:test';
 
+import { ConfigError } from '../../src/errors.js';
+import { SPEAKS_CONSUMER_PROTOCOL } from '../../src/kafka/client-kinds.js';
 import { createKafkaClient, DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, type KafkaClientKind } from '../../src/kafka/create-client.js';
+import { resolveGroupProtocol } from '../../src/kafka/group-protocol.js';
 import type { KafkaAdmin, KafkaClient } from '../../src/kafka/types.js';
 import { createLogger, silentLogger, type Logger } from '../../src/observability/logger.js';
 
@@ -87,4 +91,17 @@ export function useKafka(kind?: KafkaClientKind): KafkaFixture {
   before(() => fixture.connect());
   after(() => fixture.disconnect());
   return fixture;
+}
+
+/**
+ * Whether `kind` can run KIP-848's consumer protocol on the test broker. Where it cannot (kafkajs lacks it; Kafka
+ * 3.x brokers do not run it) a consumer-protocol test is not skipped but checks the other half of the contract:
+ * asking for the protocol stops the start with an error naming the setting, and `auto` falls back to classic.
+ */
+export async function consumerProtocolOffered(t: TestContext, kind: KafkaClientKind, admin: KafkaAdmin): Promise<boolean> {
+  if (SPEAKS_CONSUMER_PROTOCOL[kind] && (await admin.supportsConsumerProtocol?.()) === true) return true;
+  t.diagnostic(`${kind} on this broker: no KIP-848 consumer protocol; the start refuses it`);
+  await assert.rejects(resolveGroupProtocol('consumer', kind, admin), (error: unknown) => error instanceof ConfigError && error.key === 'RELSTREAM_GROUP_PROTOCOL');
+  assert.equal(await resolveGroupProtocol('auto', kind, admin), 'classic');
+  return false;
 }

@@ -8,12 +8,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 
-import { ConfigError } from '../../../src/errors.js';
-import { KAFKA_CLIENTS, SPEAKS_CONSUMER_PROTOCOL, type GroupProtocol } from '../../../src/kafka/client-kinds.js';
-import { resolveGroupProtocol } from '../../../src/kafka/group-protocol.js';
+import { KAFKA_CLIENTS, type GroupProtocol } from '../../../src/kafka/client-kinds.js';
 import type { GroupAssignment, IncomingMessage, KafkaClient, KafkaConsumer, TopicPartitions } from '../../../src/kafka/types.js';
 import { waitFor } from '../../helpers/cli.js';
-import { uniqueTopic, useKafka } from '../../helpers/kafka.js';
+import { consumerProtocolOffered, uniqueTopic, useKafka } from '../../helpers/kafka.js';
 
 interface Member {
   readonly consumer: KafkaConsumer;
@@ -56,17 +54,7 @@ for (const kind of KAFKA_CLIENTS) {
 
     for (const protocol of ['classic', 'consumer'] as const) {
       it(`${protocol}: partitions moving to a new member are committed by their owner first, and the new member starts there`, async (t) => {
-        if (protocol === 'consumer') {
-          const offered = SPEAKS_CONSUMER_PROTOCOL[kind] && (await kafka.admin.supportsConsumerProtocol?.()) === true;
-          // Said, not skipped silently: kafkajs lacks KIP-848, and Kafka 3.x brokers do not run it.
-          if (!offered) {
-            // Where it is not offered, asking for it stops the start with an error naming the setting.
-            t.diagnostic(`${kind} on this broker: no KIP-848 consumer protocol; the start refuses it`);
-            await assert.rejects(resolveGroupProtocol('consumer', kind, kafka.admin), (error: unknown) => error instanceof ConfigError && error.key === 'RELSTREAM_GROUP_PROTOCOL');
-            assert.equal(await resolveGroupProtocol('auto', kind, kafka.admin), 'classic');
-            return;
-          }
-        }
+        if (protocol === 'consumer' && !(await consumerProtocolOffered(t, kind, kafka.admin))) return;
         const topic = uniqueTopic(`revoke-${protocol}`);
         const partitions = 4;
         await kafka.topics(t, [{ topic, partitions }]);
