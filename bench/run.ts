@@ -18,6 +18,8 @@
  *                                      PyTorch fp16 on the same GPU; see gpu-model.bench.ts
  *   npm run bench -- --scale           the scale scenario (1 → 3 → 1 members under load, then kill -9 ×3) per group
  *                                      protocol and delivery mode, 40,000 records (--scale-records N); see scale.bench.ts
+ *                                      --scale-protocols consumer,classic --scale-deliveries at-least-once,exactly-once
+ *                                      --scale-skip-kills narrow it; RELSTREAM_BENCH_LOG_DIR keeps the members' logs
  *   npm run bench -- --cpu-model ROOT  a full-size model on CPU (ROOT/checkpoint and its exports ROOT/fp32,
  *                                      optimized, int8) against the model card's way; see cpu-model.bench.ts
  */
@@ -35,10 +37,10 @@ import { pipelineBench } from './pipeline.bench.js';
 import { scaleBench } from './scale.bench.js';
 import { soakBench } from './soak.bench.js';
 import { tracingBench } from './tracing.bench.js';
-import { DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
+import { DEFAULT_KAFKA_CLIENT, GROUP_PROTOCOLS, KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' }, 'gpu-model': { type: 'string' }, tracing: { type: 'boolean' }, scale: { type: 'boolean' }, 'scale-records': { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' }, 'gpu-model': { type: 'string' }, tracing: { type: 'boolean' }, scale: { type: 'boolean' }, 'scale-records': { type: 'string' }, 'scale-protocols': { type: 'string' }, 'scale-deliveries': { type: 'string' }, 'scale-skip-kills': { type: 'boolean' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
@@ -69,7 +71,11 @@ if (values.tracing) {
   const probe = { ...env, RELSTREAM_MIN_SCORE: '0', RELSTREAM_BENCHMARK: 'true', RELSTREAM_KAFKA_CLIENT: values['kafka-client'] ?? DEFAULT_KAFKA_CLIENT };
   results.push(...(await tracingBench(join(packageRoot, 'models', 'null-re-ct'), Number(values.records ?? 20_000), probe)));
 }
-if (values.scale) results.push(...(await scaleBench(modelDir, Number(values['scale-records'] ?? 40_000), ['consumer', 'classic'], ['at-least-once', 'exactly-once'])));
+if (values.scale) {
+  const protocols = (values['scale-protocols'] ?? GROUP_PROTOCOLS.filter((p) => p !== 'auto').join(',')).split(',').filter((p) => p === 'consumer' || p === 'classic');
+  const deliveries = (values['scale-deliveries'] ?? 'at-least-once,exactly-once').split(',').filter((d) => d === 'at-least-once' || d === 'exactly-once');
+  results.push(...(await scaleBench(modelDir, Number(values['scale-records'] ?? 40_000), protocols, deliveries, { kills: values['scale-skip-kills'] !== true })));
+}
 if (values['cpu-model'] !== undefined) results.push(...(await cpuModelBench(values['cpu-model'])));
 if (values['gpu-model'] !== undefined) results.push(...(await gpuModelBench(values['gpu-model'])));
 if (values.soak !== undefined) results.push(...(await soakBench(Number(values.soak), (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(','))));

@@ -7,10 +7,12 @@
  * what was in flight at the kill plus one commit interval of output (the bound a kill may cost).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { loadConfig } from '../src/config/load-config.js';
 import type { GroupProtocol } from '../src/kafka/client-kinds.js';
 import { createKafkaClient } from '../src/kafka/create-client.js';
 import type { IncomingMessage, KafkaAdmin, KafkaClient } from '../src/kafka/types.js';
@@ -25,7 +27,6 @@ import { produceSampleBacklog, sampleRecords } from './sample-backlog.js';
 const PARTITIONS = 12;
 const STEP_SHARE = 0.1;
 const WINDOW_MS = 5000;
-const COMMIT_INTERVAL_MS = 1000;
 const KILLS = 3;
 /** How long the figures may take to appear before the run counts as stalled. */
 const STALL_MS = 180_000;
@@ -60,14 +61,18 @@ function startMember(run: Run, name: string, protocol: GroupProtocol, delivery: 
     env: {
       ...process.env, RELSTREAM_KAFKA_BROKERS: run.bootstrap, RELSTREAM_INPUT_TOPIC: run.topic, RELSTREAM_OUTPUT_TOPIC: run.output,
       RELSTREAM_DEAD_LETTER_TOPIC: `${run.topic}.dlq`, RELSTREAM_GROUP_ID: run.groupId, RELSTREAM_HTTP_PORT: '0', RELSTREAM_HTTP_HOST: '127.0.0.1',
-      RELSTREAM_MODEL_DIR: modelDir, RELSTREAM_LOG_LEVEL: 'info', RELSTREAM_GROUP_PROTOCOL: protocol, RELSTREAM_DELIVERY_GUARANTEE: delivery,
+      RELSTREAM_MODEL_DIR: modelDir, RELSTREAM_LOG_LEVEL: process.env['RELSTREAM_BENCH_LOG_DIR'] === undefined ? 'info' : 'debug', RELSTREAM_GROUP_PROTOCOL: protocol, RELSTREAM_DELIVERY_GUARANTEE: delivery,
       RELSTREAM_TRANSACTIONAL_ID: `${run.groupId}-${name}`, RELSTREAM_SESSION_TIMEOUT_MS: '6000', RELSTREAM_HEARTBEAT_INTERVAL_MS: '1000',
-      RELSTREAM_REVOKE_TIMEOUT_MS: '2500', RELSTREAM_COMMIT_INTERVAL_MS: String(COMMIT_INTERVAL_MS),
+      RELSTREAM_REVOKE_TIMEOUT_MS: '2500',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const member: Member = { child, exited: new Promise((resolve) => child.once('exit', resolve)), port: 0, joined: false, startedAt: Date.now(), joinMs: undefined };
+  // RELSTREAM_BENCH_LOG_DIR keeps each member's log lines for a post-mortem of a gap.
+  const logDir = process.env['RELSTREAM_BENCH_LOG_DIR'];
+  const logFile = logDir === undefined ? undefined : join(logDir, `${run.groupId}-${name}-${child.pid ?? 0}.jsonl`);
   child.stderr.on('data', (chunk: Buffer) => {
+    if (logFile !== undefined) appendFileSync(logFile, chunk);
     for (const line of chunk.toString().split('\n')) {
       if (line.includes('"http server listening"')) member.port = Number(/"port":(\d+)/.exec(line)?.[1] ?? 0);
       if (line.includes('"joined the consumer group"') && !line.includes('"partitions":[]') && !member.joined) {
@@ -77,6 +82,11 @@ function startMember(run: Run, name: string, protocol: GroupProtocol, delivery: 
     }
   });
   return member;
+}
+
+/** The members run at the defaults: exactly-once commits more often (src/config/schema.ts, EXACTLY_ONCE_DEFAULTS). */
+function commitIntervalMs(delivery: Delivery): number {
+  return loadConfig({ env: { RELSTREAM_DELIVERY_GUARANTEE: delivery, RELSTREAM_TRANSACTIONAL_ID: 'bench' } }).commitIntervalMs;
 }
 
 /** Waits until `check` holds; fails when `progress()` stops moving for STALL_MS. */
@@ -155,7 +165,8 @@ async function scaleRun(run: Run, protocol: GroupProtocol, delivery: Delivery, m
     let mark = 0;
     const movedOn = async (): Promise<void> => {
       // From where the output is now: exactly-once output arrives a transaction at a time, past the last mark.
-      mark = Math.max(mark, run.events.length) + step;
+      // Never past the whole output: a run that got ahead of its changes would wait for events that never come.
+      mark = Math.min(run.expected, Math.max(mark, run.events.length) + step);
       await until(() => run.events.length >= mark, progress, `${mark} events`);
     };
     const changes: GroupChange[] = [];
@@ -194,7 +205,7 @@ async function scaleRun(run: Run, protocol: GroupProtocol, delivery: Delivery, m
     const duplicates = duplicatePositions(run.events).length;
     const figures = scaleFigures(run.events, changes, WINDOW_MS);
     const scenario = `scale 1→3→1 ${protocol} ${delivery}`;
-    const detail = { events: run.expected, partitions: PARTITIONS, exits, underLoad, changes: figures.changes, longestGapAtMs: figures.longestGapAtMs, windowMs: WINDOW_MS };
+    const detail = { events: run.expected, partitions: PARTITIONS, exits, underLoad, changes: figures.changes, longestGapAtMs: figures.longestGapAtMs, longestGapFrom: new Date((changes[0]?.atMs ?? 0) + figures.longestGapAtMs).toISOString(), windowMs: WINDOW_MS };
     return [
       { scenario, metric: 'longest output gap', value: figures.longestGapMs / 1000, unit: 's', detail },
       { scenario, metric: 'duplicates (graceful changes)', value: duplicates, unit: 'events', detail: { events: run.events.length, expected: run.expected } },
@@ -230,7 +241,7 @@ async function killRun(run: Run, protocol: GroupProtocol, delivery: Delivery, mo
       await until(() => run.events.length >= mark, progress, `${mark} events`);
       // One commit interval of output at the rate just before the kill.
       const before = run.events.length;
-      await sleep(COMMIT_INTERVAL_MS);
+      await sleep(commitIntervalMs(delivery));
       const commitIntervalEvents = run.events.length - before;
       const inFlight = await recordsInFlight(victim);
       kills.push({ at: run.events.length, inFlight, commitIntervalEvents });
@@ -259,7 +270,7 @@ async function killRun(run: Run, protocol: GroupProtocol, delivery: Delivery, mo
 }
 
 /** `protocols` that the broker does not run are left out, with a line saying so. */
-export async function scaleBench(modelDir: string, records: number, protocols: readonly GroupProtocol[], deliveries: readonly Delivery[]): Promise<BenchResult[]> {
+export async function scaleBench(modelDir: string, records: number, protocols: readonly GroupProtocol[], deliveries: readonly Delivery[], options: { readonly kills: boolean }): Promise<BenchResult[]> {
   const broker = await startLocalBroker({ cacheDir: cacheDir(), logger: silentLogger });
   const client = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'bench-scale' }, silentLogger, 'platformatic');
   const admin = await client.admin();
@@ -284,7 +295,7 @@ export async function scaleBench(modelDir: string, records: number, protocols: r
           }
         };
         await attempt(`scale 1→3→1 ${protocol} ${delivery}`, async () => scaleRun(await prepare(client, admin, broker.bootstrap, records, `${protocol}-${delivery}`, perSample), protocol, delivery, modelDir));
-        await attempt(`kill -9 ×${KILLS} ${protocol} ${delivery}`, async () => killRun(await prepare(client, admin, broker.bootstrap, Math.round(records / 2), `kill-${protocol}-${delivery}`, perSample), protocol, delivery, modelDir));
+        if (options.kills) await attempt(`kill -9 ×${KILLS} ${protocol} ${delivery}`, async () => killRun(await prepare(client, admin, broker.bootstrap, Math.round(records / 2), `kill-${protocol}-${delivery}`, perSample), protocol, delivery, modelDir));
       }
     }
   } finally {

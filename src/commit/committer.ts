@@ -20,6 +20,8 @@ export class Committer {
   #running: Promise<void> | undefined;
   #waiting: Promise<void> | undefined;
   #runningSince: number | undefined;
+  /** When the last commit that had finished work to commit began. */
+  #lastCommitAt = -Infinity;
 
   constructor(private readonly assignments: Assignments, private readonly sink: Pick<Sink, 'commit'>) {}
 
@@ -71,6 +73,16 @@ export class Committer {
     return waiting;
   }
 
+  /**
+   * The periodic commit: once `intervalMs` has passed since the last commit that had work. A member that had
+   * nothing to commit for that long (partitions just assigned, or idle) commits its first finished records at
+   * the next tick; under exactly-once they are invisible to read_committed readers until then.
+   */
+  commitIfDue(intervalMs: number): Promise<void> {
+    if (Date.now() - this.#lastCommitAt < intervalMs) return Promise.resolve();
+    return this.commit();
+  }
+
   #start(): Promise<void> {
     this.#runningSince = Date.now();
     const run: Promise<void> = this.#commitNow().finally(() => {
@@ -86,6 +98,7 @@ export class Committer {
     if (this.#rebalancing && this.#revoking === 0) return;
     const points = this.assignments.commitPoints();
     if (points.length === 0) return;
+    this.#lastCommitAt = Date.now();
     this.assignments.committed(await this.sink.commit(points));
   }
 }

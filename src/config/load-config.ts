@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { configKeys, configSchema, crossFieldProblem, CUDA_DEFAULTS, type Config, type ConfigKey } from './schema.js';
+import { configKeys, configSchema, crossFieldProblem, CUDA_DEFAULTS, EXACTLY_ONCE_DEFAULTS, type Config, type ConfigKey } from './schema.js';
 
 /** RELSTREAM_KAFKA_BROKERS for kafkaBrokers. */
 export function envName(key: ConfigKey): string {
@@ -33,9 +33,11 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       origin.set(key, envName(key));
     }
   }
-  if (raw['executionProvider'] === 'cuda') {
-    for (const [key, value] of Object.entries(CUDA_DEFAULTS)) if (!(key in raw)) raw[key] = value;
-  }
+  const modeDefaults = [
+    ...(raw['executionProvider'] === 'cuda' ? Object.entries(CUDA_DEFAULTS) : []),
+    ...(raw['deliveryGuarantee'] === 'exactly-once' ? Object.entries(EXACTLY_ONCE_DEFAULTS) : []),
+  ];
+  for (const [key, value] of modeDefaults) if (!(key in raw)) raw[key] = value;
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

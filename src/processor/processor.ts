@@ -23,6 +23,8 @@ import type { PairJob } from './pair-job.js';
 import type { RecordIntake } from './record-intake.js';
 
 const ROOM_POLL_MS = 5;
+/** How often the commit interval is looked at: the most a due commit waits. */
+const COMMIT_TICK_MS = 100;
 const SCHEMA_RETRY_FIRST_MS = 250;
 const SCHEMA_RETRY_MAX_MS = 5000;
 
@@ -213,16 +215,17 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     if (last) metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n)));
   }
 
-  async function commit(): Promise<void> {
+  /** `periodic`: the tick's commit, which the committer makes only once the commit interval is due. */
+  async function commit(periodic = false): Promise<void> {
     metrics.recordsInFlight.set(assignments.recordsInFlight);
     // The handler that paused may have been cut short by a rebalance; with every partition paused no batch
     // would come to resume them, so the tick does.
     if (paused && hasRoom() && !stopping) setPaused(false);
-    await committer.commit();
+    await (periodic ? committer.commitIfDue(config.commitIntervalMs) : committer.commit());
   }
 
-  function commitTick(): void {
-    commit().catch((error: unknown) => {
+  function commitTick(periodic = false): void {
+    commit(periodic).catch((error: unknown) => {
       // Once stopping, retries end on purpose (the drain's bound): what was not committed is redelivered to the
       // next owner, which is the stop's contract, not a failure to report (a SIGTERM still exits 0).
       if (stopping) {
@@ -321,7 +324,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         onRevoking: revoking,
         onFetch: () => { connectivity.ok(); },
       });
-      timers.push(setInterval(commitTick, config.commitIntervalMs), setInterval(watchConnectivity, 1000));
+      // The tick is finer than the interval: finished work of a member that had nothing to commit for an interval
+      // (new partitions after a rebalance) commits at once, not up to an interval later (the output's gap).
+      timers.push(setInterval(() => { commitTick(true); }, Math.min(config.commitIntervalMs, COMMIT_TICK_MS)), setInterval(watchConnectivity, 1000));
     },
     stop: () => (stopped ??= stopNow()),
     isReady: () => joined && !stopping && connectivity.reachable,

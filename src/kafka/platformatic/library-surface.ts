@@ -23,6 +23,8 @@ export interface ReadStream {
   readonly readableLength: number;
   isPaused(): boolean;
   close(): Promise<void>;
+  /** Node's Readable.destroy: ends the stream and its connections at once (a close that never ends). */
+  destroy(): unknown;
   resume(): unknown;
   on(event: 'fetch' | 'readable' | 'error' | 'close', listener: () => void): unknown;
 }

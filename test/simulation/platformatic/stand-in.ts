@@ -108,9 +108,14 @@ export class StandInStream extends EventEmitter implements ReadStream {
   }
 
   close(): Promise<void> {
+    this.destroy();
+    return Promise.resolve();
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
     this.destroyed = true;
     this.emit('close');
-    return Promise.resolve();
   }
 }
 

@@ -28,6 +28,14 @@ describe('loadConfig', () => {
     assert.deepEqual([set.batchMaxPairs, set.batchMaxTokens, set.inferenceConcurrency], [64, 32768, 1]);
   });
 
+  it('commits every 100 ms under exactly-once where the interval is not set (its output waits for the commit), every second otherwise', () => {
+    const eo = { RELSTREAM_DELIVERY_GUARANTEE: 'exactly-once', RELSTREAM_TRANSACTIONAL_ID: 'relstream-0' };
+    assert.equal(loadConfig({ env: {} }).commitIntervalMs, 1000);
+    assert.equal(loadConfig({ env: eo }).commitIntervalMs, 100);
+    assert.equal(loadConfig({ env: { ...eo, RELSTREAM_COMMIT_INTERVAL_MS: '2000' } }).commitIntervalMs, 2000);
+    assert.equal(loadConfig({ env: eo, flags: { commitIntervalMs: '500' } }).commitIntervalMs, 500);
+  });
+
   it('lets a flag win over the env var', () => {
     const config = loadConfig({ env: { RELSTREAM_KAFKA_CLIENT_ID: 'from-env' }, flags: { kafkaClientId: 'from-flag' } });
     assert.equal(config.kafkaClientId, 'from-flag');

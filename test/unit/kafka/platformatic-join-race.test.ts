@@ -60,8 +60,12 @@ class FakeStream extends EventEmitter {
   resume(): void { /* fetching is scripted */ }
 
   close(): Promise<void> {
-    this.destroyed = true;
+    this.destroy();
     return Promise.resolve();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
   }
 }
 
