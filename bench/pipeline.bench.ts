@@ -7,11 +7,13 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { RUN_HEAP_FLAG } from '../src/config/runtime.js';
-import { createKafkaClient, DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS } from '../src/kafka/create-client.js';
+import { createKafkaClient, DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, type KafkaClientKind } from '../src/kafka/create-client.js';
+import type { KafkaClient } from '../src/kafka/types.js';
 import { startLocalBroker } from '../tools/local-kafka/local-broker.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { cacheDir, packageRoot } from '../src/paths.js';
@@ -49,13 +51,65 @@ function cpuSeconds(pid: number, mainThreadOnly: boolean): number {
 /** USER_HZ: 100 on every Linux architecture Node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-export async function pipelineBench(modelDir: string, records = 10_000, extraEnv: Readonly<Record<string, string>> = {}, scenarioName = 'pipeline'): Promise<BenchResult[]> {
+/** Events in `topic` and their mean value size: the volume the passthrough writes again. */
+async function outputVolume(client: KafkaClient, topic: string, events: number): Promise<{ events: number; eventBytes: number }> {
+  const reader = await client.consumer({ groupId: `bench-volume-${process.pid}-${Date.now()}` });
+  let count = 0;
+  let bytes = 0;
+  try {
+    await reader.run({ topics: [topic], fromBeginning: true, eachBatch: (batch) => {
+      for (const m of batch.messages) {
+        count++;
+        bytes += m.value?.length ?? 0;
+      }
+      return Promise.resolve();
+    } });
+    const deadline = Date.now() + 120_000;
+    while (count < events && Date.now() < deadline) await sleep(100);
+  } finally {
+    await reader.disconnect();
+  }
+  return { events: count, eventBytes: Math.round(bytes / Math.max(1, count)) };
+}
+
+/**
+ * The passthrough: the same records through a bare consume-produce-commit loop over the same client adapter,
+ * writing relstream's output volume again (./passthrough-member.ts). Its rate is what Kafka allows here; the
+ * ceiling is reported as a share of it.
+ */
+async function passthroughRun(bootstrap: string, kafkaClient: KafkaClientKind, records: number, volume: { events: number; eventBytes: number }): Promise<{ seconds: number; mainCpu: number; processCpu: number; events: number }> {
+  const child = spawn(process.execPath, [join(packageRoot, 'dist', 'bench', 'passthrough-member.js'), bootstrap, kafkaClient, 'bench.in', 'bench.passthrough', String(records), String(volume.events), String(volume.eventBytes)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderrTail = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderrTail = (stderrTail + chunk.toString()).slice(-3000); });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const pid = child.pid ?? 0;
+  let startedAt = 0;
+  const atStart = { main: 0, process: 0 };
+  let done: { seconds: number; mainCpu: number; processCpu: number; events: number } | undefined;
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (line === 'started') {
+      startedAt = performance.now();
+      atStart.main = cpuSeconds(pid, true);
+      atStart.process = cpuSeconds(pid, false);
+    } else if (line.startsWith('{')) {
+      const seconds = (performance.now() - startedAt) / 1000;
+      done = { seconds, mainCpu: cpuSeconds(pid, true) - atStart.main, processCpu: cpuSeconds(pid, false) - atStart.process, events: (JSON.parse(line) as { events: number }).events };
+    }
+  }
+  const code = await exited;
+  if (done === undefined || code !== 0) throw new Error(`the passthrough exited with ${code}:\n${stderrTail}`);
+  return done;
+}
+
+export async function pipelineBench(modelDir: string, records = 10_000, extraEnv: Readonly<Record<string, string>> = {}, scenarioName = 'pipeline', options: { readonly passthrough?: boolean } = {}): Promise<BenchResult[]> {
   const broker = await startLocalBroker({ cacheDir: cacheDir(), logger: silentLogger });
   try {
     const kafkaClient = KAFKA_CLIENTS.find((k) => k === extraEnv['RELSTREAM_KAFKA_CLIENT']) ?? DEFAULT_KAFKA_CLIENT;
     const client = createKafkaClient({ brokers: [broker.bootstrap], clientId: 'bench' }, silentLogger, kafkaClient);
     const admin = await client.admin();
-    await admin.createTopics([{ topic: 'bench.in', partitions: 6 }, { topic: 'bench.out', partitions: 6 }, { topic: 'bench.dlq', partitions: 1 }]);
+    await admin.createTopics([{ topic: 'bench.in', partitions: 6 }, { topic: 'bench.out', partitions: 6 }, { topic: 'bench.passthrough', partitions: 6 }, { topic: 'bench.dlq', partitions: 1 }]);
     await admin.disconnect();
     await produceSampleBacklog(client, 'bench.in', records);
 
@@ -113,6 +167,21 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       };
       const scenario = `${scenarioName} ${kafkaClient}`;
       const perPair = (cpu: number): number => (pairs > 0 ? (cpu * 1e6) / pairs : NaN);
+      const passthrough: BenchResult[] = [];
+      if (options.passthrough === true) {
+        const volume = await outputVolume(client, 'bench.out', events);
+        const run = await passthroughRun(broker.bootstrap, kafkaClient, records, volume);
+        const rate = run.events / run.seconds;
+        const name = `passthrough ${kafkaClient}`;
+        const perEvent = (cpu: number): number => (run.events > 0 ? (cpu * 1e6) / run.events : NaN);
+        const passDetail = { records, ...volume, seconds: Number(run.seconds.toFixed(2)), kafkaClient, kafkaVersion: broker.kafkaVersion, note: 'consume, write the same events again, commit each second; no processing' };
+        passthrough.push(
+          { scenario: name, metric: 'events/s', value: rate, unit: 'events/s', detail: passDetail },
+          { scenario: name, metric: 'main-thread CPU per event', value: perEvent(run.mainCpu), unit: 'µs', detail: { cpuSeconds: run.mainCpu } },
+          { scenario: name, metric: 'process CPU per event', value: perEvent(run.processCpu), unit: 'µs', detail: { cpuSeconds: run.processCpu } },
+          { scenario, metric: 'share of the passthrough', value: (events / seconds) / rate, unit: 'x', detail: { ceilingEventsPerSecond: events / seconds, passthroughEventsPerSecond: rate } },
+        );
+      }
       return [
         { scenario, metric: 'records/s', value: records / seconds, unit: 'records/s', detail },
         { scenario, metric: 'pairs/s', value: pairs / seconds, unit: 'pairs/s', detail },
@@ -120,6 +189,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         { scenario, metric: 'main-thread CPU per pair', value: perPair(mainCpu), unit: 'µs', detail: { source: '/proc/PID/task/PID/stat utime+stime', cpuSeconds: mainCpu, utilisation: Number((mainCpu / seconds).toFixed(3)) } },
         { scenario, metric: 'process CPU per pair', value: perPair(processCpu), unit: 'µs', detail: { source: '/proc/PID/stat utime+stime (all threads)', cpuSeconds: processCpu } },
         { scenario, metric: 'peak RSS', value: rss, unit: 'MiB', detail: { source: '/proc/PID/status VmHWM', kafkaClient } },
+        ...passthrough,
       ];
     } finally {
       if (exited === undefined) {

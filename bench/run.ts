@@ -10,7 +10,9 @@
  *   npm run bench -- --soak 1000000 --pipeline-only --skip-pipeline   the idempotent-producer soak per client (default: not run)
  *   npm run bench -- --backlog 20000,100000,200000   peak RSS with these backlogs waiting (default; --backlog none skips it)
  *   npm run bench -- --ceiling         the pipeline ceiling: the capacity probe (models/null-re-ct), every pair an
- *                                      event (minScore 0), per client; with --pipeline-only --skip-pipeline, alone
+ *                                      event (minScore 0), per client, then the Kafka passthrough (the same records
+ *                                      and output volume through a bare consume-produce-commit loop) and the
+ *                                      ceiling's share of it; with --pipeline-only --skip-pipeline, alone
  *   npm run bench -- --tracing --pipeline-only --skip-pipeline --backlog none   tracing off vs on (OTLP to a local
  *                                      receiver), alternated 3 times, on the capacity probe (20,000 records)
  *   RELSTREAM_BENCH_CPU_PROF=DIR npm run bench -- ...   V8 CPU profiles of each `relstream run` (.cpuprofile)
@@ -63,7 +65,7 @@ if (values.ceiling) {
   // The capacity probe costs next to nothing, so what is measured is the pipeline around the model.
   const probe = { ...env, RELSTREAM_MIN_SCORE: '0', RELSTREAM_BENCHMARK: 'true' };
   for (const kafkaClient of (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(',')) {
-    results.push(...(await pipelineBench(join(packageRoot, 'models', 'null-re-ct'), Number(values.records ?? 20_000), { ...probe, RELSTREAM_KAFKA_CLIENT: kafkaClient }, 'ceiling')));
+    results.push(...(await pipelineBench(join(packageRoot, 'models', 'null-re-ct'), Number(values.records ?? 20_000), { ...probe, RELSTREAM_KAFKA_CLIENT: kafkaClient }, 'ceiling', { passthrough: true })));
   }
 }
 if (values.tracing) {

@@ -19,6 +19,7 @@ import {
   type MessageToProduce,
   Producer,
   type ProducerOptions as PltProducerOptions,
+  type RetryDelayGetter,
   type SASLOptions,
 } from '@platformatic/kafka';
 
@@ -30,6 +31,7 @@ import { guarded } from './errors.js';
 import type { GroupRegistry } from './group-registry.js';
 import { checkLibraryPatched } from './library-patch.js';
 import { wrapProducer } from './producer.js';
+import { retryDelay } from './retry-delay.js';
 
 export function createPlatformaticClient(options: KafkaConnectionOptions, logger: Logger): KafkaClient {
   checkLibraryPatched();
@@ -105,11 +107,12 @@ export function createPlatformaticClient(options: KafkaConnectionOptions, logger
 }
 
 function baseOptions(options: KafkaConnectionOptions): {
-  clientId: string; bootstrapBrokers: string[]; connectTimeout?: number; requestTimeout?: number; retries?: number;
+  clientId: string; bootstrapBrokers: string[]; connectTimeout?: number; requestTimeout?: number; retries?: number; retryDelay: RetryDelayGetter;
   tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized?: boolean }; sasl?: SASLOptions;
 } {
   return {
     clientId: options.clientId,
+    retryDelay,
     bootstrapBrokers: [...options.brokers],
     ...(options.connectionTimeoutMs === undefined ? {} : { connectTimeout: options.connectionTimeoutMs }),
     ...(options.requestTimeoutMs === undefined ? {} : { requestTimeout: options.requestTimeoutMs }),

@@ -9,7 +9,7 @@ import type {
 } from '@platformatic/kafka';
 
 /** The library's errors, so that a stand-in fails as the library does (the adapter's mapping looks inside them). */
-export { NetworkError as LibraryNetworkError, ProtocolError as LibraryProtocolError } from '@platformatic/kafka';
+export { MultipleErrors as LibraryMultipleErrors, NetworkError as LibraryNetworkError, ProtocolError as LibraryProtocolError } from '@platformatic/kafka';
 
 /** A fetched message as the library hands it out (named here so that a stand-in can build one). */
 export type LibraryMessage = Message;
