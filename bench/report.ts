@@ -1,7 +1,9 @@
-/** Benchmark results: one JSON file per run plus a printed table, comparable run to run. */
+/** Benchmark results: one JSON file per run (and its HTML pictures) plus a printed table, comparable run to run. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+
+import { htmlReport } from './html-report.js';
 
 export interface BenchResult {
   readonly scenario: string;
@@ -18,9 +20,14 @@ export async function writeReport(dir: string, results: readonly BenchResult[]):
     results,
   };
   await mkdir(dir, { recursive: true });
-  const file = join(dir, `bench-${report.at.replace(/[:.]/g, '-')}.json`);
+  const base = join(dir, `bench-${report.at.replace(/[:.]/g, '-')}`);
+  const file = `${base}.json`;
   await writeFile(file, JSON.stringify(report, null, 2) + '\n');
   await writeFile(join(dir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+  // The same results as pictures, for a browser (./html-report.ts).
+  const html = htmlReport(report, results);
+  await writeFile(`${base}.html`, html);
+  await writeFile(join(dir, 'latest.html'), html);
   return file;
 }
 
