@@ -163,7 +163,7 @@ export function wrapConsumer(
    * After a join, reading goes on from a new stream opened once the group's offsets are stable. The old one
    * may still hold, or be fetching, messages from positions of the previous generation: delivered after the
    * join, they would reach the processor ahead of the committed offsets the new generation starts from, which
-   * it would then take for redeliveries and skip (lost). The new stream is opened before the old one closes,
+   * it would then take for redeliveries and skip (lost). The new stream is opened before the old one ends,
    * so the consumer keeps its subscription and does not rejoin.
    */
   function switchStream(options: ConsumerRunOptions): void {
@@ -410,7 +410,7 @@ export function wrapConsumer(
       // The first consume joins the group; the join opens the stream that is read (switchStream).
       const first = await openStream(options);
       if (stream === undefined && switching === undefined) stream = first;
-      // Closed only once the switch opened its stream: closing first would drop the subscription and rejoin.
+      // Ended only once the switch opened its stream: ending it first would drop the subscription and rejoin.
       else void Promise.resolve(switching).then(() => { if (stream !== first) retire(first); });
       tickTimer = setInterval(() => {
         refreshWatermarks(options.topics).catch(() => undefined);

@@ -22,8 +22,7 @@ export interface ReadStream {
   /** Messages buffered, not yet read (Node's Readable): for the log line of a stream that stopped fetching. */
   readonly readableLength: number;
   isPaused(): boolean;
-  close(): Promise<void>;
-  /** Node's Readable.destroy: ends the stream and its connections at once (a close that never ends). */
+  /** Node's Readable.destroy: ends the stream and its connections at once (its close can wait for good). */
   destroy(): unknown;
   resume(): unknown;
   on(event: 'fetch' | 'readable' | 'error' | 'close', listener: () => void): unknown;

@@ -107,11 +107,6 @@ export class StandInStream extends EventEmitter implements ReadStream {
     this.emit('close');
   }
 
-  close(): Promise<void> {
-    this.destroy();
-    return Promise.resolve();
-  }
-
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;

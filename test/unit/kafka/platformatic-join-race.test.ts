@@ -59,11 +59,6 @@ class FakeStream extends EventEmitter {
 
   resume(): void { /* fetching is scripted */ }
 
-  close(): Promise<void> {
-    this.destroy();
-    return Promise.resolve();
-  }
-
   destroy(): void {
     this.destroyed = true;
   }
