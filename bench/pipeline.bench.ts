@@ -48,6 +48,22 @@ function cpuSeconds(pid: number, mainThreadOnly: boolean): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
+interface CpuUse {
+  readonly main: number;
+  readonly process: number;
+}
+
+/** CPU seconds of the main thread and of the whole process, now. */
+function cpuUse(pid: number): CpuUse {
+  return { main: cpuSeconds(pid, true), process: cpuSeconds(pid, false) };
+}
+
+/** CPU seconds spent since `start`. */
+function cpuSince(pid: number, start: CpuUse): CpuUse {
+  const now = cpuUse(pid);
+  return { main: now.main - start.main, process: now.process - start.process };
+}
+
 /** Passthrough runs per ceiling run; the median is reported. */
 const PASSTHROUGH_RUNS = 3;
 
@@ -89,16 +105,16 @@ async function passthroughRun(bootstrap: string, kafkaClient: KafkaClientKind, r
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const pid = child.pid ?? 0;
   let startedAt = 0;
-  const atStart = { main: 0, process: 0 };
+  let atStart: CpuUse = { main: 0, process: 0 };
   let done: { seconds: number; mainCpu: number; processCpu: number; events: number } | undefined;
   for await (const line of createInterface({ input: child.stdout })) {
     if (line === 'started') {
       startedAt = performance.now();
-      atStart.main = cpuSeconds(pid, true);
-      atStart.process = cpuSeconds(pid, false);
+      atStart = cpuUse(pid);
     } else if (line.startsWith('{')) {
       const seconds = (performance.now() - startedAt) / 1000;
-      done = { seconds, mainCpu: cpuSeconds(pid, true) - atStart.main, processCpu: cpuSeconds(pid, false) - atStart.process, events: (JSON.parse(line) as { events: number }).events };
+      const cpu = cpuSince(pid, atStart);
+      done = { seconds, mainCpu: cpu.main, processCpu: cpu.process, events: (JSON.parse(line) as { events: number }).events };
     }
   }
   const code = await exited;
@@ -130,7 +146,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     });
     let port = 0;
     let startedAt = 0;
-    const cpuAtStart = { main: 0, process: 0 };
+    let cpuAtStart: CpuUse = { main: 0, process: 0 };
     let stderrTail = '';
     child.stderr.on('data', (chunk: Buffer) => {
       // The last lines say why, when the run exits early (a provider that does not load, say).
@@ -139,8 +155,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         if (line.includes('"http server listening"')) port = Number(/"port":(\d+)/.exec(line)?.[1] ?? 0);
         if (line.includes('"processor started"') && child.pid !== undefined) {
           startedAt = performance.now();
-          cpuAtStart.main = cpuSeconds(child.pid, true);
-          cpuAtStart.process = cpuSeconds(child.pid, false);
+          cpuAtStart = cpuUse(child.pid);
         }
       }
     });
@@ -159,8 +174,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       }
       const seconds = (performance.now() - startedAt) / 1000;
       const pid = child.pid ?? 0;
-      const mainCpu = cpuSeconds(pid, true) - cpuAtStart.main;
-      const processCpu = cpuSeconds(pid, false) - cpuAtStart.process;
+      const { main: mainCpu, process: processCpu } = cpuSince(pid, cpuAtStart);
       const rss = peakRssMiB(pid);
       const pairs = metrics.get('relstream_pairs_formed_total') ?? 0;
       const events = metrics.get('relstream_relations_published_total') ?? 0;
