@@ -72,9 +72,16 @@ function javaBinary(): string {
   return home ? join(home, 'bin', 'java') : 'java';
 }
 
-/** KRaft cluster ids are 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * KRaft cluster ids are 16 random bytes, base64url without padding (what `kafka-storage random-uuid` prints). One
+ * in 64 starts with '-', which the storage tool's argument parser takes for an option ("--cluster-id: expected one
+ * argument": a chaos run's broker failed to start so); Kafka's own Uuid.randomUuid draws again then, and so does this.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function runToExit(command: string, args: readonly string[], logFile: string): Promise<number | null> {
