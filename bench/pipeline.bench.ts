@@ -178,8 +178,9 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       const rss = peakRssMiB(pid);
       const pairs = metrics.get('relstream_pairs_formed_total') ?? 0;
       const events = metrics.get('relstream_relations_published_total') ?? 0;
+      const batches = metrics.get('relstream_batch_pairs_count') ?? 0;
       const detail = {
-        heap: RUN_HEAP_FLAG, records, pairs, events, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6,
+        heap: RUN_HEAP_FLAG, records, pairs, events, batches, meanBatchPairs: batches > 0 ? Number(((metrics.get('relstream_batch_pairs_sum') ?? 0) / batches).toFixed(1)) : 0, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6,
         delivery: extraEnv['RELSTREAM_DELIVERY_GUARANTEE'] ?? 'at-least-once', minScore: extraEnv['RELSTREAM_MIN_SCORE'] ?? 'default', kafkaClient, kafkaVersion: broker.kafkaVersion,
       };
       const scenario = `${scenarioName} ${kafkaClient}`;

@@ -4,6 +4,8 @@
  * together to keep padding low. At most `concurrency` batches run at once. Admission is bounded in pairs and
  * in tokens (`capacityPairs`, `capacityTokens`): callers wait on `whenRoom()` (and pause their partitions)
  * when either is reached. An empty queue always has room, so a record larger than the queue still passes, alone.
+ * Callers that paused resume at the low-water mark (`atLowWater()`, half of both): resumed at the first free
+ * slot, a consumer whose intake outruns inference paused again one batch later, a pause and a resume per batch.
  *
  * The queue is kept twice: in arrival order (the oldest pair opens each batch) and in buckets by length, walked
  * outward from the oldest pair's length. Taking a batch costs in proportion to the pairs it takes and the
@@ -50,6 +52,7 @@ export class MicroBatcher<T extends BatchItem> {
   private tokens = 0;
   private timer: NodeJS.Timeout | undefined;
   private roomWaiters: (() => void)[] = [];
+  private lowWaterWaiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
   private readonly now: () => number;
 
@@ -76,6 +79,16 @@ export class MicroBatcher<T extends BatchItem> {
   /** Resolves once the queue is below capacity. */
   whenRoom(): Promise<void> {
     return this.hasRoom() ? Promise.resolve() : new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** The queue has drained to half its capacity, in pairs and in tokens. */
+  atLowWater(): boolean {
+    return this.count <= this.options.capacityPairs / 2 && this.tokens <= this.options.capacityTokens / 2;
+  }
+
+  /** Resolves once the queue is at its low-water mark. */
+  whenLowWater(): Promise<void> {
+    return this.atLowWater() ? Promise.resolve() : new Promise((resolve) => this.lowWaterWaiters.push(resolve));
   }
 
   /** Resolves once nothing is queued or running. */
@@ -245,6 +258,7 @@ export class MicroBatcher<T extends BatchItem> {
 
   private wakeWaiters(): void {
     if (this.hasRoom()) for (const resolve of this.roomWaiters.splice(0)) resolve();
+    if (this.atLowWater()) for (const resolve of this.lowWaterWaiters.splice(0)) resolve();
     if (this.count === 0 && this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }

@@ -80,6 +80,7 @@ export const configSchema = z.object({
   batchSizeControl: z.enum(['fixed', 'adaptive']).default('fixed').describe('fixed: batches fill to batchMaxPairs. adaptive: the batch size (up to batchMaxPairs) with the most pairs/s of inference is measured and followed online (relstream_batch_target_pairs): for models whose inference sets the pace (full-size); with a cheap model it costs throughput.'),
   batchMaxTokens: positiveInt(8192).describe('A batch closes when pairs x longest pair reaches this (padded tokens; CUDA provider: 32768 unless set).'),
   batchMaxWaitMs: nonNegativeInt(20).describe('A batch closes when its oldest pair has waited this long.'),
+  outputLingerMs: nonNegativeInt(5).describe('At-least-once: finished records wait up to this long to share one produce request (Kafka producers\' linger.ms, 5 ms by default since Kafka 4.0); every produce request costs CPU, and with small batches one per batch was most of it. 0: each batch\'s records are sent at once.'),
   inferenceConcurrency: positiveInt(1).describe('Inference worker threads, each with its own ONNX session; batches in flight at most (CUDA provider: 2 unless set).'),
   queueMaxPairs: positiveInt(4096).describe('Pairs waiting for inference; above it the consumer pauses its partitions (a record larger than the queue is admitted alone into an empty one).'),
   inFlightMaxBytes: positiveInt(16 * 1024 * 1024).describe('Input bytes of records admitted but not finished; above it the consumer pauses (one record is always admitted), so memory does not grow with record size.'),

@@ -1,8 +1,11 @@
 /**
  * Runs one micro-batch: pad, infer in a worker, decode each pair, and hand every record the batch completed
  * to the sink (../publish/sink.ts). Delivery overlaps the next batch's inference (at most
- * `MAX_DELIVERIES_IN_FLIGHT`), so the GPU does not wait for Kafka acknowledgements. An unexpected error while
- * building one record's events sends that record to the dead-letter topic (internal_error); the batch goes on.
+ * `MAX_DELIVERIES_IN_FLIGHT`), so the GPU does not wait for Kafka acknowledgements. Completed records wait up to
+ * `outputLingerMs`, or until a delivery slot is free, and go together: one produce request carries several
+ * batches' events (a request costs far more CPU than an event in it: with the capacity probe's 32-pair batches,
+ * one request per batch was a third of the main thread). An unexpected error while building one record's events
+ * sends that record to the dead-letter topic (internal_error); the batch goes on.
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 
@@ -21,7 +24,7 @@ import { traceOf, type Sink } from '../publish/sink.js';
 import type { PairJob } from './pair-job.js';
 
 export interface BatchRunnerDeps {
-  readonly config: Pick<Config, 'minScore'>;
+  readonly config: Pick<Config, 'minScore' | 'outputLingerMs'>;
   readonly bundle: ModelBundle;
   readonly pool: InferencePool;
   readonly metrics: Metrics;
@@ -43,7 +46,7 @@ export interface BatchRunner {
   flush(): Promise<void>;
 }
 
-const MAX_DELIVERIES_IN_FLIGHT = 4;
+const MAX_DELIVERIES_IN_FLIGHT = 2;
 
 /** The traces of a batch's records, each once (a record's pairs may fill several rows). */
 function recordTraces(jobs: readonly PairJob[]): RecordTrace[] {
@@ -64,13 +67,52 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
   /** Pairs of each record not yet back from inference; the runner's own count, started from the intake's. */
   const pending = new WeakMap<RecordTask, number>();
 
+  /** Completed records waiting for the linger or a delivery slot, and the batches waiting for them to be taken. */
+  let waiting: RecordTask[] = [];
+  const taken: (() => void)[] = [];
+  let linger: NodeJS.Timeout | undefined;
+
   function track(delivery: Promise<readonly Acknowledged[]>): void {
     const send = delivery.then(deps.finish, (error: unknown) => {
       publishError ??= error instanceof Error ? error : new Error(String(error));
+      // Nothing more is sent: what waits is left to be redelivered, and its batches end.
+      waiting = [];
+      for (const resolve of taken.splice(0)) resolve();
       deps.onFatal(error);
     });
     publishing.add(send);
-    void send.finally(() => publishing.delete(send));
+    void send.finally(() => {
+      publishing.delete(send);
+      startDeliveries();
+    });
+  }
+
+  /** Sends every waiting record in one delivery, if a slot is free. */
+  function startDeliveries(): void {
+    if (waiting.length === 0 || publishing.size >= MAX_DELIVERIES_IN_FLIGHT || publishError !== undefined) return;
+    clearTimeout(linger);
+    linger = undefined;
+    const tasks = waiting;
+    waiting = [];
+    track(sink.deliver(tasks));
+    for (const resolve of taken.splice(0)) resolve();
+  }
+
+  /**
+   * Queues completed records for delivery: sent when the linger is over, or at once with no linger. Resolves at
+   * once while a delivery slot is free, else once a delivery has taken them: a slow broker slows inference down
+   * instead of growing memory (what waits is a linger's worth, or one batch per batch in flight).
+   */
+  function deliver(tasks: RecordTask[]): Promise<void> {
+    if (tasks.length === 0) return Promise.resolve();
+    waiting.push(...tasks);
+    if (config.outputLingerMs === 0) startDeliveries();
+    else linger ??= setTimeout(() => {
+      linger = undefined;
+      startDeliveries();
+    }, config.outputLingerMs);
+    if (waiting.length === 0 || publishing.size < MAX_DELIVERIES_IN_FLIGHT) return Promise.resolve();
+    return new Promise((resolve) => { taken.push(resolve); });
   }
 
   function addEvent(job: PairJob, logits: Float32Array, row: number, processedAt: Date): void {
@@ -143,8 +185,6 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
       }
     });
     if (publishError !== undefined) throw publishError;
-    // Bound the sends in flight: a slow broker slows inference down instead of growing memory.
-    while (publishing.size >= MAX_DELIVERIES_IN_FLIGHT) await Promise.race(publishing);
     const failed = completed.filter((t) => failures.has(t));
     for (const task of failed) {
       metrics.internalErrors.inc({ stage: 'events' });
@@ -152,11 +192,15 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
       failures.delete(task);
       track(sink.deadLetter({ state: task.partition, offset: task.offset, source: task.message, reason: 'internal_error', detail: describeError(error), ...traceOf(task) }));
     }
-    track(sink.deliver(failed.length === 0 ? completed : completed.filter((t) => !failed.includes(t))));
+    await deliver(failed.length === 0 ? completed : completed.filter((t) => !failed.includes(t)));
   }
 
   async function flush(): Promise<void> {
-    await Promise.all(publishing);
+    // A finished delivery starts the next with what waits, so the set refills until nothing waits.
+    while (publishing.size > 0 || waiting.length > 0) {
+      startDeliveries();
+      await Promise.all(publishing);
+    }
     if (publishError !== undefined) throw publishError;
   }
 

@@ -242,7 +242,8 @@ export class InMemoryConsumer implements KafkaConsumer {
       }
       let delivered = false;
       for (const partition of [...this.assigned]) {
-        if (this.paused.has(partition) || this.stuck.has(partition) || !this.isRunning()) continue;
+        // A rejoin during an earlier partition's batch may have taken this one away: a client hands on only what it owns.
+        if (!this.assigned.includes(partition) || this.paused.has(partition) || this.stuck.has(partition) || !this.isRunning()) continue;
         const log = this.kafka.logs.get(this.topic)?.[partition] ?? [];
         const from = this.positions.get(partition) ?? 0n;
         const entries = log.slice(Number(from), Number(from) + this.batchSize);

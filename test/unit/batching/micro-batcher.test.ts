@@ -80,4 +80,27 @@ describe('MicroBatcher', () => {
     assert.equal(batcher.queuedPairs, 2);
     batcher.close();
   });
+
+  it('reaches its low-water mark at half its capacity, in pairs and in tokens, and says so once there', async () => {
+    const { batcher, release } = harness({ maxPairs: 2, capacityPairs: 8, capacityTokens: 1_000, concurrency: 1 });
+    for (let n = 0; n < 8; n++) batcher.submit({ length: 10, n });
+    // Two running, six queued: room, but above the low-water mark of four.
+    assert.equal(batcher.queuedPairs, 6);
+    let low = false;
+    void batcher.whenLowWater().then(() => { low = true; });
+    release[0]?.();
+    await turn();
+    assert.equal(batcher.queuedPairs, 4);
+    assert.equal(batcher.atLowWater(), true);
+    assert.equal(low, true, 'resolved on reaching it');
+
+    const tokens = harness({ maxPairs: 1, capacityPairs: 100, capacityTokens: 100, concurrency: 1 });
+    for (let n = 0; n < 3; n++) tokens.batcher.submit({ length: 30, n });
+    assert.equal(tokens.batcher.atLowWater(), false, '60 tokens queued, above half of 100');
+    tokens.release[0]?.();
+    await turn();
+    assert.equal(tokens.batcher.atLowWater(), true, '30 tokens queued');
+    batcher.close();
+    tokens.batcher.close();
+  });
 });
