@@ -209,7 +209,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     const state = assignments.state(batch.topic, batch.partition);
     assignments.delivered(state);
     for (const message of batch.messages) {
-      if (stopping || !context.isActive() || isRetired(state)) return;
+      if (isStopping() || !context.isActive() || isRetired(state)) return;
       const offset = BigInt(message.offset);
       if (assignments.seen(state, offset)) {
         metrics.recordsRedelivered.inc();
