@@ -13,6 +13,9 @@
  *                                      event (minScore 0), per client, then the Kafka passthrough (the same records
  *                                      and output volume through a bare consume-produce-commit loop) and the
  *                                      ceiling's share of it; with --pipeline-only --skip-pipeline, alone
+ *   npm run bench -- --ceiling --baseline DIR [--rounds N]   the ceiling A/B: this build and the checkout in DIR
+ *                                      (built: npm ci && npm run build there) alternated N times (default 3) on the
+ *                                      same records; medians and this build's ratio to the baseline per metric
  *   npm run bench -- --tracing --pipeline-only --skip-pipeline --backlog none   tracing off vs on (OTLP to a local
  *                                      receiver), alternated 3 times, on the capacity probe (20,000 records)
  *   RELSTREAM_BENCH_CPU_PROF=DIR npm run bench -- ...   V8 CPU profiles of each `relstream run` (.cpuprofile)
@@ -25,11 +28,12 @@
  *   npm run bench -- --cpu-model ROOT  a full-size model on CPU (ROOT/checkpoint and its exports ROOT/fp32,
  *                                      optimized, int8) against the model card's way; see cpu-model.bench.ts
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { packageRoot } from '../src/paths.js';
 import { backlogBench } from './backlog.bench.js';
+import { ceilingAgainstBaseline } from './baseline.js';
 import { encoderBench } from './encoder.bench.js';
 import { inferenceBench } from './inference.bench.js';
 import { batcherBench } from './batcher.bench.js';
@@ -42,7 +46,7 @@ import { tracingBench } from './tracing.bench.js';
 import { DEFAULT_KAFKA_CLIENT, GROUP_PROTOCOLS, KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' }, 'gpu-model': { type: 'string' }, tracing: { type: 'boolean' }, scale: { type: 'boolean' }, 'scale-records': { type: 'string' }, 'scale-protocols': { type: 'string' }, 'scale-deliveries': { type: 'string' }, 'scale-skip-kills': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' }, 'gpu-model': { type: 'string' }, tracing: { type: 'boolean' }, baseline: { type: 'string' }, rounds: { type: 'string' }, scale: { type: 'boolean' }, 'scale-records': { type: 'string' }, 'scale-protocols': { type: 'string' }, 'scale-deliveries': { type: 'string' }, 'scale-skip-kills': { type: 'boolean' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
@@ -65,7 +69,12 @@ if (values.ceiling) {
   // The capacity probe costs next to nothing, so what is measured is the pipeline around the model.
   const probe = { ...env, RELSTREAM_MIN_SCORE: '0', RELSTREAM_BENCHMARK: 'true' };
   for (const kafkaClient of (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(',')) {
-    results.push(...(await pipelineBench(join(packageRoot, 'models', 'null-re-ct'), Number(values.records ?? 20_000), { ...probe, RELSTREAM_KAFKA_CLIENT: kafkaClient }, 'ceiling', { passthrough: true })));
+    const env = { ...probe, RELSTREAM_KAFKA_CLIENT: kafkaClient };
+    const records = Number(values.records ?? 20_000);
+    const nullModel = join(packageRoot, 'models', 'null-re-ct');
+    results.push(...(values.baseline === undefined
+      ? await pipelineBench(nullModel, records, env, 'ceiling', { passthrough: true })
+      : await ceilingAgainstBaseline((options) => pipelineBench(nullModel, records, env, options.entry === undefined ? 'ceiling' : 'ceiling baseline', options), resolve(values.baseline), Number(values.rounds ?? 3))));
   }
 }
 if (values.tracing) {

@@ -1,0 +1,49 @@
+/**
+ * The ceiling A/B against a baseline build (`npm run bench -- --ceiling --baseline DIR`): this build and DIR's
+ * alternated round by round on the same broker setup and records, so drift in the machine (other load, thermal,
+ * the broker's page cache) falls on both. Reported: each side's median per metric, and this build's ratio to the
+ * baseline (the issue's targets are ratios: main-thread CPU per pair at most 0.35x, process CPU at most 0.7x).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { PipelineBenchOptions } from './pipeline.bench.js';
+import type { BenchResult } from './report.js';
+
+const COMPARED = ['pairs/s', 'main-thread CPU per pair', 'process CPU per pair', 'peak RSS'] as const;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+export async function ceilingAgainstBaseline(run: (options: PipelineBenchOptions) => Promise<BenchResult[]>, baselineDir: string, rounds: number): Promise<BenchResult[]> {
+  const entry = join(baselineDir, 'bin', 'relstream.js');
+  if (!existsSync(join(baselineDir, 'dist', 'src', 'cli', 'main.js'))) {
+    throw new Error(`--baseline ${baselineDir}: no build there (run npm ci && npm run build in it first)`);
+  }
+  const ours: BenchResult[][] = [];
+  const theirs: BenchResult[][] = [];
+  for (let round = 0; round < rounds; round++) {
+    // The passthrough once, with this build's first round: it measures the machine, not either build.
+    ours.push(await run({ passthrough: round === 0 }));
+    theirs.push(await run({ entry }));
+  }
+  const value = (runs: readonly BenchResult[][], metric: string): number[] => runs.map((r) => r.find((x) => x.metric === metric)?.value ?? NaN);
+  const scenario = ours[0]?.[0]?.scenario ?? 'ceiling';
+  const baselineScenario = theirs[0]?.[0]?.scenario ?? 'ceiling baseline';
+  const rows: BenchResult[] = [];
+  for (const metric of COMPARED) {
+    const a = value(ours, metric);
+    const b = value(theirs, metric);
+    const unit = ours[0]?.find((x) => x.metric === metric)?.unit ?? '';
+    rows.push(
+      { scenario, metric, value: median(a), unit, detail: { rounds: a, ...ours[0]?.find((x) => x.metric === metric)?.detail } },
+      { scenario: baselineScenario, metric, value: median(b), unit, detail: { rounds: b, baseline: baselineDir } },
+      { scenario, metric: `${metric} vs baseline`, value: median(a) / median(b), unit: 'x', detail: { ours: median(a), baseline: median(b), rounds, alternated: true } },
+    );
+  }
+  const passthrough = ours[0]?.filter((r) => r.scenario.startsWith('passthrough ') || r.metric === 'share of the passthrough') ?? [];
+  return [...rows, ...passthrough];
+}
