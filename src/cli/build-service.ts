@@ -222,7 +222,9 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const sizes = config.batchSizeControl === 'adaptive' ? new BatchSizeController({ maxPairs: config.batchMaxPairs }) : undefined;
   const assignments = new Assignments();
   const runner = createBatchRunner({
-    config, bundle, pool, metrics, sink, onFatal, ...tracing,
+    // Exactly-once stages output for its transaction, which sends it all at the commit: nothing to linger for.
+    config: { minScore: config.minScore, outputLingerMs: config.deliveryGuarantee === 'exactly-once' ? 0 : config.outputLingerMs },
+    bundle, pool, metrics, sink, onFatal, ...tracing,
     finish: (acknowledged) => { assignments.finish(acknowledged); },
     onInferred: (pairs, seconds) => {
       if (!sizes) return;
