@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   RELSTREAM_REGISTRY_SCHEMA_NOT_FOUND: 'The Schema Registry does not know a schema id that an input record names; retried with backoff (the record waits: it may be a registry that lags behind its producer).',
   RELSTREAM_REGISTRY_REFUSED: 'The Schema Registry refused a request: the RelationEvent schema is incompatible with the subject\'s earlier versions (409), invalid (422), or the credentials were refused (401/403), or its TLS certificate is not trusted. Start-up stops.',
   RELSTREAM_TOPIC_MISSING: 'A topic relstream reads or writes does not exist; `relstream topics create` creates them.',
+  RELSTREAM_INTAKE_WORKER: 'An intake worker thread failed to start or stopped; the process stops and the records it held are redelivered.',
   RELSTREAM_INTERNAL: 'An unexpected error while processing one record; the record goes to the dead-letter topic (reason internal_error) and the stream goes on.',
   RELSTREAM_LOCAL_KAFKA_JARS: 'The Apache Kafka jars could not be fetched or failed their checksum.',
   RELSTREAM_LOCAL_KAFKA_START: 'The local Kafka broker did not start or did not accept clients in time.',

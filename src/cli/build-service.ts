@@ -5,6 +5,7 @@
  * finish or abandon batches, commit, leave the group, close the producer, the sessions and the HTTP server),
  * each step on its own, safe to call twice.
  */
+import { availableParallelism } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
 import { Registry } from 'prom-client';
@@ -39,14 +40,18 @@ import { packageRoot, packageVersion } from '../paths.js';
 import { atLeastOnceSink } from '../publish/at-least-once-sink.js';
 import type { Sink } from '../publish/sink.js';
 import { transactionalSink } from '../publish/transactional-sink.js';
-import { relationEventCodec, trialRecordCodec, type Codec, type RecordDecoder, type RelationEvent, type TrialRecord } from '../records/avro.js';
+import { avroType, trialRecordCodec, type RecordDecoder, type TrialRecord } from '../records/avro.js';
 import type { SchemaRegistryClient } from '../registry/registry-client.js';
-import { framedCodec, PLAIN_AVRO_SCHEMAS, RegistryDecoder, type WriterSchemas } from '../registry/registry-codecs.js';
+import { PLAIN_AVRO_SCHEMAS, RegistryDecoder, type WriterSchemas } from '../registry/registry-codecs.js';
 import { registerRelationEvent, registryClientFromConfig } from '../registry/registry-from-config.js';
 import { createBatchRunner } from '../processor/batch-runner.js';
 import type { PairJob } from '../processor/pair-job.js';
 import { createProcessor, type Processor } from '../processor/processor.js';
-import { RecordIntake } from '../processor/record-intake.js';
+import { inThreadIntake, startIntakePool, type IntakeService } from '../processor/intake-service.js';
+import { RecordIntake, type IntakeConfig } from '../processor/record-intake.js';
+import { EventParts, EventSplice } from '../publish/event-bytes.js';
+import { modelIdentity } from '../publish/relation-event.js';
+import { frame } from '../registry/wire-format.js';
 
 export interface Service {
   readonly metrics: Metrics;
@@ -121,18 +126,18 @@ interface SinkParts {
   readonly admin?: KafkaAdmin;
 }
 
-async function buildSink(config: Config, client: KafkaClient, consumer: Parameters<typeof atLeastOnceSink>[0]['consumer'], codec: Codec<RelationEvent>, common: {
+async function buildSink(config: Config, client: KafkaClient, consumer: Parameters<typeof atLeastOnceSink>[0]['consumer'], common: {
   metrics: Metrics; logger: Logger; connectivity: KafkaConnectivity; signal: AbortSignal;
 }): Promise<SinkParts> {
   const newProducer = () => client.producer(producerOptions(config));
   if (config.deliveryGuarantee === 'at-least-once') {
-    return { sink: atLeastOnceSink({ config, producer: await newProducer(), consumer, codec, ...common }) };
+    return { sink: atLeastOnceSink({ config, producer: await newProducer(), consumer, ...common }) };
   }
   if (!FENCES_ZOMBIES[config.kafkaClient]) {
     common.logger.warn('exactly-once is not fenced across rebalances with this Kafka client: a member that lost its partitions can still commit one transaction for them, so read_committed readers may see duplicates after a rebalance; kafkaClient=platformatic (the default) fences them', { kafkaClient: config.kafkaClient });
   }
   const admin = await client.admin();
-  return { sink: transactionalSink({ config, producer: await newProducer(), newProducer, admin, codec, ...common }), admin };
+  return { sink: transactionalSink({ config, producer: await newProducer(), newProducer, admin, ...common }), admin };
 }
 
 export interface PipelineDeps {
@@ -181,6 +186,26 @@ function inputDecoding(config: Config, registry: SchemaRegistryClient | undefine
   return { decoder, schemas: decoder };
 }
 
+/**
+ * Intake in worker threads (intakeWorkers; auto: the cores left over by the main thread and inference, up to 4),
+ * or on the main thread: with intakeWorkers=0, and with framed input, whose writer schemas the main thread loads.
+ */
+async function intakeService(config: Config, bundle: ModelBundle, decoder: RecordDecoder<TrialRecord>, provider: string, logger: Logger): Promise<IntakeService> {
+  const model = modelIdentity(bundle.config);
+  const workers = config.intakeWorkers === 'auto' ? Math.max(1, Math.min(4, availableParallelism() - 1 - config.inferenceConcurrency)) : Number(config.intakeWorkers);
+  if (workers === 0 || config.inputFormat === 'confluent') {
+    if (workers > 0) logger.info('intake runs on the main thread: framed input is decoded with writer schemas the main thread loads', { intakeWorkers: config.intakeWorkers });
+    return inThreadIntake(new RecordIntake(config, bundle, decoder, new EventParts(avroType('RelationEvent'), model, provider)));
+  }
+  const intakeConfig: IntakeConfig = {
+    maxTextLength: config.maxTextLength, maxEntitiesPerRecord: config.maxEntitiesPerRecord, maxPairsPerRecord: config.maxPairsPerRecord,
+    defaultLanguage: config.defaultLanguage, maxMetadataBytes: config.maxMetadataBytes,
+  };
+  const service = await startIntakePool({ modelDir: bundle.dir, config: intakeConfig, model, provider }, workers);
+  logger.info('intake runs in worker threads', { workers });
+  return service;
+}
+
 /** Everything between the Kafka client and the inference pool, built and wired; the processor is not started. */
 export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const { config, client, bundle, pool, metrics, logger, onFatal } = deps;
@@ -216,15 +241,18 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
     maxBytes: config.fetchMaxBytes, maxBytesPerPartition: Math.min(config.fetchMaxBytes, 1024 * 1024),
   });
   const registry = registryClientFromConfig(config);
-  const eventCodec = registry === undefined ? relationEventCodec() : framedCodec(relationEventCodec(), await registerRelationEvent(registry, config.outputTopic, logger));
+  // Framed for the registry: each value starts with the frame of the id the schema was registered under.
+  const eventHeader = registry === undefined ? Buffer.alloc(0) : frame(await registerRelationEvent(registry, config.outputTopic, logger), Buffer.alloc(0));
+  const splice = new EventSplice(avroType('RelationEvent'), eventHeader, bundle.config.labels);
   const input = inputDecoding(config, registry);
-  const { sink, admin } = await buildSink(config, client, consumer, eventCodec, { metrics, logger, connectivity, signal: retries.signal });
+  const intake = await intakeService(config, bundle, input.decoder, pool.provider, logger);
+  const { sink, admin } = await buildSink(config, client, consumer, { metrics, logger, connectivity, signal: retries.signal });
   const sizes = config.batchSizeControl === 'adaptive' ? new BatchSizeController({ maxPairs: config.batchMaxPairs }) : undefined;
   const assignments = new Assignments();
   const runner = createBatchRunner({
     // Exactly-once stages output for its transaction, which sends it all at the commit: nothing to linger for.
     config: { minScore: config.minScore, outputLingerMs: config.deliveryGuarantee === 'exactly-once' ? 0 : config.outputLingerMs },
-    bundle, pool, metrics, sink, onFatal, ...tracing,
+    bundle, pool, splice, metrics, sink, onFatal, ...tracing,
     finish: (acknowledged) => { assignments.finish(acknowledged); },
     onInferred: (pairs, seconds) => {
       if (!sizes) return;
@@ -242,7 +270,6 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
       metrics.queuedTokens.set(batcher.queuedTokens);
     }),
   });
-  const intake = new RecordIntake(config, bundle, input.decoder, metrics);
   const committer = new Committer(assignments, sink);
   const processor = createProcessor({
     config, consumer, intake, schemas: input.schemas, batcher, runner, sink, assignments, committer, connectivity, metrics, logger, retries, onFatal, ...tracing,
@@ -269,6 +296,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
     close: () => (closing ??= (async () => {
       clearInterval(watching);
       await processor.stop();
+      await intake.close();
       await probe.stop();
       await admin?.disconnect().catch((error: unknown) => { logger.warn('shutdown: closing the admin client failed', { error: describeError(error) }); });
       registry?.close();

@@ -1,8 +1,7 @@
 /** What the processor tracks per assigned partition and per admitted input record until it is committed. */
 import type { GroupGeneration, IncomingMessage } from '../kafka/types.js';
 import type { RecordTrace } from '../observability/tracing.js';
-import type { CodePointIndex } from '../pairs/code-points.js';
-import type { RelationEvent, TrialRecord } from '../records/avro.js';
+import type { EncodedEvent, RecordParts } from '../publish/event-bytes.js';
 import { PartitionLedger } from './partition-ledger.js';
 
 /**
@@ -38,13 +37,13 @@ export interface RecordTask {
   readonly partition: PartitionState;
   readonly offset: bigint;
   readonly message: IncomingMessage;
-  readonly record: TrialRecord;
-  readonly text: CodePointIndex;
-  /** record.metadata bounded in size (../publish/output-bounds.ts); what every event of the record carries. */
-  readonly metadata: Readonly<Record<string, string>>;
+  readonly recordId: string;
+  /** What every event of the record carries, encoded once by intake (its id, its metadata bounded in size). */
+  readonly parts: RecordParts;
   /** Candidate pairs the record was turned into (each one inference row). */
   readonly pairCount: number;
-  readonly events: RelationEvent[];
+  /** Its relation events, spliced as its pairs are decoded (../publish/event-bytes.ts). */
+  readonly events: EncodedEvent[];
   /** Its spans, with tracing on (../observability/tracing.ts). */
   readonly trace?: RecordTrace;
 }

@@ -81,6 +81,8 @@ export const configSchema = z.object({
   batchMaxTokens: positiveInt(8192).describe('A batch closes when pairs x longest pair reaches this (padded tokens; CUDA provider: 32768 unless set).'),
   batchMaxWaitMs: nonNegativeInt(20).describe('A batch closes when its oldest pair has waited this long.'),
   outputLingerMs: nonNegativeInt(5).describe('At-least-once: finished records wait up to this long to share one produce request (Kafka producers\' linger.ms, 5 ms by default since Kafka 4.0); every produce request costs CPU, and with small batches one per batch was most of it. 0: each batch\'s records are sent at once. Exactly-once sends output at its commits and does not linger.'),
+  intakeWorkers: z.string().default('auto').refine((v) => v === 'auto' || /^\d{1,2}$/.test(v), 'auto, or a number of worker threads (0: the main thread)')
+    .describe('Worker threads for intake (decode, validate, sentences, pairs, tokenize; each with its own tokenizer), so the main thread keeps Kafka I/O, admission and commits. auto: the cores left by the main thread and inference, 1 to 4. 0: intake on the main thread. Framed input (inputFormat=confluent) is taken on the main thread.'),
   inferenceConcurrency: positiveInt(1).describe('Inference worker threads, each with its own ONNX session; batches in flight at most (CUDA provider: 2 unless set).'),
   queueMaxPairs: positiveInt(4096).describe('Pairs waiting for inference; above it the consumer pauses its partitions (a record larger than the queue is admitted alone into an empty one).'),
   inFlightMaxBytes: positiveInt(16 * 1024 * 1024).describe('Input bytes of records admitted but not finished; above it the consumer pauses (one record is always admitted), so memory does not grow with record size.'),

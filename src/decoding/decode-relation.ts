@@ -2,6 +2,9 @@
  * From one pair's logits to a relation: softmax over all labels, then the highest-scoring label the pair's
  * types allow. The model has no "no relation" class, so `minScore` is what keeps weak guesses out.
  */
+/** Label ids a pair's types allow: an array, or a view over intake's outcome buffer (../processor/intake-outcomes.ts). */
+export type LabelIds = readonly number[] | Int32Array;
+
 export interface DecodedRelation {
   readonly labelId: number;
   /** Probability of labelId under the softmax over all labels. */
@@ -27,7 +30,7 @@ export function softmax(logits: Float32Array | readonly number[], offset = 0, co
 
 /** Decodes row `row` of a [B, L] logits buffer; undefined when the best allowed label scores below minScore. */
 export function decodeRelation(
-  logits: Float32Array, row: number, numLabels: number, allowedLabels: readonly number[], minScore: number,
+  logits: Float32Array, row: number, numLabels: number, allowedLabels: LabelIds, minScore: number,
 ): DecodedRelation | undefined {
   const probabilities = softmax(logits, row * numLabels, numLabels);
   let rawLabelId = 0;

@@ -19,7 +19,7 @@ import type { InferencePool } from '../inference/inference-pool.js';
 import type { ModelBundle } from '../model/model-dir.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RecordTrace, Tracing } from '../observability/tracing.js';
-import { modelIdentity, relationEvent } from '../publish/relation-event.js';
+import type { EventSplice } from '../publish/event-bytes.js';
 import { traceOf, type Sink } from '../publish/sink.js';
 import type { PairJob } from './pair-job.js';
 
@@ -27,6 +27,8 @@ export interface BatchRunnerDeps {
   readonly config: Pick<Config, 'minScore' | 'outputLingerMs'>;
   readonly bundle: ModelBundle;
   readonly pool: InferencePool;
+  /** Writes each decoded pair's event from the parts intake encoded. */
+  readonly splice: EventSplice;
   readonly metrics: Metrics;
   readonly sink: Sink;
   /** What the sink acknowledged: the record lifecycle's owner finishes them (../commit/assignments.ts). */
@@ -61,7 +63,6 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
   let publishError: Error | undefined;
   const now = deps.now ?? (() => performance.now());
   const labels = bundle.config.labels;
-  const model = modelIdentity(bundle.config);
   // Weak: a task whose partition is retired never completes here, and must not stay behind.
   const failures = new WeakMap<RecordTask, unknown>();
   /** Pairs of each record not yet back from inference; the runner's own count, started from the intake's. */
@@ -115,20 +116,17 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
     return new Promise((resolve) => { taken.push(resolve); });
   }
 
-  function addEvent(job: PairJob, logits: Float32Array, row: number, processedAt: Date): void {
+  function addEvent(job: PairJob, logits: Float32Array, row: number, processedAt: Buffer): void {
     const decoded = decodeRelation(logits, row, labels.length, job.allowedLabels, config.minScore);
     const { task } = job;
     if (!decoded) {
       metrics.relationsBelowMinScore.inc();
       return;
     }
-    task.events.push(relationEvent({
-      record: task.record, text: task.text, metadata: task.metadata, subjectIndex: job.subjectIndex, objectIndex: job.objectIndex,
-      relation: labels[decoded.labelId] ?? String(decoded.labelId), score: decoded.score,
-      rawRelation: labels[decoded.rawLabelId] ?? String(decoded.rawLabelId), rawScore: decoded.rawScore,
-      model, provider: pool.provider, processedAt,
-      provenance: { topic: task.message.topic, partition: task.message.partition, offset: Number(task.offset) },
-    }));
+    task.events.push({
+      relation: labels[decoded.labelId] ?? String(decoded.labelId), parts: job.parts,
+      value: deps.splice.event(task.parts, job.parts, decoded.labelId, decoded.score, decoded.rawLabelId, decoded.rawScore, processedAt),
+    });
   }
 
   async function infer(live: PairJob[]): Promise<Float32Array> {
@@ -168,7 +166,7 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
     metrics.inferenceSeconds.observe(seconds);
     deps.onInferred?.(live.length, seconds);
 
-    const processedAt = new Date();
+    const processedAt = deps.splice.timestamp(new Date());
     const completed: RecordTask[] = [];
     live.forEach((job, row) => {
       try {

@@ -8,21 +8,31 @@ import { sleep } from '../sleep.js';
 import type { MicroBatcher } from '../batching/micro-batcher.js';
 import type { Assignments } from '../commit/assignments.js';
 import type { Committer } from '../commit/committer.js';
-import type { PartitionState } from '../commit/record-task.js';
+import type { PartitionState, RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
 import { describeError, isRelstreamError, type RelstreamError } from '../errors.js';
 import type { KafkaConnectivity } from '../kafka/connectivity.js';
-import type { BatchContext, GroupAssignment, IncomingBatch, KafkaConsumer, TopicPartitions } from '../kafka/types.js';
+import type { BatchContext, GroupAssignment, IncomingBatch, IncomingMessage, KafkaConsumer, TopicPartitions } from '../kafka/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Tracing } from '../observability/tracing.js';
+import type { RecordTrace, Tracing } from '../observability/tracing.js';
 import type { Sink } from '../publish/sink.js';
 import type { WriterSchemas } from '../registry/registry-codecs.js';
 import type { BatchRunner } from './batch-runner.js';
+import type { IntakeService } from './intake-service.js';
 import type { PairJob } from './pair-job.js';
-import type { RecordIntake } from './record-intake.js';
+import type { RecordOutcome } from './record-intake.js';
+
+/** A record admitted for intake: the message, its offset and, traced, its spans. */
+interface Admitted {
+  readonly message: IncomingMessage;
+  readonly offset: bigint;
+  readonly trace?: RecordTrace;
+}
 
 const ROOM_POLL_MS = 5;
+/** Records sent to intake together: large enough that a chunk's round trip to a worker is small against its work. */
+const INTAKE_CHUNK_RECORDS = 64;
 /** How often the commit interval is looked at: the most a due commit waits. */
 const COMMIT_TICK_MS = 100;
 const SCHEMA_RETRY_FIRST_MS = 250;
@@ -31,7 +41,8 @@ const SCHEMA_RETRY_MAX_MS = 5000;
 export interface ProcessorDeps {
   readonly config: Pick<Config, 'inputTopic' | 'fromBeginning' | 'commitIntervalMs' | 'heartbeatIntervalMs' | 'shutdownTimeoutMs' | 'inFlightMaxBytes' | 'revokeTimeoutMs'>;
   readonly consumer: KafkaConsumer;
-  readonly intake: RecordIntake;
+  /** Where intake runs (worker threads, or this thread). */
+  readonly intake: IntakeService;
   /** Writer schemas of framed input, loaded before a record's intake (plain Avro: none). */
   readonly schemas: WriterSchemas;
   readonly batcher: MicroBatcher<PairJob>;
@@ -203,35 +214,99 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
   }
 
+  /** Counts what intake counted, and turns its outcome into a record task and pair jobs (or a dead letter). */
+  async function route(admitted: Admitted, outcome: RecordOutcome, state: PartitionState): Promise<void> {
+    const { message, offset, trace } = admitted;
+    if (outcome.kind === 'dead-letter') {
+      if (outcome.reason === 'internal_error') metrics.internalErrors.inc({ stage: 'intake' });
+      assignments.finish(await sink.deadLetter({ state, offset, source: message, reason: outcome.reason, detail: outcome.message, ...(trace === undefined ? {} : { trace }) }));
+      return;
+    }
+    if (outcome.languageFallback) metrics.languageFallbacks.inc();
+    if (outcome.truncated > 0) metrics.pairsSkipped.inc({ reason: 'truncated' }, outcome.truncated);
+    if (outcome.typesNotAllowed > 0) metrics.pairsSkipped.inc({ reason: 'types_not_allowed' }, outcome.typesNotAllowed);
+    metrics.pairsFormed.inc(outcome.pairs.length);
+    const task: RecordTask = {
+      partition: state, offset, message, recordId: outcome.recordId, parts: outcome.parts, pairCount: outcome.pairs.length, events: [],
+      ...(trace === undefined ? {} : { trace }),
+    };
+    if (outcome.pairs.length === 0) {
+      assignments.finish(await sink.deliver([task]));
+      return;
+    }
+    for (const pair of outcome.pairs) {
+      batcher.submit({ task, pair: { inputIds: pair.inputIds, spanIdxs: pair.spanIdxs }, allowedLabels: pair.allowedLabels, parts: pair.parts, length: pair.inputIds.length });
+    }
+  }
+
+  /**
+   * Routes a chunk's outcomes in offset order, unless its partition was retired meanwhile (then they are dropped).
+   * Admitted records hold the commit point until they finish, so nothing short of retirement may drop them: one
+   * being revoked keeps routing, as the revocation waits for them, and the partition may stay.
+   */
+  async function routeChunk(chunk: readonly Admitted[], outcomes: Promise<RecordOutcome[]>, state: PartitionState): Promise<void> {
+    const results = await outcomes;
+    for (const [i, admitted] of chunk.entries()) {
+      const outcome = results[i];
+      if (outcome === undefined || state.retired) return;
+      await route(admitted, outcome, state);
+    }
+    metrics.queuedPairs.set(batcher.queuedPairs);
+    metrics.queuedTokens.set(batcher.queuedTokens);
+  }
+
   async function eachBatch(batch: IncomingBatch, context: BatchContext): Promise<void> {
     // A batch read before a rebalance took its partition away: no state for it, or the member would seem to own it.
     if (stopping || !context.isActive()) return;
     const state = assignments.state(batch.topic, batch.partition);
     assignments.delivered(state);
-    for (const message of batch.messages) {
-      if (isStopping() || !context.isActive() || isRetired(state)) return;
-      const offset = BigInt(message.offset);
-      if (assignments.seen(state, offset)) {
-        metrics.recordsRedelivered.inc();
-        continue;
+    // Admitted records go to intake a chunk at a time; while one chunk is in intake the next is admitted, and the
+    // one before is routed: intake (off the main thread) overlaps admission and routing.
+    let chunk: Admitted[] = [];
+    let previous: Promise<void> = Promise.resolve();
+    const send = async (): Promise<void> => {
+      if (chunk.length === 0) return;
+      const sent = chunk;
+      chunk = [];
+      const outcomes = intake.take(sent.map((a) => a.message));
+      const routedBefore = previous;
+      const routing = (async () => {
+        await routedBefore;
+        await routeChunk(sent, outcomes, state);
+      })();
+      // Handled here, awaited below or by the next chunk: a failure must reach the catch, not end the process.
+      outcomes.catch(() => undefined);
+      routing.catch(() => undefined);
+      previous = routing;
+      // Keep one chunk routing at most: what intake returns waits for the one before it.
+      await routedBefore;
+    };
+    try {
+      for (const message of batch.messages) {
+        if (isStopping() || !context.isActive() || isRetired(state)) break;
+        const offset = BigInt(message.offset);
+        if (assignments.seen(state, offset)) {
+          metrics.recordsRedelivered.inc();
+          continue;
+        }
+        // Waiting for room may span a rebalance that retired the partition.
+        if (!(await admitWhenRoom(context)) || isRetired(state)) break;
+        const schemaId = schemas.missing(message.value);
+        if (schemaId !== undefined && (!(await loadSchema(schemaId, context)) || isRetired(state))) break;
+        assignments.admit(state, offset, message.value?.length ?? 0);
+        metrics.recordsConsumed.inc();
+        const trace = tracing?.record(message);
+        chunk.push({ message, offset, ...(trace === undefined ? {} : { trace }) });
+        if (chunk.length >= INTAKE_CHUNK_RECORDS) await send();
       }
-      // Waiting for room may span a rebalance that retired the partition.
-      if (!(await admitWhenRoom(context)) || isRetired(state)) return;
-      const schemaId = schemas.missing(message.value);
-      if (schemaId !== undefined && (!(await loadSchema(schemaId, context)) || isRetired(state))) return;
-      assignments.admit(state, offset, message.value?.length ?? 0);
-      metrics.recordsConsumed.inc();
-      const trace = tracing?.record(message);
-      const outcome = intake.take(message, state, trace);
-      if (outcome.kind === 'dead-letter') {
-        assignments.finish(await sink.deadLetter({ state, offset, source: message, reason: outcome.reason, detail: outcome.message, ...(trace === undefined ? {} : { trace }) }));
-      } else if (outcome.jobs.length === 0) {
-        assignments.finish(await sink.deliver([outcome.task]));
-      } else {
-        for (const job of outcome.jobs) batcher.submit(job);
-      }
-      metrics.queuedPairs.set(batcher.queuedPairs);
-      metrics.queuedTokens.set(batcher.queuedTokens);
+      await send();
+      await previous;
+    } catch (error) {
+      if (isStopping()) return;
+      // Intake itself failed (a worker died), not one record: stop, so what it held is redelivered.
+      logger.error('intake failed; stopping so the records are redelivered', { error: describeError(error) });
+      deps.onFatal(error);
+      return;
     }
     const last = batch.messages.at(-1);
     if (last) metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n)));

@@ -1,31 +1,56 @@
 /**
- * From one Kafka message to pair jobs: decode, validate, sentences, candidate pairs, splice encoding. Intake
- * is total: whatever bytes arrive, the answer is pair jobs or a dead-letter verdict with a reason, never a
- * thrown error. An error nobody foresaw becomes the verdict internal_error (counted), so one record can never
- * stop the stream or crash-loop the consumer.
+ * From one Kafka message to encoded pairs: decode, validate, sentences, candidate pairs, splice encoding, and
+ * the parts of each pair's event that intake already knows (../publish/event-bytes.ts). Intake is total: whatever
+ * bytes arrive, the answer is pairs or a dead-letter verdict with a reason, never a thrown error. An error nobody
+ * foresaw becomes the verdict internal_error, so one record can never stop the stream or crash-loop the
+ * consumer. It runs where ./intake-service.ts puts it (worker threads, or the main thread), so it touches no
+ * metrics: what it counted travels in the outcome.
  */
-import type { PartitionState, RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
 import { SpliceEncoder } from '../encoding/splice-encoder.js';
 import { describeError } from '../errors.js';
-import type { IncomingMessage } from '../kafka/types.js';
 import type { ModelBundle } from '../model/model-dir.js';
-import type { Metrics } from '../observability/metrics.js';
-import type { RecordTrace } from '../observability/tracing.js';
 import { candidatePairs } from '../pairs/candidate-pairs.js';
 import { CodePointIndex } from '../pairs/code-points.js';
 import { sentenceLanguage } from '../pairs/language.js';
 import { pairRulesFor, type PairRules } from '../pairs/pair-rules.js';
 import { splitSentences } from '../pairs/sentences.js';
+import type { EventParts, PairParts, RecordParts } from '../publish/event-bytes.js';
 import { boundedMetadata } from '../publish/output-bounds.js';
 import type { RecordDecoder, TrialRecord } from '../records/avro.js';
 import { knownEntityTypes } from '../records/entity-types.js';
 import { validateRecord, type DeadLetterReason } from '../records/validate-record.js';
-import type { PairJob } from './pair-job.js';
+import type { LabelIds } from '../decoding/decode-relation.js';
 
-export type Intake =
-  | { readonly kind: 'pairs'; readonly task: RecordTask; readonly jobs: PairJob[] }
-  | { readonly kind: 'dead-letter'; readonly reason: DeadLetterReason; readonly message: string };
+/** One encoded pair: the model's inputs and its event's parts. */
+export interface IntakePair {
+  /** [CLS] + word pieces with markers + [SEP]. */
+  readonly inputIds: Int32Array;
+  readonly spanIdxs: readonly [number, number, number, number];
+  readonly allowedLabels: LabelIds;
+  readonly parts: PairParts;
+}
+
+export type RecordOutcome =
+  | { readonly kind: 'dead-letter'; readonly reason: DeadLetterReason; readonly message: string }
+  | {
+    readonly kind: 'pairs';
+    readonly recordId: string;
+    readonly parts: RecordParts;
+    readonly pairs: readonly IntakePair[];
+    readonly languageFallback: boolean;
+    /** Candidate pairs left out: cut by the model's length, or of types the model does not pair. */
+    readonly truncated: number;
+    readonly typesNotAllowed: number;
+  };
+
+/** What intake reads of a message. */
+export interface IntakeMessage {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly value: Buffer | null;
+}
 
 export type IntakeConfig = Pick<Config, 'maxTextLength' | 'maxEntitiesPerRecord' | 'maxPairsPerRecord' | 'defaultLanguage' | 'maxMetadataBytes'>;
 
@@ -38,23 +63,22 @@ export class RecordIntake {
     private readonly config: IntakeConfig,
     bundle: ModelBundle,
     private readonly codec: RecordDecoder<TrialRecord>,
-    private readonly metrics: Metrics,
+    private readonly events: EventParts,
   ) {
     this.encoder = new SpliceEncoder(bundle);
     this.rules = pairRulesFor(bundle);
     this.knownTypes = knownEntityTypes(Object.keys(bundle.config.typeTags));
   }
 
-  take(message: IncomingMessage, partition: PartitionState, trace?: RecordTrace): Intake {
+  take(message: IntakeMessage): RecordOutcome {
     try {
-      return this.intake(message, partition, trace);
+      return this.intake(message);
     } catch (error) {
-      this.metrics.internalErrors.inc({ stage: 'intake' });
       return { kind: 'dead-letter', reason: 'internal_error', message: describeError(error) };
     }
   }
 
-  private intake(message: IncomingMessage, partition: PartitionState, trace: RecordTrace | undefined): Intake {
+  private intake(message: IntakeMessage): RecordOutcome {
     if (message.value === null) return { kind: 'dead-letter', reason: 'malformed_avro', message: 'record has no value (tombstone)' };
     let record: TrialRecord;
     try {
@@ -67,7 +91,6 @@ export class RecordIntake {
     if (!validation.ok) return { kind: 'dead-letter', reason: validation.reason, message: validation.message };
 
     const { language, fellBack } = sentenceLanguage(record.language, this.config.defaultLanguage);
-    if (fellBack) this.metrics.languageFallbacks.inc();
     const sentences = splitSentences(record.text, record.entities, language, text);
     const candidates = sentences.map((sentence) => ({ sentence, ...candidatePairs(sentence.entities, this.rules) }));
     const total = candidates.reduce((n, c) => n + c.pairs.length, 0);
@@ -75,33 +98,30 @@ export class RecordIntake {
       return { kind: 'dead-letter', reason: 'too_many_pairs', message: `${total} candidate pairs, more than the limit of ${this.config.maxPairsPerRecord}` };
     }
 
-    const encodedPairs: Omit<PairJob, 'task'>[] = [];
+    const provenance = { topic: message.topic, partition: message.partition, offset: Number(message.offset) };
+    const argumentsOf = new Map<number, Buffer>();
+    const pairs: IntakePair[] = [];
     let truncated = 0;
     let typesNotAllowed = 0;
-    for (const { sentence, pairs, typesNotAllowed: notAllowed } of candidates) {
+    for (const { sentence, pairs: sentencePairs, typesNotAllowed: notAllowed } of candidates) {
       typesNotAllowed += notAllowed;
-      if (pairs.length === 0) continue;
+      if (sentencePairs.length === 0) continue;
       const encodedSentence = this.encoder.sentence(sentence.text);
-      for (const candidate of pairs) {
+      for (const candidate of sentencePairs) {
         const encoded = this.encoder.encode(encodedSentence, candidate.subject, candidate.object);
         if (!encoded.ok) {
           truncated++;
           continue;
         }
-        encodedPairs.push({
-          pair: encoded.pair, subjectIndex: candidate.subject.index, objectIndex: candidate.object.index,
-          allowedLabels: candidate.allowedLabels, length: encoded.pair.inputIds.length,
+        pairs.push({
+          inputIds: encoded.pair.inputIds, spanIdxs: encoded.pair.spanIdxs, allowedLabels: candidate.allowedLabels,
+          parts: this.events.pair(record, text, candidate.subject.index, candidate.object.index, provenance, argumentsOf),
         });
       }
     }
-    if (truncated > 0) this.metrics.pairsSkipped.inc({ reason: 'truncated' }, truncated);
-    if (typesNotAllowed > 0) this.metrics.pairsSkipped.inc({ reason: 'types_not_allowed' }, typesNotAllowed);
-    this.metrics.pairsFormed.inc(encodedPairs.length);
-    const task: RecordTask = {
-      partition, offset: BigInt(message.offset), message, record, text, pairCount: encodedPairs.length, events: [],
-      metadata: boundedMetadata(record.metadata, this.config.maxMetadataBytes),
-      ...(trace === undefined ? {} : { trace }),
+    return {
+      kind: 'pairs', recordId: record.id, parts: this.events.record(record, boundedMetadata(record.metadata, this.config.maxMetadataBytes)),
+      pairs, languageFallback: fellBack, truncated, typesNotAllowed,
     };
-    return { kind: 'pairs', task, jobs: encodedPairs.map((pair) => ({ task, ...pair })) };
   }
 }

@@ -12,7 +12,6 @@ import { retryKafka, type KafkaConnectivity } from '../kafka/connectivity.js';
 import type { KafkaConsumer, KafkaProducer, OutgoingMessage } from '../kafka/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Codec, RelationEvent } from '../records/avro.js';
 import { deadLetterMessage } from './dead-letter.js';
 import { chunkByBytes } from './output-bounds.js';
 import { recordOutput } from './record-output.js';
@@ -22,7 +21,6 @@ export interface AtLeastOnceSinkDeps {
   readonly config: Pick<Config, 'outputTopic' | 'deadLetterTopic' | 'maxMessageBytes'>;
   readonly producer: KafkaProducer;
   readonly consumer: KafkaConsumer;
-  readonly codec: Codec<RelationEvent>;
   readonly connectivity: KafkaConnectivity;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -32,7 +30,7 @@ export interface AtLeastOnceSinkDeps {
 const isRetired = (state: PartitionState): boolean => state.retired;
 
 export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
-  const { config, producer, consumer, codec, metrics, logger } = deps;
+  const { config, producer, consumer, metrics, logger } = deps;
   const retry = { connectivity: deps.connectivity, signal: deps.signal };
   /** When offset commits started failing without a success since; past the tolerance the process stops. */
   let commitsFailingSince: number | undefined;
@@ -58,7 +56,7 @@ export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
       const tooLarge: DeadLetter[] = [];
       for (const task of tasks) {
         if (task.partition.retired) continue;
-        const output = recordOutput(task, config.outputTopic, codec, config.maxMessageBytes);
+        const output = recordOutput(task, config.outputTopic, config.maxMessageBytes);
         if (output.kind === 'too-large') {
           tooLarge.push({ state: task.partition, offset: task.offset, source: task.message, reason: 'output_too_large', detail: output.detail, ...traceOf(task) });
           continue;

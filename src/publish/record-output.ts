@@ -7,23 +7,25 @@
 import type { RecordTask } from '../commit/record-task.js';
 import type { OutgoingMessage } from '../kafka/types.js';
 import { traceHeaders } from '../observability/trace-context.js';
-import type { Codec, RelationEvent } from '../records/avro.js';
+import { eventIdOf } from './event-bytes.js';
 import { messageBytes } from './output-bounds.js';
 
 export type RecordOutput =
   | { readonly kind: 'events'; readonly messages: OutgoingMessage[]; readonly relations: string[]; readonly bytes: number }
   | { readonly kind: 'too-large'; readonly detail: string };
 
-export function recordOutput(task: RecordTask, topic: string, codec: Codec<RelationEvent>, maxMessageBytes: number): RecordOutput {
+export function recordOutput(task: RecordTask, topic: string, maxMessageBytes: number): RecordOutput {
   const messages: OutgoingMessage[] = [];
   // Traced, the events continue from relstream's send span; otherwise they carry the input's context as is.
   const headers = task.trace ? task.trace.send(topic, task.events.length) : traceHeaders(task.message.headers);
   let bytes = 0;
+  // One key for all the record's events: they share it, and the partition with it.
+  const key = Buffer.from(task.recordId);
   for (const event of task.events) {
-    const message: OutgoingMessage = { key: event.recordId, value: codec.encode(event), headers };
+    const message: OutgoingMessage = { key, value: event.value, headers };
     const size = messageBytes(message);
     if (size > maxMessageBytes) {
-      return { kind: 'too-large', detail: `relation event ${event.id} is ${size} bytes, more than maxMessageBytes ${maxMessageBytes}` };
+      return { kind: 'too-large', detail: `relation event ${eventIdOf(event.parts)} is ${size} bytes, more than maxMessageBytes ${maxMessageBytes}` };
     }
     messages.push(message);
     bytes += size;

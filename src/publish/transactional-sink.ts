@@ -17,7 +17,6 @@ import { retryKafka, type KafkaConnectivity } from '../kafka/connectivity.js';
 import type { KafkaAdmin, KafkaProducer, KafkaTransaction, OutgoingMessage } from '../kafka/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Codec, RelationEvent } from '../records/avro.js';
 import { deadLetterMessage } from './dead-letter.js';
 import { chunkByBytes, messageBytes } from './output-bounds.js';
 import { recordOutput } from './record-output.js';
@@ -35,7 +34,6 @@ export interface TransactionalSinkDeps {
   readonly newProducer: () => Promise<KafkaProducer>;
   readonly producer: KafkaProducer;
   readonly admin: KafkaAdmin;
-  readonly codec: Codec<RelationEvent>;
   readonly connectivity: KafkaConnectivity;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -44,7 +42,7 @@ export interface TransactionalSinkDeps {
 
 
 export function transactionalSink(deps: TransactionalSinkDeps): Sink {
-  const { config, codec, metrics, logger } = deps;
+  const { config, metrics, logger } = deps;
   let producer = deps.producer;
   const staged = new Map<PartitionState, Map<bigint, StagedOutput>>();
   let stagedBytes = 0;
@@ -174,7 +172,7 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
       const acknowledged: Acknowledged[] = [];
       for (const task of tasks) {
         if (task.partition.retired) continue;
-        const output = recordOutput(task, config.outputTopic, codec, config.maxMessageBytes);
+        const output = recordOutput(task, config.outputTopic, config.maxMessageBytes);
         if (output.kind === 'too-large') {
           acknowledged.push(...stageDeadLetter({ state: task.partition, offset: task.offset, source: task.message, reason: 'output_too_large', detail: output.detail, ...traceOf(task) }));
           continue;

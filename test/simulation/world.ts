@@ -124,6 +124,8 @@ export class World {
       flags: {
         inputTopic: IN, outputTopic: OUT, deadLetterTopic: DLQ, groupId: 'sim', commitIntervalMs: '50', batchMaxWaitMs: '5',
         batchMaxPairs: '4', queueMaxPairs: '12', heartbeatIntervalMs: '100', shutdownTimeoutMs: '5000', stallTimeoutMs: '2000',
+        // Intake on the simulation's one thread: worker threads would run outside its schedule.
+        intakeWorkers: '0',
         kafkaOutageToleranceMs: '3600000', ...(this.options.delivery === 'exactly-once' ? { deliveryGuarantee: 'exactly-once', transactionalId: `sim-${name}` } : {}),
         ...overrides,
       },

@@ -15,8 +15,10 @@ import { createMetrics } from '../../../src/observability/metrics.js';
 import { createBatchRunner } from '../../../src/processor/batch-runner.js';
 import type { PairJob } from '../../../src/processor/pair-job.js';
 import { RecordIntake } from '../../../src/processor/record-intake.js';
+import { EventParts, EventSplice } from '../../../src/publish/event-bytes.js';
+import { modelIdentity } from '../../../src/publish/relation-event.js';
 import type { Sink } from '../../../src/publish/sink.js';
-import { trialRecordCodec } from '../../../src/records/avro.js';
+import { avroType, trialRecordCodec } from '../../../src/records/avro.js';
 import { tinyModelDir } from '../../helpers/model.js';
 import { sampleRecords } from '../../helpers/processor.js';
 
@@ -34,13 +36,15 @@ function instantPool(numLabels: number): InferencePool {
 
 /** One record's pair jobs per sample record with pairs, each record its own batch. */
 function recordBatches(): PairJob[][] {
-  const metrics = createMetrics(new Registry(), { defaultMetrics: false });
   const codec = trialRecordCodec();
-  const intake = new RecordIntake(loadConfig({ env: {} }), bundle, codec, metrics);
+  const intake = new RecordIntake(loadConfig({ env: {} }), bundle, codec, new EventParts(avroType('RelationEvent'), modelIdentity(bundle.config), 'cpu'));
   const state = new PartitionState('in', 0);
   return sampleRecords().flatMap((record, offset) => {
-    const outcome = intake.take({ topic: 'in', partition: 0, offset: String(offset), key: null, value: codec.encode(record), headers: {}, timestampMs: 0 }, state);
-    return outcome.kind === 'pairs' && outcome.jobs.length > 0 ? [outcome.jobs] : [];
+    const message = { topic: 'in', partition: 0, offset: String(offset), key: null, value: codec.encode(record), headers: {}, timestampMs: 0 };
+    const outcome = intake.take(message);
+    if (outcome.kind !== 'pairs' || outcome.pairs.length === 0) return [];
+    const task: RecordTask = { partition: state, offset: BigInt(offset), message, recordId: outcome.recordId, parts: outcome.parts, pairCount: outcome.pairs.length, events: [] };
+    return [outcome.pairs.map((p) => ({ task, pair: { inputIds: p.inputIds, spanIdxs: p.spanIdxs }, allowedLabels: p.allowedLabels, parts: p.parts, length: p.inputIds.length }))];
   });
 }
 
@@ -55,6 +59,7 @@ function harness(lingerMs: number) {
   };
   const runner = createBatchRunner({
     config: { minScore: 0, outputLingerMs: lingerMs }, bundle, pool: instantPool(bundle.config.labels.length),
+    splice: new EventSplice(avroType('RelationEvent'), Buffer.alloc(0), bundle.config.labels),
     metrics: createMetrics(new Registry(), { defaultMetrics: false }), sink: sink as Sink,
     finish: () => undefined, onFatal: (error) => { throw error; },
   });

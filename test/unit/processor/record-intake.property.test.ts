@@ -8,16 +8,16 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 
+import avro from 'avsc';
 import fc from 'fast-check';
-import { Registry } from 'prom-client';
 
-import { PartitionState } from '../../../src/commit/record-task.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import type { IncomingMessage } from '../../../src/kafka/types.js';
 import { loadModelDir, type ModelBundle } from '../../../src/model/model-dir.js';
-import { createMetrics } from '../../../src/observability/metrics.js';
-import { RecordIntake, type Intake } from '../../../src/processor/record-intake.js';
-import { trialRecordCodec, type TrialRecord } from '../../../src/records/avro.js';
+import { RecordIntake, type RecordOutcome } from '../../../src/processor/record-intake.js';
+import { EventParts } from '../../../src/publish/event-bytes.js';
+import { modelIdentity } from '../../../src/publish/relation-event.js';
+import { avroType, trialRecordCodec, type TrialRecord } from '../../../src/records/avro.js';
 import { DEAD_LETTER_REASONS } from '../../../src/records/validate-record.js';
 import { hostileBytes, languages, mutate, records, stoppedTheStream } from '../../helpers/hostile-records.js';
 import { tinyModelDir } from '../../helpers/model.js';
@@ -29,11 +29,11 @@ const MAX_INTAKE_MS = 2000;
 
 let bundle: ModelBundle;
 let intake: RecordIntake;
-let metrics: ReturnType<typeof createMetrics>;
+let parts: EventParts;
 before(async () => {
   bundle = await loadModelDir(tinyModelDir);
-  metrics = createMetrics(new Registry(), { defaultMetrics: false });
-  intake = new RecordIntake(loadConfig({ env: {} }), bundle, codec, metrics);
+  parts = new EventParts(avroType('RelationEvent'), modelIdentity(bundle.config), 'cpu');
+  intake = new RecordIntake(loadConfig({ env: {} }), bundle, codec, parts);
 });
 
 const message = (value: Buffer | null, offset = 0): IncomingMessage => ({
@@ -41,19 +41,19 @@ const message = (value: Buffer | null, offset = 0): IncomingMessage => ({
 });
 
 /** Takes one message and checks what must hold for every verdict. */
-function takeChecked(value: Buffer | null): Intake {
+function takeChecked(value: Buffer | null): RecordOutcome {
   const started = performance.now();
-  const verdict = intake.take(message(value), new PartitionState('in', 0));
+  const verdict = intake.take(message(value));
   const ms = performance.now() - started;
   assert.ok(ms < MAX_INTAKE_MS, `intake took ${ms.toFixed(0)} ms`);
   if (verdict.kind === 'dead-letter') {
     assert.ok((DEAD_LETTER_REASONS as readonly string[]).includes(verdict.reason), verdict.reason);
     assert.ok(verdict.message.length > 0);
   } else {
-    assert.equal(verdict.task.pairCount, verdict.jobs.length);
-    for (const job of verdict.jobs) {
-      assert.ok(job.length <= bundle.config.maxLength, `pair of ${job.length} tokens`);
-      assert.ok(job.pair.spanIdxs.every((i) => i > 0 && i < job.length));
+    for (const pair of verdict.pairs) {
+      const length = pair.inputIds.length;
+      assert.ok(length <= bundle.config.maxLength, `pair of ${length} tokens`);
+      assert.ok(pair.spanIdxs.every((i) => i > 0 && i < length));
     }
   }
   return verdict;
@@ -64,7 +64,7 @@ describe('record intake is total (property-based)', () => {
     const kinds = new Map<string, number>();
     fc.assert(fc.property(records, (record) => {
       const verdict = takeChecked(codec.encode(record));
-      const kind = verdict.kind === 'pairs' ? (verdict.jobs.length > 0 ? 'jobs' : 'no-jobs') : verdict.reason;
+      const kind = verdict.kind === 'pairs' ? (verdict.pairs.length > 0 ? 'jobs' : 'no-jobs') : verdict.reason;
       kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
     }), { numRuns: 1500 });
     // The generators must reach the deep paths (sentences, pairs, encoding), not only the first validation.
@@ -90,6 +90,15 @@ describe('record intake is total (property-based)', () => {
   });
 });
 
+/** The metadata map an event carries, read back from its encoded part. */
+function metadataOf(bytes: Uint8Array): Record<string, string> {
+  const record = avroType('RelationEvent');
+  assert.ok(record instanceof avro.types.RecordType);
+  const type = record.fields.find((f) => f.name === 'metadata')?.type;
+  assert.ok(type);
+  return type.fromBuffer(Buffer.from(bytes)) as Record<string, string>;
+}
+
 describe('the shapes that stopped the stream', () => {
   const heapGrowthMiB = (work: () => void): number => {
     const before = process.memoryUsage().heapUsed;
@@ -99,24 +108,23 @@ describe('the shapes that stopped the stream', () => {
 
   for (const { name, bytes } of stoppedTheStream.filter((shape) => shape.reason === 'malformed_avro')) {
     it(`${name} is malformed_avro, decided without allocating for the claim`, () => {
-      let verdict: Intake | undefined;
+      let verdict: RecordOutcome | undefined;
       const growth = heapGrowthMiB(() => { verdict = takeChecked(bytes); });
       assert.equal(verdict?.kind === 'dead-letter' ? verdict.reason : verdict?.kind, 'malformed_avro');
       assert.ok(growth < 50, `heap grew ${growth.toFixed(1)} MiB`);
     });
   }
 
-  it('language tags Intl rejects fall back to the default language and are counted', async () => {
+  it('language tags Intl rejects fall back to the default language, and the outcome says so', () => {
     const sample = sampleRecords().find((r) => r.id === 'demo-0002');
     assert.ok(sample);
-    const before = (await metrics.languageFallbacks.get()).values[0]?.value ?? 0;
     const tags = ['', 'not a tag!!', 'en_US', 'i-klingon', 'x-private', 'x'.repeat(300), '😀', 'a\u0000b'];
     for (const language of tags) {
       const verdict = takeChecked(codec.encode({ ...sample, language }));
-      assert.equal(verdict.kind, 'pairs', `language ${JSON.stringify(language.slice(0, 20))}`);
-      assert.ok(verdict.jobs.length > 0);
+      assert.ok(verdict.kind === 'pairs', `language ${JSON.stringify(language.slice(0, 20))}`);
+      assert.ok(verdict.pairs.length > 0);
+      assert.equal(verdict.languageFallback, true);
     }
-    assert.equal(((await metrics.languageFallbacks.get()).values[0]?.value ?? 0) - before, tags.length);
   });
 
   it('a 100k-character id is a dead letter (id_too_long), not 100 KB copied into every event', () => {
@@ -131,17 +139,16 @@ describe('the shapes that stopped the stream', () => {
     assert.ok(sample);
     const metadata = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, 'v'.repeat(1000)]));
     const verdict = takeChecked(codec.encode({ ...sample, metadata }));
-    assert.equal(verdict.kind, 'pairs');
-    const carried = verdict.task.metadata;
+    assert.ok(verdict.kind === 'pairs');
+    const carried = metadataOf(verdict.parts.metadata);
     const bytes = Object.entries(carried).reduce((n, [k, v]) => n + k.length + v.length, 0);
     assert.ok(bytes <= 16_384 + 200, `${bytes} bytes of metadata per event`);
     assert.match(carried['relstream.metadata_truncated'] ?? '', /left out/);
   });
 
-  it('an unexpected error while taking a record is the dead letter internal_error, counted', async () => {
-    const broken = new RecordIntake(loadConfig({ env: {} }), bundle, { decode: () => ({ id: 'x' }) as unknown as TrialRecord }, metrics);
-    const verdict = broken.take(message(Buffer.from([1])), new PartitionState('in', 0));
+  it('an unexpected error while taking a record is the dead letter internal_error', () => {
+    const broken = new RecordIntake(loadConfig({ env: {} }), bundle, { decode: () => ({ id: 'x' }) as unknown as TrialRecord }, parts);
+    const verdict = broken.take(message(Buffer.from([1])));
     assert.equal(verdict.kind === 'dead-letter' && verdict.reason, 'internal_error');
-    assert.equal((await metrics.internalErrors.get()).values.find((v) => v.labels.stage === 'intake')?.value, 1);
   });
 });

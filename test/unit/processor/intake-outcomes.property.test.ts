@@ -1,0 +1,69 @@
+/**
+ * Intake outcomes cross threads as one buffer (../../../src/processor/intake-outcomes.ts): what is read back is
+ * what was written, for the outcomes of generated records, hostile bytes and every dead-letter reason; and intake
+ * in worker threads answers exactly as intake on this thread.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import fc from 'fast-check';
+
+import { loadConfig } from '../../../src/config/load-config.js';
+import { loadModelDir, type ModelBundle } from '../../../src/model/model-dir.js';
+import { readOutcomes, writeOutcomes } from '../../../src/processor/intake-outcomes.js';
+import { inThreadIntake, startIntakePool, type IntakeService } from '../../../src/processor/intake-service.js';
+import { RecordIntake, type IntakeMessage, type RecordOutcome } from '../../../src/processor/record-intake.js';
+import { EventParts } from '../../../src/publish/event-bytes.js';
+import { modelIdentity } from '../../../src/publish/relation-event.js';
+import { avroType, trialRecordCodec } from '../../../src/records/avro.js';
+import { DEAD_LETTER_REASONS } from '../../../src/records/validate-record.js';
+import { anyString, hostileBytes, records } from '../../helpers/hostile-records.js';
+import { tinyModelDir } from '../../helpers/model.js';
+
+const codec = trialRecordCodec();
+let bundle: ModelBundle;
+let intake: RecordIntake;
+let pool: IntakeService | undefined;
+
+before(async () => {
+  bundle = await loadModelDir(tinyModelDir);
+  intake = new RecordIntake(loadConfig({ env: {} }), bundle, codec, new EventParts(avroType('RelationEvent'), modelIdentity(bundle.config), 'cpu'));
+});
+after(() => pool?.close());
+
+/** Outcomes as plain data: typed arrays and buffers as number arrays, so views and copies compare equal. */
+function plain(outcomes: readonly RecordOutcome[]): unknown {
+  return JSON.parse(JSON.stringify(outcomes, (_, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : v))) as unknown;
+}
+
+const messages = fc.array(fc.oneof(records.map((r) => codec.encode(r)), hostileBytes, fc.constant(null)), { minLength: 1, maxLength: 12 })
+  .map((values) => values.map((value, i): IntakeMessage => ({ topic: 'in', partition: 3, offset: String(1000 + i), value })));
+
+describe('intake outcomes', () => {
+  it('read back as written: generated records and hostile bytes', () => {
+    let pairs = 0;
+    fc.assert(fc.property(messages, (chunk) => {
+      const outcomes = chunk.map((m) => intake.take(m));
+      for (const o of outcomes) if (o.kind === 'pairs') pairs += o.pairs.length;
+      assert.deepEqual(plain(readOutcomes(writeOutcomes(outcomes))), plain(outcomes));
+    }), { numRuns: 300 });
+    assert.ok(pairs > 20, `the generators reach pairs: ${pairs}`);
+  });
+
+  it('read back as written: every dead-letter reason, any message', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.constantFrom(...DEAD_LETTER_REASONS), anyString(200))), (letters) => {
+      const outcomes: RecordOutcome[] = letters.map(([reason, message]) => ({ kind: 'dead-letter', reason, message }));
+      assert.deepEqual(plain(readOutcomes(writeOutcomes(outcomes))), plain(outcomes));
+    }));
+  });
+
+  it('intake in worker threads answers as intake on this thread, chunk by chunk, in order', async () => {
+    const workers = await startIntakePool({ modelDir: bundle.dir, config: loadConfig({ env: {} }), model: modelIdentity(bundle.config), provider: 'cpu' }, 2);
+    pool = workers;
+    const here = inThreadIntake(intake);
+    const chunks = fc.sample(messages, 60);
+    // All at once: two workers answer out of order, and each answer must still be its own chunk's.
+    const answers = await Promise.all(chunks.map((chunk) => workers.take(chunk)));
+    for (const [i, chunk] of chunks.entries()) assert.deepEqual(plain(answers[i] ?? []), plain(await here.take(chunk)));
+  });
+});
