@@ -33,6 +33,9 @@ interface Admitted {
 const ROOM_POLL_MS = 5;
 /** Records sent to intake together: large enough that a chunk's round trip to a worker is small against its work. */
 const INTAKE_CHUNK_RECORDS = 64;
+
+/** The intake service failed (./intake-service.ts): a worker died, or intake stopped with the process. */
+const isIntakeFailure = (error: unknown): boolean => isRelstreamError(error) && (error.code === 'RELSTREAM_INTAKE_WORKER' || error.code === 'RELSTREAM_SHUTDOWN');
 /** How often the commit interval is looked at: the most a due commit waits. */
 const COMMIT_TICK_MS = 100;
 const SCHEMA_RETRY_FIRST_MS = 250;
@@ -281,6 +284,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       // Keep one chunk routing at most: what intake returns waits for the one before it.
       await routedBefore;
     };
+    // Whatever ends the loop (the client's heartbeat failing in a rebalance, say), what was admitted still goes to
+    // intake and is routed: admitted records hold the commit point until they finish, and a kept partition's
+    // redeliveries of them are skipped as seen.
+    let ended: unknown;
     try {
       for (const message of batch.messages) {
         if (isStopping() || !context.isActive() || isRetired(state)) break;
@@ -299,13 +306,21 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         chunk.push({ message, offset, ...(trace === undefined ? {} : { trace }) });
         if (chunk.length >= INTAKE_CHUNK_RECORDS) await send();
       }
+    } catch (error) {
+      ended = error;
+    }
+    try {
       await send();
       await previous;
     } catch (error) {
+      ended ??= error;
+    }
+    if (ended !== undefined) {
+      if (!isIntakeFailure(ended)) throw ended instanceof Error ? ended : new Error(describeError(ended));
       if (isStopping()) return;
       // Intake itself failed (a worker died), not one record: stop, so what it held is redelivered.
-      logger.error('intake failed; stopping so the records are redelivered', { error: describeError(error) });
-      deps.onFatal(error);
+      logger.error('intake failed; stopping so the records are redelivered', { error: describeError(ended) });
+      deps.onFatal(ended);
       return;
     }
     const last = batch.messages.at(-1);
