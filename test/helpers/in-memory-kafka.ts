@@ -186,6 +186,8 @@ export class InMemoryConsumer implements KafkaConsumer {
    */
   readonly stuck = new Set<number>();
   stuckAfterSeek = false;
+  /** Heartbeats to fail (as kafkajs's fail in a rebalance); the batch's handler throws, and the member rejoins. */
+  heartbeatFailures = 0;
   /** Deliver each batch twice, as kafkajs does when a batch's handler threw. */
   repeatBatches = false;
   private running = false;
@@ -255,12 +257,22 @@ export class InMemoryConsumer implements KafkaConsumer {
           value: e.message.value, headers: e.message.headers ?? {}, timestampMs: e.timestampMs,
         }));
         const context: BatchContext = {
-          heartbeat: () => Promise.resolve(),
+          heartbeat: () => {
+            if (this.heartbeatFailures === 0) return Promise.resolve();
+            this.heartbeatFailures--;
+            return Promise.reject(new RelstreamError('RELSTREAM_KAFKA_REQUEST', 'injected: the group is rebalancing, so a rejoin is needed', { retriable: true }));
+          },
           isActive: () => this.running && this.generation === generation && this.assigned.includes(partition),
         };
         const batch = { topic: this.topic, partition, highWatermark: String(log.length), messages };
-        await this.options?.eachBatch(batch, context);
-        if (this.repeatBatches) await this.options?.eachBatch(batch, context);
+        try {
+          await this.options?.eachBatch(batch, context);
+          if (this.repeatBatches) await this.options?.eachBatch(batch, context);
+        } catch {
+          // As kafkajs does when a handler fails on a rebalance: join again, read again from the committed offsets.
+          this.rejoin();
+          break;
+        }
         if (this.generation === generation) this.positions.set(partition, from + BigInt(entries.length));
       }
       this.options?.onFetch?.();

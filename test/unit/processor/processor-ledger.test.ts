@@ -157,6 +157,20 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
       assert.deepEqual(new Set(recordIdsOut(h.kafka)), await recordsWithEvents(t, 12), 'every record has its events');
     });
 
+    it('a heartbeat that fails while admission waits for room leaves no admitted record behind: commits reach the end', async (t) => {
+      // Inference held, so admission waits for room and heartbeats; the failed heartbeat ends the batch mid-chunk.
+      const gate = new Gate();
+      gate.close();
+      const h = await harness(t, { overrides, gate, records: 24 });
+      await until(async () => (await inFlight(h)) > 0, 'records in flight');
+      h.consumer.heartbeatFailures = 1;
+      await until(() => Promise.resolve(h.consumer.heartbeatFailures === 0), 'the heartbeat to fail');
+      gate.open();
+      await h.committedToEnd('after the failed heartbeat');
+      assert.deepEqual(h.fatal, [], 'a client error in admission is not fatal');
+      assert.deepEqual(new Set(recordIdsOut(h.kafka)), await recordsWithEvents(t, 24), 'every record has its events');
+    });
+
     it('a batch delivered twice (an eachBatch re-run after an error) is admitted once', async (t) => {
       const h = await harness(t, { overrides });
       h.consumer.repeatBatches = true;
