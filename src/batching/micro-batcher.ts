@@ -4,6 +4,9 @@
  * together to keep padding low. At most `concurrency` batches run at once. Admission is bounded in pairs and
  * in tokens (`capacityPairs`, `capacityTokens`): callers wait on `whenRoom()` (and pause their partitions)
  * when either is reached. An empty queue always has room, so a record larger than the queue still passes, alone.
+ * With `capacityMs`, the queue also holds no more than that many milliseconds of work at the rate its batches are
+ * measured to run (never less than two full batches per slot): a queue sized in pairs alone holds seconds of work
+ * on a slow or busy machine, and a rebalance that must finish it before its partitions move ran out of time.
  * Callers that paused resume at the low-water mark (`atLowWater()`, half of both): resumed at the first free
  * slot, a consumer whose intake outruns inference paused again one batch later, a pause and a resume per batch.
  *
@@ -11,6 +14,9 @@
  * outward from the oldest pair's length. Taking a batch costs in proportion to the pairs it takes and the
  * distinct lengths queued, not to the queue: a deep backlog does not slow the main thread per pair.
  */
+/** Weight of each batch in the moving average of the rate: about the last ten batches count. */
+const RATE_WEIGHT = 0.2;
+
 export interface BatchItem {
   /** Sequence length of the pair in tokens. */
   readonly length: number;
@@ -23,6 +29,8 @@ export interface MicroBatcherOptions<T extends BatchItem> {
   readonly concurrency: number;
   readonly capacityPairs: number;
   readonly capacityTokens: number;
+  /** The most work the queue holds, in milliseconds at the measured rate; none: pairs and tokens only. */
+  readonly capacityMs?: number;
   /** Runs one batch; a rejection is the runner's to report, the batcher only frees the slot. */
   readonly run: (items: T[], queuedAtMs: readonly number[]) => Promise<void>;
   readonly now?: () => number;
@@ -58,6 +66,8 @@ export class MicroBatcher<T extends BatchItem> {
 
   /** Pairs per batch now: options.maxPairs, or less when a BatchSizeController asks (setMaxPairs). */
   private maxPairs: number;
+  /** Pairs per second the batches run at, all slots together (a moving average); undefined before the first. */
+  private pairsPerSecond: number | undefined;
 
   constructor(private readonly options: MicroBatcherOptions<T>) {
     this.now = options.now ?? (() => performance.now());
@@ -72,8 +82,16 @@ export class MicroBatcher<T extends BatchItem> {
   get queuedPairs(): number { return this.count; }
   get queuedTokens(): number { return this.tokens; }
   get batchesInFlight(): number { return this.inFlight; }
+  /** Pairs the queue may hold now: capacityPairs, or fewer where capacityMs of work at the measured rate is less. */
+  get capacity(): number {
+    const { capacityMs, capacityPairs, maxPairs, concurrency } = this.options;
+    if (capacityMs === undefined || this.pairsPerSecond === undefined) return capacityPairs;
+    const floor = 2 * maxPairs * concurrency;
+    return Math.min(capacityPairs, Math.max(floor, Math.floor((this.pairsPerSecond * capacityMs) / 1000)));
+  }
+
   hasRoom(): boolean {
-    return this.count === 0 || (this.count < this.options.capacityPairs && this.tokens < this.options.capacityTokens);
+    return this.count === 0 || (this.count < this.capacity && this.tokens < this.options.capacityTokens);
   }
 
   /** Resolves once the queue is below capacity. */
@@ -83,7 +101,7 @@ export class MicroBatcher<T extends BatchItem> {
 
   /** The queue has drained to half its capacity, in pairs and in tokens. */
   atLowWater(): boolean {
-    return this.count <= this.options.capacityPairs / 2 && this.tokens <= this.options.capacityTokens / 2;
+    return this.count <= this.capacity / 2 && this.tokens <= this.options.capacityTokens / 2;
   }
 
   /** Resolves once the queue is at its low-water mark. */
@@ -239,13 +257,24 @@ export class MicroBatcher<T extends BatchItem> {
   private dispatch(batch: Queued<T>[]): void {
     this.inFlight++;
     this.wakeWaiters();
+    const started = this.now();
     this.options.run(batch.map((q) => q.item), batch.map((q) => q.at))
-      .catch(() => undefined)
+      .then(() => { this.observeRate(batch.length, this.now() - started); }, () => undefined)
       .finally(() => {
         this.inFlight--;
         this.pump();
         this.wakeWaiters();
       });
+  }
+
+  /**
+   * A batch's pairs over its time from dispatch to done (inference and the wait for delivery both: what the queue
+   * drains at), times the slots that run side by side.
+   */
+  private observeRate(pairs: number, ms: number): void {
+    if (ms <= 0) return;
+    const rate = ((pairs * 1000) / ms) * this.options.concurrency;
+    this.pairsPerSecond = this.pairsPerSecond === undefined ? rate : this.pairsPerSecond + RATE_WEIGHT * (rate - this.pairsPerSecond);
   }
 
   private schedule(delayMs: number): void {

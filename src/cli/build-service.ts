@@ -265,7 +265,11 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const batcher = new MicroBatcher<PairJob>({
     maxPairs: config.batchMaxPairs, maxTokens: config.batchMaxTokens, maxWaitMs: config.batchMaxWaitMs,
     concurrency: config.inferenceConcurrency, capacityPairs: config.queueMaxPairs, capacityTokens: config.queueMaxTokens,
+    // A rebalance gives revokeTimeoutMs to finish what is in flight: the queue holds a quarter of it, whatever the
+    // machine's speed, leaving the rest for the batches running, the records in intake and the last delivery.
+    capacityMs: config.revokeTimeoutMs / 4,
     run: (jobs, queuedAt) => runner.run(jobs, queuedAt).finally(() => {
+      metrics.queueCapacityPairs.set(batcher.capacity);
       metrics.queuedPairs.set(batcher.queuedPairs);
       metrics.queuedTokens.set(batcher.queuedTokens);
     }),

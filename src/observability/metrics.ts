@@ -37,6 +37,7 @@ export function createMetrics(register: Registry, options: { defaultMetrics?: bo
     consumerLag: new Gauge({ name: 'relstream_consumer_lag', help: 'Messages behind the high watermark, per assigned partition.', labelNames: ['topic', 'partition'] as const, registers }),
     consumerPaused: new Gauge({ name: 'relstream_consumer_paused', help: '1 while the consumer is paused because the inference queue is full.', registers }),
     queuedPairs: new Gauge({ name: 'relstream_queued_pairs', help: 'Pairs waiting in the micro-batcher.', registers }),
+    queueCapacityPairs: new Gauge({ name: 'relstream_queue_capacity_pairs', help: 'Pairs the micro-batcher holds before intake pauses: queueMaxPairs, or fewer where a quarter of revokeTimeoutMs of work at the measured rate is less.', registers }),
     batchesInFlight: new Gauge({ name: 'relstream_inference_batches_in_flight', help: 'Batches running in inference workers.', registers }),
     partitionStalls: new Counter({ name: 'relstream_partition_stalls_total', help: 'Stalls found by the progress watchdog: an owned partition with lag, nothing in flight and no delivery or commit for stallTimeoutMs (read again from its committed offset), or a commit retrying for stallTimeoutMs while the cluster answers (the member joins the group again).', registers }),
     recordsInFlight: new Gauge({ name: 'relstream_records_in_flight', help: 'Records admitted but not yet finished.', registers }),

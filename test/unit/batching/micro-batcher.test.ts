@@ -6,7 +6,7 @@ import { MicroBatcher } from '../../../src/batching/micro-batcher.js';
 
 interface Item { readonly length: number; readonly n: number }
 
-function harness(options: { maxPairs?: number; maxTokens?: number; maxWaitMs?: number; concurrency?: number; capacityPairs?: number; capacityTokens?: number; now?: () => number }) {
+function harness(options: { maxPairs?: number; maxTokens?: number; maxWaitMs?: number; concurrency?: number; capacityPairs?: number; capacityTokens?: number; capacityMs?: number; now?: () => number }) {
   const batches: Item[][] = [];
   const release: (() => void)[] = [];
   const batcher = new MicroBatcher<Item>({
@@ -14,6 +14,7 @@ function harness(options: { maxPairs?: number; maxTokens?: number; maxWaitMs?: n
     concurrency: options.concurrency ?? 1, capacityPairs: options.capacityPairs ?? 100, capacityTokens: options.capacityTokens ?? 1_000_000,
     run: (items) => { batches.push(items); return new Promise<void>((resolve) => release.push(resolve)); },
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.capacityMs === undefined ? {} : { capacityMs: options.capacityMs }),
   });
   return { batcher, batches, release };
 }
@@ -102,5 +103,35 @@ describe('MicroBatcher', () => {
     assert.equal(tokens.batcher.atLowWater(), true, '30 tokens queued');
     batcher.close();
     tokens.batcher.close();
+  });
+
+  it('holds no more than capacityMs of work at the rate its batches ran, and never less than two full batches per slot', async () => {
+    let clock = 0;
+    const { batcher, release } = harness({ maxPairs: 4, concurrency: 1, capacityPairs: 1000, capacityMs: 500, now: () => clock });
+    assert.equal(batcher.capacity, 1000, 'no rate measured yet: pairs only');
+    for (let n = 0; n < 4; n++) batcher.submit({ length: 5, n });
+    clock += 40; // 4 pairs in 40 ms: 100 pairs/s, 50 pairs in 500 ms
+    release[0]?.();
+    await turn();
+    assert.equal(batcher.capacity, 50);
+    for (let n = 0; n < 60; n++) batcher.submit({ length: 5, n });
+    assert.equal(batcher.queuedPairs, 56);
+    assert.equal(batcher.hasRoom(), false, 'more than 500 ms of work queued');
+    assert.equal(batcher.atLowWater(), false);
+
+    // A batch a hundred times slower: the average falls, but the queue keeps two full batches.
+    clock += 4000;
+    release[1]?.();
+    await turn();
+    assert.equal(batcher.capacity, 40, 'the average moved a fifth of the way: 80 pairs/s');
+    for (let i = 2; i < 14; i++) {
+      clock += 4000;
+      release[i]?.();
+      await turn();
+    }
+    assert.equal(batcher.capacity, 8, 'floor: two batches of maxPairs');
+    for (const r of release) r();
+    await turn();
+    batcher.close();
   });
 });
