@@ -66,8 +66,9 @@ export class MicroBatcher<T extends BatchItem> {
 
   /** Pairs per batch now: options.maxPairs, or less when a BatchSizeController asks (setMaxPairs). */
   private maxPairs: number;
-  /** Pairs per second the batches run at, all slots together (a moving average); undefined before the first. */
-  private pairsPerSecond: number | undefined;
+  /** Pairs per batch and milliseconds per batch, moving averages (observeRate). */
+  private batchPairs: number | undefined;
+  private batchMs: number | undefined;
 
   constructor(private readonly options: MicroBatcherOptions<T>) {
     this.now = options.now ?? (() => performance.now());
@@ -268,13 +269,20 @@ export class MicroBatcher<T extends BatchItem> {
   }
 
   /**
-   * A batch's pairs over its time from dispatch to done (inference and the wait for delivery both: what the queue
-   * drains at), times the slots that run side by side.
+   * A batch's pairs and its time from dispatch to done (inference and the wait for delivery both: what the queue
+   * drains at), each in a moving average: their ratio, not an average of each batch's rate, which a few quick
+   * batches among slow ones (a busy machine) pull far above what the queue drains at.
    */
   private observeRate(pairs: number, ms: number): void {
     if (ms <= 0) return;
-    const rate = ((pairs * 1000) / ms) * this.options.concurrency;
-    this.pairsPerSecond = this.pairsPerSecond === undefined ? rate : this.pairsPerSecond + RATE_WEIGHT * (rate - this.pairsPerSecond);
+    this.batchPairs = this.batchPairs === undefined ? pairs : this.batchPairs + RATE_WEIGHT * (pairs - this.batchPairs);
+    this.batchMs = this.batchMs === undefined ? ms : this.batchMs + RATE_WEIGHT * (ms - this.batchMs);
+  }
+
+  /** Pairs per second the batches run at, all slots together; undefined before the first. */
+  private get pairsPerSecond(): number | undefined {
+    if (this.batchPairs === undefined || this.batchMs === undefined) return undefined;
+    return ((this.batchPairs * 1000) / this.batchMs) * this.options.concurrency;
   }
 
   private schedule(delayMs: number): void {

@@ -367,12 +367,14 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
     const started = Date.now();
     const unfinished = (): number => states.reduce((n, s) => n + (s.retired ? 0 : s.ledger.inFlight), 0);
+    const atStart = { records: unfinished(), queuedPairs: batcher.queuedPairs, queueCapacity: batcher.capacity };
     await committer.revoking(async () => {
       const deadline = started + config.revokeTimeoutMs;
       while (unfinished() > 0 && Date.now() < deadline && !stopping) {
         if (!sink.hasRoom()) commitTick();
         await sleep(ROOM_POLL_MS);
       }
+      const finishedMs = Date.now() - started;
       // A stop that began meanwhile finishes and commits these records itself.
       if (isStopping()) {
         await untilStopCommitted();
@@ -386,7 +388,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       const left = unfinished();
       metrics.revocations.inc({ outcome: left === 0 && inTime ? 'committed' : 'partial' });
       logger.info('partitions revoked: finished work committed first', {
-        partitions: states.map((s) => `${s.topic}:${s.partition}`), ms: Date.now() - started, abandonedRecords: left, committedInTime: inTime,
+        partitions: states.map((s) => `${s.topic}:${s.partition}`), ms: Date.now() - started, finishedMs, atStart, abandonedRecords: left, committedInTime: inTime,
       });
     });
   }

@@ -119,11 +119,12 @@ describe('MicroBatcher', () => {
     assert.equal(batcher.hasRoom(), false, 'more than 500 ms of work queued');
     assert.equal(batcher.atLowWater(), false);
 
-    // A batch a hundred times slower: the average falls, but the queue keeps two full batches.
-    clock += 4000;
+    // A batch twice as slow: the averages of pairs and of time move a fifth of the way (4 pairs in 48 ms).
+    clock += 80;
     release[1]?.();
     await turn();
-    assert.equal(batcher.capacity, 40, 'the average moved a fifth of the way: 80 pairs/s');
+    assert.equal(batcher.capacity, 41);
+    // Ever slower batches: the queue still keeps two full batches.
     for (let i = 2; i < 14; i++) {
       clock += 4000;
       release[i]?.();
