@@ -5,8 +5,9 @@
  * in tokens (`capacityPairs`, `capacityTokens`): callers wait on `whenRoom()` (and pause their partitions)
  * when either is reached. An empty queue always has room, so a record larger than the queue still passes, alone.
  * With `capacityMs`, the queue also holds no more than that many milliseconds of work at the rate its batches are
- * measured to run (never less than two full batches per slot): a queue sized in pairs alone holds seconds of work
- * on a slow or busy machine, and a rebalance that must finish it before its partitions move ran out of time.
+ * measured to run (never less than two full batches per slot, and that until a batch has run): a queue sized in
+ * pairs alone holds seconds of work on a slow or busy machine, and a rebalance that must finish it before its
+ * partitions move ran out of time.
  * Callers that paused resume at the low-water mark (`atLowWater()`, half of both): resumed at the first free
  * slot, a consumer whose intake outruns inference paused again one batch later, a pause and a resume per batch.
  *
@@ -86,9 +87,12 @@ export class MicroBatcher<T extends BatchItem> {
   /** Pairs the queue may hold now: capacityPairs, or fewer where capacityMs of work at the measured rate is less. */
   get capacity(): number {
     const { capacityMs, capacityPairs, maxPairs, concurrency } = this.options;
-    if (capacityMs === undefined || this.pairsPerSecond === undefined) return capacityPairs;
-    const floor = 2 * maxPairs * concurrency;
-    return Math.min(capacityPairs, Math.max(floor, Math.floor((this.pairsPerSecond * capacityMs) / 1000)));
+    if (capacityMs === undefined) return capacityPairs;
+    const floor = Math.min(capacityPairs, 2 * maxPairs * concurrency);
+    // Before the first batch the rate is unknown: two batches per slot, not a queue a slow model takes minutes on.
+    const rate = this.pairsPerSecond;
+    if (rate === undefined) return floor;
+    return Math.min(capacityPairs, Math.max(floor, Math.floor((rate * capacityMs) / 1000)));
   }
 
   hasRoom(): boolean {

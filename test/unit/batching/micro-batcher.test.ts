@@ -108,7 +108,7 @@ describe('MicroBatcher', () => {
   it('holds no more than capacityMs of work at the rate its batches ran, and never less than two full batches per slot', async () => {
     let clock = 0;
     const { batcher, release } = harness({ maxPairs: 4, concurrency: 1, capacityPairs: 1000, capacityMs: 500, now: () => clock });
-    assert.equal(batcher.capacity, 1000, 'no rate measured yet: pairs only');
+    assert.equal(batcher.capacity, 8, 'no rate measured yet: two batches per slot');
     for (let n = 0; n < 4; n++) batcher.submit({ length: 5, n });
     clock += 40; // 4 pairs in 40 ms: 100 pairs/s, 50 pairs in 500 ms
     release[0]?.();
