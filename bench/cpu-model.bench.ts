@@ -95,7 +95,7 @@ export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_00
         if (bundle.selfCheck !== undefined) {
           // What the start-up self-check adds to start-up with this model, after the warm-up run does.
           await session.run(padBatch(lengthBatches(encoded, 1)[0] ?? [], bundle.config.padId));
-          const check = await runSelfCheck((batch) => session.run(batch), bundle.selfCheck, bundle.config.padId);
+          const check = await runSelfCheck((checked) => session.run(padBatch(checked, bundle.config.padId)), bundle.selfCheck);
           results.push({ scenario, metric: `${variant} start-up self-check ms`, value: check.ms, unit: 'ms', detail: { pairs: check.pairs, passed: check.passed, argmaxAgreement: check.argmaxAgreement, maxAbsLogitDifference: check.maxAbsLogitDifference } });
         }
         // Agreement as relstream runs it (batched, padded), against the fp32 export at batch 1.

@@ -20,7 +20,6 @@ import { redactConfig } from '../config/redact.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError, describeError, RelstreamError } from '../errors.js';
 import { startOpsServer, type OpsServer } from '../http/ops-server.js';
-import { padBatch } from '../inference/batch-tensors.js';
 import { startInferencePool, type InferencePool } from '../inference/inference-pool.js';
 import { describeCpu, exactInt8Kernels, readCpuFeatures } from '../inference/cpu-features.js';
 import { runSelfCheck } from '../inference/self-check.js';
@@ -79,12 +78,12 @@ async function warmedPool(config: Config, bundle: ModelBundle, logger: Logger): 
     logger.info(`int8 kernels: ${exactInt8 ? 'exact (u8u8)' : 'fast (u8s8)'}`, { int8Kernels: config.int8Kernels, cpu: describeCpu(cpu) });
   }
   const pool = await startInferencePool({
-    onnxPath: bundle.onnxPath, numLabels: bundle.config.labels.length,
+    onnxPath: bundle.onnxPath, numLabels: bundle.config.labels.length, padId: bundle.config.padId,
     session: { provider: config.executionProvider, cudaDeviceId: config.cudaDeviceId, cudaFallback: config.cudaFallback, intraOpThreads: config.intraOpThreads, exactInt8 },
   }, config.inferenceConcurrency);
   // Warm-up: the first run allocates and (on CUDA) compiles kernels; readiness waits for it.
   const warm = bundle.tokenizer;
-  await pool.run(padBatch([{ inputIds: Int32Array.from([warm.clsId, warm.sepId, warm.sepId, warm.sepId, warm.sepId]), spanIdxs: [1, 2, 3, 4] }], bundle.config.padId));
+  await pool.run([{ inputIds: Int32Array.from([warm.clsId, warm.sepId, warm.sepId, warm.sepId, warm.sepId]), spanIdxs: [1, 2, 3, 4] }]);
   return pool;
 }
 
@@ -94,7 +93,7 @@ async function checkModel(config: Config, bundle: ModelBundle, pool: InferencePo
     logger.info('the model directory carries no self-check pairs (exported before they existed): not checked here', { model: bundle.config.name });
     return;
   }
-  const result = await runSelfCheck((batch) => pool.run(batch), bundle.selfCheck, bundle.config.padId);
+  const result = await runSelfCheck((pairs) => pool.run(pairs), bundle.selfCheck);
   metrics.selfCheckAgreement.set(result.argmaxAgreement);
   metrics.selfCheckMaxDifference.set(result.maxAbsLogitDifference);
   metrics.selfCheckPassed.set(result.passed ? 1 : 0);

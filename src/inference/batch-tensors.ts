@@ -20,17 +20,42 @@ export interface BatchInputs {
  */
 const LOW_WORDS = endianness() === 'LE';
 
-/** `lowWords` is for the test that holds both fills equal. */
-export function padBatch(pairs: readonly EncodedPair[], padId: number, lowWords = LOW_WORDS): BatchInputs {
+/**
+ * Tensor memory reused from batch to batch by a thread that runs one batch at a time (an inference worker): a
+ * new int64 tensor per input and batch was most of what sending a batch cost. Each input has its own memory,
+ * grown as needed; a tensor is a zeroed view over its start.
+ */
+export class TensorBuffers {
+  readonly #buffers: ArrayBuffer[] = [];
+
+  /** A zeroed BigInt64Array of `length` over input `slot`'s memory; valid until the next call for the slot. */
+  tensor(slot: number, length: number): BigInt64Array {
+    let buffer = this.#buffers[slot];
+    if (buffer === undefined || buffer.byteLength < 8 * length) {
+      buffer = new ArrayBuffer(8 * Math.max(length, 2 * (buffer?.byteLength ?? 0) / 8));
+      this.#buffers[slot] = buffer;
+    } else {
+      new Uint8Array(buffer, 0, 8 * length).fill(0);
+    }
+    return new BigInt64Array(buffer, 0, length);
+  }
+}
+
+/**
+ * `buffers`: reuse tensor memory (valid until the next batch padded with them); new tensors without.
+ * `lowWords` is for the test that holds both fills equal.
+ */
+export function padBatch(pairs: readonly EncodedPair[], padId: number, buffers?: TensorBuffers, lowWords = LOW_WORDS): BatchInputs {
   const batchSize = pairs.length;
   let sequenceLength = 0;
   for (const p of pairs) if (p.inputIds.length > sequenceLength) sequenceLength = p.inputIds.length;
-  const inputIds = new BigInt64Array(batchSize * sequenceLength);
-  const attentionMask = new BigInt64Array(batchSize * sequenceLength);
-  const spanIdxs = new BigInt64Array(batchSize * 4);
+  const tensor = (slot: number, length: number): BigInt64Array => buffers?.tensor(slot, length) ?? new BigInt64Array(length);
+  const inputIds = tensor(0, batchSize * sequenceLength);
+  const attentionMask = tensor(1, batchSize * sequenceLength);
+  const spanIdxs = tensor(2, batchSize * 4);
   if (lowWords) fillLowWords(pairs, padId, sequenceLength, inputIds, attentionMask, spanIdxs);
   else fillBigInts(pairs, padId, sequenceLength, inputIds, attentionMask, spanIdxs);
-  return { batchSize, sequenceLength, inputIds, attentionMask, tokenTypeIds: new BigInt64Array(batchSize * sequenceLength), spanIdxs };
+  return { batchSize, sequenceLength, inputIds, attentionMask, tokenTypeIds: tensor(3, batchSize * sequenceLength), spanIdxs };
 }
 
 function fillLowWords(pairs: readonly EncodedPair[], padId: number, length: number, inputIds: BigInt64Array, mask: BigInt64Array, spans: BigInt64Array): void {

@@ -1,23 +1,34 @@
 /**
  * `inferenceConcurrency` worker threads, each with its own session; a batch goes to an idle worker. The
- * micro-batcher never has more batches in flight than workers, so a batch never waits here.
+ * micro-batcher never has more batches in flight than workers, so a batch never waits here. A batch crosses as
+ * its packed pairs (./packed-pairs.ts) in memory shared with its worker, reused while the worker is idle; the
+ * worker pads the tensors in memory of its own, also reused.
  */
 import { Worker } from 'node:worker_threads';
 
 import { ERROR_CODES, RelstreamError, type ErrorCode } from '../errors.js';
-import type { BatchInputs } from './batch-tensors.js';
+import type { EncodedPair } from '../encoding/splice-encoder.js';
+import { packedLength, packPairs } from './packed-pairs.js';
 import type { WorkerError, WorkerInit, WorkerReply, WorkerRequest } from './inference-worker.js';
 import type { ExecutionProvider } from './model-session.js';
 
 interface PoolWorker {
   readonly worker: Worker;
   busy: boolean;
+  /** Memory shared with the worker for the batch it is sent; written only while it is idle. */
+  input: Int32Array;
 }
+
+/** Int32s of shared input memory a worker starts with: 64 pairs of 250 tokens, say. Grown when a batch needs it. */
+const INPUT_INTS = 16_384;
+
+const sharedInts = (length: number): Int32Array => new Int32Array(new SharedArrayBuffer(4 * length));
 
 export interface InferencePool {
   /** The provider that really runs (every worker reports the same; a fallback in one is a fallback in all). */
   readonly provider: ExecutionProvider;
-  run(batch: BatchInputs): Promise<Float32Array>;
+  /** The logits of each pair, row after row. */
+  run(pairs: readonly EncodedPair[]): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -50,7 +61,7 @@ export async function startInferencePool(init: WorkerInit, concurrency: number):
     await Promise.all(ok.map((w) => w.worker.terminate()));
     throw failed.reason;
   }
-  const workers: PoolWorker[] = ok.map((w) => ({ worker: w.worker, busy: false }));
+  const workers: PoolWorker[] = ok.map((w) => ({ worker: w.worker, busy: false, input: sharedInts(INPUT_INTS) }));
   const provider = ok[0]?.provider ?? 'cpu';
   const pending = new Map<number, { resolve: (logits: Float32Array) => void; reject: (error: Error) => void; worker: PoolWorker }>();
   let nextId = 0;
@@ -77,15 +88,23 @@ export async function startInferencePool(init: WorkerInit, concurrency: number):
 
   return {
     provider,
-    run: (batch) => {
+    run: (pairs) => {
       const entry = workers.find((w) => !w.busy) ?? workers[nextId % workers.length];
       if (!entry) return Promise.reject(new RelstreamError('RELSTREAM_MODEL_SESSION', 'no inference workers'));
+      const length = packedLength(pairs);
+      // A busy worker may still be reading its memory: its batch gets memory of its own (never the case when
+      // the micro-batcher sends, which waits for an idle worker).
+      let into: Int32Array;
+      if (entry.busy) into = new Int32Array(length);
+      else {
+        if (entry.input.length < length) entry.input = sharedInts(Math.max(length, 2 * entry.input.length));
+        into = entry.input;
+      }
       entry.busy = true;
       const id = nextId++;
       return new Promise<Float32Array>((resolve, reject) => {
         pending.set(id, { resolve, reject, worker: entry });
-        const request: WorkerRequest = { id, batch };
-        entry.worker.postMessage(request, [batch.inputIds.buffer, batch.attentionMask.buffer, batch.tokenTypeIds.buffer, batch.spanIdxs.buffer] as ArrayBuffer[]);
+        entry.worker.postMessage({ id, pairs: packPairs(pairs, into) } satisfies WorkerRequest);
       });
     },
     close: async () => {

@@ -5,16 +5,19 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { createLogger } from '../observability/logger.js';
-import type { BatchInputs } from './batch-tensors.js';
+import { padBatch, TensorBuffers } from './batch-tensors.js';
 import { openModelSession, type SessionOptions } from './model-session.js';
+import { unpackPairs } from './packed-pairs.js';
 
 export interface WorkerInit {
   readonly onnxPath: string;
   readonly numLabels: number;
+  readonly padId: number;
   readonly session: SessionOptions;
 }
 
-export type WorkerRequest = { readonly id: number; readonly batch: BatchInputs } | { readonly close: true };
+/** `pairs`: packed (./packed-pairs.ts), over memory shared with the pool that it does not write until the reply. */
+export type WorkerRequest = { readonly id: number; readonly pairs: Int32Array } | { readonly close: true };
 export type WorkerReply =
   | { readonly ready: true; readonly provider: 'cuda' | 'cpu' }
   | { readonly id: number; readonly logits: Float32Array }
@@ -47,12 +50,15 @@ const logger = createLogger({ bindings: { service: 'relstream', component: 'infe
 
 try {
   const session = await openModelSession(init.onnxPath, init.numLabels, init.session, logger);
+  const buffers = new TensorBuffers();
+  // One batch at a time, in order: the tensors of the one before are reused for the next.
+  let previous: Promise<void> = Promise.resolve();
   port.on('message', (request: WorkerRequest) => {
     if ('close' in request) {
-      void session.close().finally(() => { port.close(); });
+      void previous.then(() => session.close()).finally(() => { port.close(); });
       return;
     }
-    session.run(request.batch).then(
+    previous = previous.then(() => session.run(padBatch(unpackPairs(request.pairs), init.padId, buffers))).then(
       (logits) => { port.postMessage({ id: request.id, logits } satisfies WorkerReply, [logits.buffer as ArrayBuffer]); },
       (error: unknown) => { port.postMessage({ id: request.id, ...toWorkerError(error) } satisfies WorkerReply); },
     );

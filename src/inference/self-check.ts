@@ -7,7 +7,7 @@
  * allowDegradedModel is set.
  */
 import type { SelfCheckReference } from '../model/model-dir.js';
-import { padBatch, type BatchInputs } from './batch-tensors.js';
+import type { EncodedPair } from '../encoding/splice-encoder.js';
 
 export interface SelfCheckResult {
   readonly pairs: number;
@@ -17,9 +17,10 @@ export interface SelfCheckResult {
   readonly passed: boolean;
 }
 
-export async function runSelfCheck(infer: (batch: BatchInputs) => Promise<Float32Array>, reference: SelfCheckReference, padId: number): Promise<SelfCheckResult> {
+/** `infer`: the logits of the pairs run as one padded batch, row after row. */
+export async function runSelfCheck(infer: (pairs: readonly EncodedPair[]) => Promise<Float32Array>, reference: SelfCheckReference): Promise<SelfCheckResult> {
   const started = performance.now();
-  const logits = await infer(padBatch(reference.cases.map((c) => ({ inputIds: Int32Array.from(c.inputIds), spanIdxs: c.spanIdxs })), padId));
+  const logits = await infer(reference.cases.map((c) => ({ inputIds: Int32Array.from(c.inputIds), spanIdxs: c.spanIdxs })));
   let agreeing = 0;
   let worst = 0;
   reference.cases.forEach((c, row) => {

@@ -14,7 +14,6 @@ import type { RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
 import { decodeRelation } from '../decoding/decode-relation.js';
 import { describeError } from '../errors.js';
-import { padBatch } from '../inference/batch-tensors.js';
 import type { InferencePool } from '../inference/inference-pool.js';
 import type { ModelBundle } from '../model/model-dir.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -130,16 +129,21 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
   }
 
   async function infer(live: PairJob[]): Promise<Float32Array> {
-    const inputs = padBatch(live.map((j) => j.pair), bundle.config.padId);
-    const padded = inputs.batchSize * inputs.sequenceLength;
-    const real = live.reduce((n, j) => n + j.length, 0);
-    metrics.batchPairs.observe(inputs.batchSize);
+    let longest = 0;
+    let real = 0;
+    for (const { length } of live) {
+      real += length;
+      if (length > longest) longest = length;
+    }
+    // What the worker pads to: every row to the longest.
+    const padded = live.length * longest;
+    metrics.batchPairs.observe(live.length);
     metrics.batchTokens.observe(padded);
     metrics.batchPaddingRatio.observe(padded === 0 ? 0 : (padded - real) / padded);
     metrics.batchesInFlight.inc();
     const span = deps.tracing?.batch(recordTraces(live), { pairs: live.length, paddedTokens: padded, provider: pool.provider });
     try {
-      return await pool.run(inputs);
+      return await pool.run(live.map((j) => j.pair));
     } catch (error) {
       span?.setStatus({ code: SpanStatusCode.ERROR, message: describeError(error) });
       throw error;

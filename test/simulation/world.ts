@@ -53,10 +53,10 @@ export function seeded(seed: number): () => number {
 function fakePool(numLabels: number, delayMs: () => number): InferencePool {
   return {
     provider: 'cpu',
-    run: async (batch) => {
+    run: async (pairs) => {
       await new Promise((resolve) => setTimeout(resolve, delayMs()));
-      const logits = new Float32Array(batch.batchSize * numLabels).fill(-10);
-      for (let row = 0; row < batch.batchSize; row++) logits[row * numLabels] = 10;
+      const logits = new Float32Array(pairs.length * numLabels).fill(-10);
+      for (let row = 0; row < pairs.length; row++) logits[row * numLabels] = 10;
       return logits;
     },
     close: () => Promise.resolve(),

@@ -187,7 +187,7 @@ for (const delivery of ['at-least-once', 'exactly-once'] as const) {
       const fatal: unknown[] = [];
       const pool: InferencePool = {
         provider: 'cpu',
-        run: (batch: { batchSize: number }) => Promise.resolve(new Float32Array(batch.batchSize * bundle.config.labels.length).map((_, i) => (i % bundle.config.labels.length === 0 ? 10 : -10))),
+        run: (pairs: readonly unknown[]) => Promise.resolve(new Float32Array(pairs.length * bundle.config.labels.length).map((_, i) => (i % bundle.config.labels.length === 0 ? 10 : -10))),
         close: () => Promise.resolve(),
       };
       const pipeline = await buildPipeline({ config, client: kafka, probeClient: kafka, bundle, pool, metrics, logger: silentLogger, tracing, onFatal: (e) => fatal.push(e) });

@@ -29,7 +29,7 @@ before(async () => { bundle = await loadModelDir(tinyModelDir); });
 function instantPool(numLabels: number): InferencePool {
   return {
     provider: 'cpu',
-    run: (batch) => Promise.resolve(new Float32Array(batch.batchSize * numLabels).fill(-10).map((v, i) => (i % numLabels === 0 ? 10 : v))),
+    run: (pairs) => Promise.resolve(new Float32Array(pairs.length * numLabels).fill(-10).map((v, i) => (i % numLabels === 0 ? 10 : v))),
     close: () => Promise.resolve(),
   };
 }

@@ -50,11 +50,11 @@ class Gate {
 function fakePool(numLabels: number, gate: Gate, delayMs = 2): InferencePool {
   return {
     provider: 'cpu',
-    run: async (batch) => {
+    run: async (pairs) => {
       await gate.passed;
       await sleep(delayMs);
-      const logits = new Float32Array(batch.batchSize * numLabels).fill(-10);
-      for (let row = 0; row < batch.batchSize; row++) logits[row * numLabels] = 10;
+      const logits = new Float32Array(pairs.length * numLabels).fill(-10);
+      for (let row = 0; row < pairs.length; row++) logits[row * numLabels] = 10;
       return logits;
     },
     close: () => Promise.resolve(),
