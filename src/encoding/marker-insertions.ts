@@ -13,22 +13,20 @@ export interface MarkerInsertion {
   readonly slot: MarkerSlot;
 }
 
-function sortKey(m: { offset: number; closing: boolean; order: number; tie: number }): [number, number, number, number] {
-  return [m.offset, m.closing ? 0 : 1, m.order, m.tie];
+interface Item { readonly slot: MarkerSlot; readonly offset: number; readonly closing: boolean; readonly order: number; readonly tie: number }
+
+/** The rule above as an order: offset, then closings first, then the outer (opening) or inner (closing) first, then the tie. */
+function compare(a: Item, b: Item): number {
+  return a.offset - b.offset || Number(b.closing) - Number(a.closing) || a.order - b.order || a.tie - b.tie;
 }
 
 export function markerInsertions(subject: SentenceEntity, object: SentenceEntity): MarkerInsertion[] {
-  const items = [
-    { slot: 0 as const, offset: subject.start, closing: false, order: -subject.end, tie: 0 },
-    { slot: 2 as const, offset: object.start, closing: false, order: -object.end, tie: 1 },
-    { slot: 1 as const, offset: subject.end, closing: true, order: -subject.start, tie: 1 },
-    { slot: 3 as const, offset: object.end, closing: true, order: -object.start, tie: 0 },
+  const items: Item[] = [
+    { slot: 0, offset: subject.start, closing: false, order: -subject.end, tie: 0 },
+    { slot: 2, offset: object.start, closing: false, order: -object.end, tie: 1 },
+    { slot: 1, offset: subject.end, closing: true, order: -subject.start, tie: 1 },
+    { slot: 3, offset: object.end, closing: true, order: -object.start, tie: 0 },
   ];
-  items.sort((a, b) => {
-    const ka = sortKey(a);
-    const kb = sortKey(b);
-    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return (ka[i] ?? 0) - (kb[i] ?? 0);
-    return 0;
-  });
-  return items.map(({ offset, slot }) => ({ offset, slot }));
+  // Items are their own insertions (offset and slot): no second object per marker.
+  return items.sort(compare);
 }

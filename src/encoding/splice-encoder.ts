@@ -18,59 +18,111 @@ export interface EncodedPair {
 
 export type PairEncoding = { readonly ok: true; readonly pair: EncodedPair } | { readonly ok: false; readonly reason: 'truncated' };
 
-/** A sentence tokenized once: its words and their pieces. */
+/** A sentence tokenized once: its words, and their pieces one after another. */
 export interface EncodedSentence {
   readonly text: string;
   readonly words: readonly Word[];
-  readonly pieces: readonly (readonly number[])[];
+  /** Every word's pieces in order; word w's are pieces[wordStarts[w]] up to pieces[wordStarts[w + 1]]. */
+  readonly pieces: Int32Array;
+  readonly wordStarts: Int32Array;
 }
 
 export class SpliceEncoder {
+  /** The pair being encoded: reused, and copied out once at the end. */
+  #ids = new Int32Array(512);
+  #length = 0;
+
   constructor(private readonly bundle: Pick<ModelBundle, 'tokenizer' | 'markerIds' | 'config'>) {}
 
   sentence(text: string): EncodedSentence {
     const words = splitWords(text);
-    return { text, words, pieces: words.map((w) => this.bundle.tokenizer.wordPieces(w.text)) };
+    const perWord = words.map((w) => this.bundle.tokenizer.wordPieces(w.text));
+    const wordStarts = new Int32Array(words.length + 1);
+    perWord.forEach((p, w) => { wordStarts[w + 1] = (wordStarts[w] ?? 0) + p.length; });
+    const pieces = new Int32Array(wordStarts[words.length] ?? 0);
+    perWord.forEach((p, w) => { pieces.set(p, wordStarts[w]); });
+    return { text, words, pieces, wordStarts };
   }
 
+  /**
+   * Whole words are copied from the sentence's pieces, runs of them at once; only a word a marker falls inside
+   * is tokenized again, in the fragments the marker cuts it into. Where a marker goes: before every word that
+   * starts at or after its offset, inside a word it cuts, after every word that ends at or before it.
+   */
   encode(sentence: EncodedSentence, subject: SentenceEntity, object: SentenceEntity): PairEncoding {
     const { tokenizer, config } = this.bundle;
     const subjectIds = this.markers(subject.type);
     const objectIds = this.markers(object.type);
     const markerId = (slot: MarkerSlot): number =>
       slot === 0 ? subjectIds.subjectOpen : slot === 1 ? subjectIds.subjectClose : slot === 2 ? objectIds.objectOpen : objectIds.objectClose;
+    const { words, pieces, wordStarts, text } = sentence;
 
-    const inserts = markerInsertions(subject, object);
-    const ids: number[] = [tokenizer.clsId];
+    this.#length = 0;
+    this.#push(tokenizer.clsId);
     const span: [number, number, number, number] = [0, 0, 0, 0];
-    const emitMarker = (slot: MarkerSlot): void => {
-      span[slot] = ids.length;
-      ids.push(markerId(slot));
+    /** The next word not yet emitted, and where in it emitting got to (-1: nowhere yet). */
+    let w = 0;
+    let cut = -1;
+    /** Emits the rest of the word a marker cut. */
+    const finishCut = (): void => {
+      this.#pushAll(tokenizer.wordPieces(text.slice(cut, words[w]?.end)));
+      w++;
+      cut = -1;
     };
-    const emitFragment = (from: number, to: number): void => {
-      for (const id of tokenizer.wordPieces(sentence.text.slice(from, to))) ids.push(id);
-    };
-
-    let next = 0;
-    sentence.words.forEach((word, w) => {
-      for (let m = inserts[next]; m && m.offset <= word.start; m = inserts[++next]) emitMarker(m.slot);
-      let cursor = word.start;
-      for (let m = inserts[next]; m && m.offset < word.end; m = inserts[++next]) {
-        if (m.offset > cursor) emitFragment(cursor, m.offset);
-        cursor = m.offset;
-        emitMarker(m.slot);
+    /** Emits the words before `offset` (finishing a cut one) and, if `offset` cuts a word, its part before. */
+    const emitUpTo = (offset: number): void => {
+      if (cut >= 0 && (words[w]?.end ?? 0) <= offset) finishCut();
+      const from = w;
+      while (w < words.length && (words[w]?.end ?? 0) <= offset && (words[w]?.start ?? 0) < offset) w++;
+      if (w > from) this.#copy(pieces, wordStarts[from] ?? 0, wordStarts[w] ?? 0);
+      const word = words[w];
+      if (word && word.start < offset && offset < word.end) {
+        const at = cut >= 0 ? cut : word.start;
+        if (offset > at) this.#pushAll(tokenizer.wordPieces(text.slice(at, offset)));
+        cut = offset;
       }
-      if (cursor === word.start) for (const id of sentence.pieces[w] ?? []) ids.push(id);
-      else emitFragment(cursor, word.end);
-    });
-    for (let m = inserts[next]; m; m = inserts[++next]) emitMarker(m.slot);
+    };
+    for (const m of markerInsertions(subject, object)) {
+      emitUpTo(m.offset);
+      span[m.slot] = this.#length;
+      this.#push(markerId(m.slot));
+    }
+    if (cut >= 0) finishCut();
+    if (w < words.length) this.#copy(pieces, wordStarts[w] ?? 0, wordStarts[words.length] ?? 0);
 
     // Truncation keeps [CLS] + the first maxLength - 2 pieces + [SEP]; a marker past that cannot be classified.
     const limit = config.maxLength - 1;
     if (span.some((position) => position >= limit)) return { ok: false, reason: 'truncated' };
-    if (ids.length > limit) ids.length = limit;
-    ids.push(tokenizer.sepId);
-    return { ok: true, pair: { inputIds: Int32Array.from(ids), spanIdxs: span } };
+    if (this.#length > limit) this.#length = limit;
+    this.#push(tokenizer.sepId);
+    return { ok: true, pair: { inputIds: this.#ids.slice(0, this.#length), spanIdxs: span } };
+  }
+
+  #room(more: number): void {
+    if (this.#length + more <= this.#ids.length) return;
+    const grown = new Int32Array(Math.max(2 * this.#ids.length, this.#length + more));
+    grown.set(this.#ids.subarray(0, this.#length));
+    this.#ids = grown;
+  }
+
+  #push(id: number): void {
+    this.#room(1);
+    this.#ids[this.#length++] = id;
+  }
+
+  #pushAll(ids: readonly number[]): void {
+    this.#room(ids.length);
+    this.#ids.set(ids, this.#length);
+    this.#length += ids.length;
+  }
+
+  #copy(from: Int32Array, start: number, end: number): void {
+    this.#room(end - start);
+    // A loop, not set(subarray): a view per copy costs more than copying a run of a few dozen ids.
+    const ids = this.#ids;
+    let at = this.#length;
+    for (let i = start; i < end; i++) ids[at++] = from[i] ?? 0;
+    this.#length = at;
   }
 
   private markers(type: string): MarkerIds {

@@ -35,8 +35,10 @@ export function writeOutcomes(outcomes: readonly RecordOutcome[]): ArrayBuffer {
     view.setUint32(at, value, true);
     at += 4;
   };
+  // Through an Int32Array, as the reader's views: platform order on both sides, and one copy per array.
+  const words = new Int32Array(buffer);
   const ints = (values: ArrayLike<number>): void => {
-    for (let i = 0; i < values.length; i++) view.setInt32(at + 4 * i, values[i] ?? 0, true);
+    words.set(values, at >> 2);
     at += 4 * values.length;
   };
   const put = (value: Uint8Array): void => {

@@ -53,11 +53,39 @@ export interface RecordParts {
   readonly metadata: Uint8Array;
 }
 
+type Provenance = { topic: string; partition: number; offset: number };
+
+/** An Avro string of ASCII characters (an event id's hex digits): its zigzag varint length, then the bytes. */
+function asciiString(value: string): Buffer {
+  let length = 2 * value.length;
+  let head = 1;
+  while (length >= 0x80 ** head) head++;
+  const bytes = Buffer.allocUnsafe(head + value.length);
+  for (let i = 0; i < head; i++, length = Math.floor(length / 0x80)) bytes[i] = (length % 0x80) | (i < head - 1 ? 0x80 : 0);
+  bytes.write(value, head, 'latin1');
+  return bytes;
+}
+
+/** `parts` one after another in one new buffer: TypedArray#set, where Buffer.concat's copies cross into C++ per part. */
+function joinBytes(parts: readonly Uint8Array[]): Buffer {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const joined = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.length;
+  }
+  return joined;
+}
+
 /** Encodes the parts intake knows, once each: a record's, and each pair's with its arguments cached per entity. */
 export class EventParts {
   readonly #fields: ReadonlyMap<Field, avro.Type>;
   readonly #model: Buffer;
   readonly #modelId: string;
+  /** The model, provider and provenance bytes of the last provenance seen: intake passes one per record. */
+  #tail: { readonly provenance: Provenance; readonly bytes: Buffer } | undefined;
 
   constructor(type: avro.Type, model: ModelIdentity, provider: string) {
     this.#fields = fieldTypes(type);
@@ -70,7 +98,7 @@ export class EventParts {
   }
 
   /** A pair's parts; `arguments` caches each entity's encoded argument for the record's other pairs. */
-  pair(record: TrialRecord, text: CodePointIndex, subjectIndex: number, objectIndex: number, provenance: { topic: string; partition: number; offset: number }, cache: Map<number, Buffer>): PairParts {
+  pair(record: TrialRecord, text: CodePointIndex, subjectIndex: number, objectIndex: number, provenance: Provenance, cache: Map<number, Buffer>): PairParts {
     const argument = (index: number): Buffer => {
       let bytes = cache.get(index);
       if (bytes === undefined) {
@@ -82,10 +110,10 @@ export class EventParts {
     const subject = record.entities[subjectIndex];
     const object = record.entities[objectIndex];
     const id = relationEventId(record.id, subject?.id ?? '', object?.id ?? '', this.#modelId);
-    return {
-      id: field(this.#fields, 'id').toBuffer(id),
-      middle: Buffer.concat([argument(subjectIndex), argument(objectIndex), this.#model, field(this.#fields, 'provenance').toBuffer(provenance)]),
-    };
+    if (this.#tail?.provenance !== provenance) {
+      this.#tail = { provenance, bytes: Buffer.concat([this.#model, field(this.#fields, 'provenance').toBuffer(provenance)]) };
+    }
+    return { id: asciiString(id), middle: joinBytes([argument(subjectIndex), argument(objectIndex), this.#tail.bytes]) };
   }
 }
 

@@ -22,6 +22,8 @@ const model = { name: 'medspaner re-ct', version: '2', sha256: 'abcdef012345' };
 describe('relation event bytes', () => {
   it('an event spliced from its parts is avsc\'s encoding of relationEvent(...), plain and framed', () => {
     const codec = relationEventCodec();
+    // One per provider for every run, as a worker keeps one: what it keeps from a record must not leak into the next.
+    const partsFor = { cpu: new EventParts(avroType('RelationEvent'), model, 'cpu'), cuda: new EventParts(avroType('RelationEvent'), model, 'cuda') };
     fc.assert(fc.property(
       records.filter((r) => r.entities.length > 0), fc.nat(), fc.nat(), fc.nat({ max: LABELS.length - 1 }), fc.nat({ max: LABELS.length - 1 }),
       fc.double({ noNaN: true }), fc.double({ noNaN: true }), anyString(30), fc.nat({ max: 2 ** 31 - 1 }), fc.option(fc.nat({ max: 2 ** 31 - 1 }), { nil: undefined }),
@@ -31,7 +33,7 @@ describe('relation event bytes', () => {
         const objectIndex = o % record.entities.length;
         const text = new CodePointIndex(record.text);
         const provenance = { topic, partition: offset % 7, offset };
-        const parts = new EventParts(avroType('RelationEvent'), model, provider);
+        const parts = partsFor[provider];
         const header = schemaId === undefined ? Buffer.alloc(0) : frame(schemaId, Buffer.alloc(0));
         const splice = new EventSplice(avroType('RelationEvent'), header, LABELS);
         const pair = parts.pair(record, text, subjectIndex, objectIndex, provenance, new Map());
