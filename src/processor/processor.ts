@@ -238,7 +238,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       return;
     }
     for (const pair of outcome.pairs) {
-      batcher.submit({ task, pair: { inputIds: pair.inputIds, spanIdxs: pair.spanIdxs }, allowedLabels: pair.allowedLabels, parts: pair.parts, length: pair.inputIds.length });
+      // The intake pair is the encoded pair (ids and span): no copy of it per pair.
+      batcher.submit({ task, pair, allowedLabels: pair.allowedLabels, parts: pair.parts, length: pair.inputIds.length });
     }
   }
 

@@ -15,7 +15,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { deadLetterMessage } from './dead-letter.js';
 import { chunkByBytes } from './output-bounds.js';
 import { recordOutput } from './record-output.js';
-import { reportDeadLetter, reportProcessed, traceOf, type DeadLetter, type Sink } from './sink.js';
+import { reportDeadLetter, reportProcessed, traceOf, type DeadLetter, type Processed, type Sink } from './sink.js';
 
 export interface AtLeastOnceSinkDeps {
   readonly config: Pick<Config, 'outputTopic' | 'deadLetterTopic' | 'maxMessageBytes'>;
@@ -70,12 +70,14 @@ export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
         metrics.publishSeconds.observe((performance.now() - started) / 1000);
       }
       const acknowledged: Acknowledged[] = [];
+      const processed: Processed[] = [];
       for (const { task, relations } of sent) {
         task.trace?.sent();
         if (task.partition.retired) continue;
         acknowledged.push({ state: task.partition, offset: task.offset });
-        reportProcessed(metrics, task.message.timestampMs, relations);
+        processed.push({ timestampMs: task.message.timestampMs, relations });
       }
+      reportProcessed(metrics, processed);
       for (const letter of tooLarge) acknowledged.push(...await deadLetter(letter));
       return acknowledged;
     },

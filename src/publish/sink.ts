@@ -59,9 +59,20 @@ export function reportDeadLetter(metrics: Metrics, logger: Logger, letter: DeadL
   logger.warn('record sent to the dead-letter topic', { topic: source.topic, partition: source.partition, offset: source.offset, reason: letter.reason, detail: letter.detail.slice(0, 500) });
 }
 
-/** Counts a record whose events are durable. */
-export function reportProcessed(metrics: Metrics, timestampMs: number, relations: readonly string[]): void {
-  metrics.recordsProcessed.inc();
-  metrics.endToEndSeconds.observe(Math.max(0, Date.now() - timestampMs) / 1000);
-  for (const relation of relations) metrics.relationsPublished.inc({ relation });
+/** A record whose events are durable, as the metrics count it. */
+export interface Processed {
+  readonly timestampMs: number;
+  readonly relations: readonly string[];
+}
+
+/** Counts records whose events are durable: each label once per call, not once per event (a labelled inc hashes its labels). */
+export function reportProcessed(metrics: Metrics, records: readonly Processed[]): void {
+  const now = Date.now();
+  const relations = new Map<string, number>();
+  for (const record of records) {
+    metrics.endToEndSeconds.observe(Math.max(0, now - record.timestampMs) / 1000);
+    for (const relation of record.relations) relations.set(relation, (relations.get(relation) ?? 0) + 1);
+  }
+  if (records.length > 0) metrics.recordsProcessed.inc(records.length);
+  for (const [relation, count] of relations) metrics.relationsPublished.inc({ relation }, count);
 }

@@ -185,7 +185,7 @@ export function transactionalSink(deps: TransactionalSinkDeps): Sink {
           bytes: output.bytes,
           onCommitted: () => {
             trace?.sent();
-            reportProcessed(metrics, timestampMs, output.relations);
+            reportProcessed(metrics, [{ timestampMs, relations: output.relations }]);
           },
         }));
       }

@@ -127,8 +127,14 @@ function baseOptions(options: KafkaConnectionOptions): {
 /**
  * murmur2 & 0x7fffffff like the Java client and kafkajs, so a key lands on the same partition whichever client
  * wrote it (the library's default partitioner differs); keyless messages go round robin, not all to partition 0.
+ * A record's events share one key buffer, so the last key's hash is kept for the next message.
  */
 function javaCompatiblePartitioner(): (message: MessageToProduce, key: Buffer | undefined) => number {
   let next = 0;
-  return (message, key) => (key === undefined ? next++ & 0x7fffffff : compatibilityPartitioner(message, key));
+  let last: { key: Buffer; partition: number } | undefined;
+  return (message, key) => {
+    if (key === undefined) return next++ & 0x7fffffff;
+    if (last?.key !== key) last = { key, partition: compatibilityPartitioner(message, key) };
+    return last.partition;
+  };
 }

@@ -5,14 +5,29 @@ import type { KafkaProducer, OutgoingMessage, TopicPartitionOffset } from '../ty
 import { guarded } from './errors.js';
 import type { GroupRegistry, Membership } from './group-registry.js';
 
+type PltHeaders = NonNullable<MessageToProduce['headers']>;
+
+/**
+ * The library's messages. A record's events share their key and headers objects: each is converted once per
+ * call, not once per event (the events of a batch are most of what the main thread sends).
+ */
 function toPltMessages(topic: string, messages: readonly OutgoingMessage[]): MessageToProduce[] {
-  return messages.map((m) => ({
-    topic,
-    ...(m.key === null ? {} : { key: Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key) }),
-    ...(m.value === null ? {} : { value: m.value }),
-    ...(m.headers === undefined ? {} : { headers: new Map(Object.entries(m.headers).map(([name, value]) => [Buffer.from(name), value])) }),
-    ...(m.partition === undefined ? {} : { partition: m.partition }),
-  }));
+  const out: MessageToProduce[] = [];
+  let lastKey: { from: OutgoingMessage['key']; to: Buffer | undefined } | undefined;
+  let lastHeaders: { from: OutgoingMessage['headers']; to: PltHeaders | undefined } | undefined;
+  for (const m of messages) {
+    if (lastKey?.from !== m.key) lastKey = { from: m.key, to: m.key === null ? undefined : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key) };
+    if (lastHeaders === undefined || lastHeaders.from !== m.headers) {
+      lastHeaders = { from: m.headers, to: m.headers === undefined ? undefined : new Map(Object.entries(m.headers).map(([name, value]) => [Buffer.from(name), value])) };
+    }
+    const message: MessageToProduce = { topic };
+    if (lastKey.to !== undefined) message.key = lastKey.to;
+    if (m.value !== null) message.value = m.value;
+    if (lastHeaders.to !== undefined) message.headers = lastHeaders.to;
+    if (m.partition !== undefined) message.partition = m.partition;
+    out.push(message);
+  }
+  return out;
 }
 
 export function wrapProducer(producer: Producer, groups: GroupRegistry): KafkaProducer {
