@@ -14,8 +14,9 @@ import type { ExecutionProvider } from './model-session.js';
 
 interface PoolWorker {
   readonly worker: Worker;
-  busy: boolean;
-  /** Memory shared with the worker for the batch it is sent; written only while it is idle. */
+  /** Batches sent and not yet answered: the worker runs them in order. */
+  inFlight: number;
+  /** Memory shared with the worker for the batch it is sent; written only while it has none in flight. */
   input: Int32Array;
 }
 
@@ -61,7 +62,7 @@ export async function startInferencePool(init: WorkerInit, concurrency: number):
     await Promise.all(ok.map((w) => w.worker.terminate()));
     throw failed.reason;
   }
-  const workers: PoolWorker[] = ok.map((w) => ({ worker: w.worker, busy: false, input: sharedInts(INPUT_INTS) }));
+  const workers: PoolWorker[] = ok.map((w) => ({ worker: w.worker, inFlight: 0, input: sharedInts(INPUT_INTS) }));
   const provider = ok[0]?.provider ?? 'cpu';
   const pending = new Map<number, { resolve: (logits: Float32Array) => void; reject: (error: Error) => void; worker: PoolWorker }>();
   let nextId = 0;
@@ -72,7 +73,7 @@ export async function startInferencePool(init: WorkerInit, concurrency: number):
       const job = pending.get(reply.id);
       if (!job) return;
       pending.delete(reply.id);
-      job.worker.busy = false;
+      job.worker.inFlight--;
       if ('logits' in reply) job.resolve(reply.logits);
       else if ('error' in reply) job.reject(asError(reply));
     });
@@ -89,18 +90,18 @@ export async function startInferencePool(init: WorkerInit, concurrency: number):
   return {
     provider,
     run: (pairs) => {
-      const entry = workers.find((w) => !w.busy) ?? workers[nextId % workers.length];
+      const entry = workers.find((w) => w.inFlight === 0) ?? workers[nextId % workers.length];
       if (!entry) return Promise.reject(new RelstreamError('RELSTREAM_MODEL_SESSION', 'no inference workers'));
       const length = packedLength(pairs);
-      // A busy worker may still be reading its memory: its batch gets memory of its own (never the case when
-      // the micro-batcher sends, which waits for an idle worker).
+      // A worker with batches in flight may still read its memory: the batch gets memory of its own (never the
+      // case when the micro-batcher sends, which waits for an idle worker).
       let into: Int32Array;
-      if (entry.busy) into = new Int32Array(length);
+      if (entry.inFlight > 0) into = new Int32Array(length);
       else {
         if (entry.input.length < length) entry.input = sharedInts(Math.max(length, 2 * entry.input.length));
         into = entry.input;
       }
-      entry.busy = true;
+      entry.inFlight++;
       const id = nextId++;
       return new Promise<Float32Array>((resolve, reject) => {
         pending.set(id, { resolve, reject, worker: entry });
