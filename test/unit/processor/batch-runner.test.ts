@@ -48,22 +48,39 @@ function recordBatches(): PairJob[][] {
   });
 }
 
-function harness(lingerMs: number) {
+/** A sink whose deliveries end when the test says (acknowledge), or at once. */
+function harness(lingerMs: number, options: { maxMessageBytes?: number; held?: boolean } = {}) {
   const deliveries: (readonly RecordTask[])[] = [];
+  const pending: (() => void)[] = [];
   const sink: Pick<Sink, 'deliver' | 'deadLetter'> = {
     deliver: (tasks) => {
       deliveries.push(tasks);
-      return Promise.resolve([]);
+      return options.held ? new Promise((resolve) => pending.push(() => { resolve([]); })) : Promise.resolve([]);
     },
     deadLetter: () => Promise.resolve([]),
   };
+  const acknowledge = (): void => { pending.shift()?.(); };
   const runner = createBatchRunner({
-    config: { minScore: 0, outputLingerMs: lingerMs }, bundle, pool: instantPool(bundle.config.labels.length),
+    config: { minScore: 0, outputLingerMs: lingerMs, maxMessageBytes: options.maxMessageBytes ?? 1_000_000 }, bundle, pool: instantPool(bundle.config.labels.length),
     splice: new EventSplice(avroType('RelationEvent'), Buffer.alloc(0), bundle.config.labels),
     metrics: createMetrics(new Registry(), { defaultMetrics: false }), sink: sink as Sink,
     finish: () => undefined, onFatal: (error) => { throw error; },
   });
-  return { runner, deliveries };
+  return { runner, deliveries, acknowledge };
+}
+
+const eventBytes = (jobs: readonly PairJob[]): number => {
+  let bytes = 0;
+  for (const { value } of jobs[0]?.task.events ?? []) bytes += value.length;
+  return bytes;
+};
+
+/** Whether the promise settles before the microtasks queued now have run, and a macrotask after them. */
+async function settlesNow(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void promise.then(() => { settled = true; });
+  await new Promise((resolve) => { setImmediate(resolve); });
+  return settled;
 }
 
 describe('batch runner output linger', () => {
@@ -86,6 +103,35 @@ describe('batch runner output linger', () => {
     for (const jobs of batches) await runner.run(jobs, []);
     await runner.flush();
     assert.equal(deliveries.length, batches.length);
+  });
+
+  it('with every delivery slot busy, inference goes on until a full request waits, which the next delivery takes whole', async () => {
+    const batches = recordBatches();
+    assert.ok(batches.length >= 5, `sample records with pairs: ${batches.length}`);
+    const { runner, deliveries, acknowledge } = harness(0, { maxMessageBytes: 1, held: true });
+    // Two deliveries take the slots; the third batch's records wait.
+    for (const jobs of batches.slice(0, 2)) assert.equal(await settlesNow(runner.run(jobs, [])), true);
+    assert.equal(deliveries.length, 2);
+    const third = runner.run(batches[2] ?? [], []);
+    assert.equal(await settlesNow(third), false, 'a full request waits: the batch waits for a slot');
+    assert.ok(eventBytes(batches[2] ?? []) >= 1, 'the waiting record has events');
+    acknowledge();
+    assert.equal(await settlesNow(third), true, 'a finished delivery took what waited');
+    assert.equal(deliveries.length, 3);
+
+    // With room for more than one record's events, later records wait together while the slots stay busy.
+    const roomy = harness(0, { maxMessageBytes: 1_000_000, held: true });
+    for (const jobs of batches) assert.equal(await settlesNow(roomy.runner.run(jobs, [])), true, 'no batch waits below a full request');
+    assert.equal(roomy.deliveries.length, 2);
+    roomy.acknowledge();
+    await settlesNow(Promise.resolve());
+    assert.equal(roomy.deliveries.length, 3);
+    assert.equal(roomy.deliveries[2]?.length, batches.length - 2, 'one delivery carries every record that waited');
+    for (let i = 0; i < 3; i++) roomy.acknowledge();
+    await roomy.runner.flush();
+    acknowledge();
+    acknowledge();
+    await runner.flush();
   });
 
   it('a flush sends what lingers without waiting for the linger (a shutdown\'s drain)', async (t) => {
