@@ -110,7 +110,7 @@ function cpuPerPairByStage(results: readonly BenchResult[]): string | undefined 
   for (const r of results) {
     if (r.scenario === 'encoder' && r.metric === 'splice pairs/s') bars.push({ label: 'encoder (tokenize, splice)', value: 1e6 / r.value });
     else if (r.scenario === 'micro-batcher' && r.unit === 'µs CPU/pair') bars.push({ label: `micro-batcher, ${r.metric.replace('cost per pair, ', '')}`, value: r.value });
-    else if (/(CPU per pair|CPU per event)$/.test(r.metric)) bars.push({ label: `${r.scenario}: ${r.metric}`, value: r.value });
+    else if (/CPU per (pair|event)$/.test(r.metric)) bars.push({ label: `${r.scenario}: ${r.metric}`, value: r.value });
   }
   return bars.length === 0 ? undefined : barChart('CPU per pair by stage', 'µs', bars);
 }

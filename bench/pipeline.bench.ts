@@ -6,7 +6,7 @@
  * the pipeline ceiling: every pair an event, the model costing next to nothing.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,28 +40,62 @@ function peakRssMiB(pid: number): number {
   return kib / 1024;
 }
 
-/** CPU seconds (user + system) of the process, or of its main thread: /proc stat fields 14 and 15, in ticks. */
-function cpuSeconds(pid: number, mainThreadOnly: boolean): number {
-  const stat = readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
+/** CPU seconds (user + system) in a /proc stat line: fields 14 and 15, in ticks. */
+function statCpuSeconds(stat: string): number {
   // Fields after the command name, which is in parentheses and may hold spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** CPU seconds of the process, or of its main thread. */
+function cpuSeconds(pid: number, mainThreadOnly: boolean): number {
+  return statCpuSeconds(readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8'));
+}
+
+/**
+ * Thread groups by the name the kernel keeps (comm): Node's main thread, the named worker threads (intake,
+ * inference; ONNX Runtime's threads are created by the inference worker and inherit its name), V8's platform
+ * threads (garbage collection, compilation), libuv's pool and the rest.
+ */
+function threadGroup(comm: string): string {
+  if (comm === 'MainThread') return 'main';
+  if (comm.startsWith('intake') || comm.startsWith('inference')) return comm.replace(/-?\d+$/, '');
+  if (comm === 'V8Worker') return 'V8 platform';
+  if (comm.startsWith('libuv-worker')) return 'libuv pool';
+  return 'other';
+}
+
+/** CPU seconds per thread group, now; a thread that ended took its time with it. */
+function cpuByThreadGroup(pid: number): Map<string, number> {
+  const groups = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const group = threadGroup(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim());
+      groups.set(group, (groups.get(group) ?? 0) + statCpuSeconds(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return groups;
+}
+
 interface CpuUse {
   readonly main: number;
   readonly process: number;
+  readonly byThreadGroup: ReadonlyMap<string, number>;
 }
 
-/** CPU seconds of the main thread and of the whole process, now. */
+/** CPU seconds of the main thread, of the whole process and of each thread group, now. */
 function cpuUse(pid: number): CpuUse {
-  return { main: cpuSeconds(pid, true), process: cpuSeconds(pid, false) };
+  return { main: cpuSeconds(pid, true), process: cpuSeconds(pid, false), byThreadGroup: cpuByThreadGroup(pid) };
 }
 
 /** CPU seconds spent since `start`. */
 function cpuSince(pid: number, start: CpuUse): CpuUse {
   const now = cpuUse(pid);
-  return { main: now.main - start.main, process: now.process - start.process };
+  const byThreadGroup = new Map<string, number>();
+  for (const [group, seconds] of now.byThreadGroup) byThreadGroup.set(group, seconds - (start.byThreadGroup.get(group) ?? 0));
+  return { main: now.main - start.main, process: now.process - start.process, byThreadGroup };
 }
 
 /** Passthrough runs per ceiling run; the median is reported. */
@@ -105,7 +139,7 @@ async function passthroughRun(bootstrap: string, kafkaClient: KafkaClientKind, r
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const pid = child.pid ?? 0;
   let startedAt = 0;
-  let atStart: CpuUse = { main: 0, process: 0 };
+  let atStart: CpuUse = { main: 0, process: 0, byThreadGroup: new Map() };
   let done: { seconds: number; mainCpu: number; processCpu: number; events: number } | undefined;
   for await (const line of createInterface({ input: child.stdout })) {
     if (line === 'started') {
@@ -152,7 +186,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     });
     let port = 0;
     let startedAt = 0;
-    let cpuAtStart: CpuUse = { main: 0, process: 0 };
+    let cpuAtStart: CpuUse = { main: 0, process: 0, byThreadGroup: new Map() };
     let stderrTail = '';
     child.stderr.on('data', (chunk: Buffer) => {
       // The last lines say why, when the run exits early (a provider that does not load, say).
@@ -180,7 +214,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       }
       const seconds = (performance.now() - startedAt) / 1000;
       const pid = child.pid ?? 0;
-      const { main: mainCpu, process: processCpu } = cpuSince(pid, cpuAtStart);
+      const { main: mainCpu, process: processCpu, byThreadGroup } = cpuSince(pid, cpuAtStart);
       const rss = peakRssMiB(pid);
       const pairs = metrics.get('relstream_pairs_formed_total') ?? 0;
       const events = metrics.get('relstream_relations_published_total') ?? 0;
@@ -218,6 +252,9 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         { scenario, metric: 'events/s', value: events / seconds, unit: 'events/s', detail },
         { scenario, metric: 'main-thread CPU per pair', value: perPair(mainCpu), unit: 'µs', detail: { source: '/proc/PID/task/PID/stat utime+stime', cpuSeconds: mainCpu, utilisation: Number((mainCpu / seconds).toFixed(3)) } },
         { scenario, metric: 'process CPU per pair', value: perPair(processCpu), unit: 'µs', detail: { source: '/proc/PID/stat utime+stime (all threads)', cpuSeconds: processCpu } },
+        // Where the process's CPU goes, by thread (main included): which stage to cut next.
+        ...[...byThreadGroup].filter(([group]) => group !== 'main').sort(([a], [b]) => a.localeCompare(b)).map(([group, cpu]): BenchResult => (
+          { scenario, metric: `${group} threads' CPU per pair`, value: perPair(cpu), unit: 'µs', detail: { source: '/proc/PID/task/*/stat utime+stime, grouped by thread name (comm)', cpuSeconds: cpu } })),
         { scenario, metric: 'peak RSS', value: rss, unit: 'MiB', detail: { source: '/proc/PID/status VmHWM', kafkaClient } },
         ...passthrough,
       ];

@@ -41,7 +41,7 @@ function asError(reply: WorkerError): RelstreamError {
 }
 
 function startWorker(init: WorkerInit): Promise<{ worker: Worker; provider: ExecutionProvider }> {
-  const worker = new Worker(new URL('./inference-worker.js', import.meta.url), { workerData: init });
+  const worker = new Worker(new URL('./inference-worker.js', import.meta.url), { workerData: init, name: 'inference' });
   return new Promise((resolve, reject) => {
     worker.once('message', (reply: WorkerReply) => {
       if ('ready' in reply) resolve({ worker, provider: reply.provider });

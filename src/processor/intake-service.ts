@@ -58,7 +58,7 @@ interface PoolWorker {
 }
 
 function startWorker(init: IntakeInit): Promise<Worker> {
-  const worker = new Worker(new URL('./intake-worker.js', import.meta.url), { workerData: init });
+  const worker = new Worker(new URL('./intake-worker.js', import.meta.url), { workerData: init, name: 'intake' });
   return new Promise((resolve, reject) => {
     worker.once('message', (reply: IntakeReply) => {
       if ('ready' in reply) resolve(worker);
