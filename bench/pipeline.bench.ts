@@ -176,7 +176,9 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     // RELSTREAM_BENCH_CPU_PROF=DIR: V8 CPU profiles of the run (main thread and workers) for a profiler's flame graph.
     const profileDir = process.env['RELSTREAM_BENCH_CPU_PROF'];
     const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
-    const child = spawn(process.execPath, [RUN_HEAP_FLAG, ...profile, options.entry ?? join(packageRoot, 'bin', 'relstream.js'), 'run'], {
+    // RELSTREAM_BENCH_NODE_FLAGS: more V8/Node flags for the run, NODE_OPTIONS refuses some (--single-threaded-gc).
+    const nodeFlags = (process.env['RELSTREAM_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+    const child = spawn(process.execPath, [RUN_HEAP_FLAG, ...nodeFlags, ...profile, options.entry ?? join(packageRoot, 'bin', 'relstream.js'), 'run'], {
       env: {
         ...process.env, RELSTREAM_KAFKA_BROKERS: broker.bootstrap, RELSTREAM_INPUT_TOPIC: 'bench.in', RELSTREAM_OUTPUT_TOPIC: 'bench.out',
         RELSTREAM_DEAD_LETTER_TOPIC: 'bench.dlq', RELSTREAM_GROUP_ID: 'bench', RELSTREAM_HTTP_PORT: '0', RELSTREAM_HTTP_HOST: '127.0.0.1',
@@ -220,7 +222,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       const events = metrics.get('relstream_relations_published_total') ?? 0;
       const batches = metrics.get('relstream_batch_pairs_count') ?? 0;
       const detail = {
-        heap: RUN_HEAP_FLAG, records, pairs, events, batches, meanBatchPairs: batches > 0 ? Number(((metrics.get('relstream_batch_pairs_sum') ?? 0) / batches).toFixed(1)) : 0, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6,
+        heap: RUN_HEAP_FLAG, ...(nodeFlags.length === 0 ? {} : { nodeFlags }), records, pairs, events, batches, meanBatchPairs: batches > 0 ? Number(((metrics.get('relstream_batch_pairs_sum') ?? 0) / batches).toFixed(1)) : 0, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6,
         ...(options.entry === undefined ? {} : { entry: options.entry }),
         delivery: extraEnv['RELSTREAM_DELIVERY_GUARANTEE'] ?? 'at-least-once', minScore: extraEnv['RELSTREAM_MIN_SCORE'] ?? 'default', kafkaClient, kafkaVersion: broker.kafkaVersion,
       };

@@ -19,6 +19,7 @@
  *   npm run bench -- --tracing --pipeline-only --skip-pipeline --backlog none   tracing off vs on (OTLP to a local
  *                                      receiver), alternated 3 times, on the capacity probe (20,000 records)
  *   RELSTREAM_BENCH_CPU_PROF=DIR npm run bench -- ...   V8 CPU profiles of each `relstream run` (.cpuprofile)
+ *   RELSTREAM_BENCH_NODE_FLAGS="--flag ..." npm run bench -- ...   more Node/V8 flags for each `relstream run`
  *   npm run bench -- --gpu-model ROOT  a full-size model on the CUDA provider (ROOT/checkpoint, fp32, fp16) beside
  *                                      PyTorch fp16 on the same GPU; see gpu-model.bench.ts
  *   npm run bench -- --scale           the scale scenario (1 → 3 → 1 members under load, then kill -9 ×3) per group
