@@ -255,7 +255,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         { scenario, metric: 'main-thread CPU per pair', value: perPair(mainCpu), unit: 'µs', detail: { source: '/proc/PID/task/PID/stat utime+stime', cpuSeconds: mainCpu, utilisation: Number((mainCpu / seconds).toFixed(3)) } },
         { scenario, metric: 'process CPU per pair', value: perPair(processCpu), unit: 'µs', detail: { source: '/proc/PID/stat utime+stime (all threads)', cpuSeconds: processCpu } },
         // Where the process's CPU goes, by thread (main included): which stage to cut next.
-        ...[...byThreadGroup].filter(([group]) => group !== 'main').sort(([a], [b]) => a.localeCompare(b)).map(([group, cpu]): BenchResult => (
+        ...[...byThreadGroup].filter(([group, cpu]) => group !== 'main' && cpu > 0).sort(([a], [b]) => a.localeCompare(b)).map(([group, cpu]): BenchResult => (
           { scenario, metric: `${group} threads' CPU per pair`, value: perPair(cpu), unit: 'µs', detail: { source: '/proc/PID/task/*/stat utime+stime, grouped by thread name (comm)', cpuSeconds: cpu } })),
         { scenario, metric: 'peak RSS', value: rss, unit: 'MiB', detail: { source: '/proc/PID/status VmHWM', kafkaClient } },
         ...passthrough,
