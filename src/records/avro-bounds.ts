@@ -120,8 +120,7 @@ function skip(type: avro.Type, c: Cursor): void {
       return;
     }
     case 'record':
-    case 'error':
-    {
+    case 'error': {
       // Indexed: for-of here allocated an iterator result per field, a twentieth of intake's garbage.
       const fields = parts(type).fields ?? [];
       for (let i = 0; i < fields.length; i++) {
