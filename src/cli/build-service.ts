@@ -250,7 +250,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const assignments = new Assignments();
   const runner = createBatchRunner({
     // Exactly-once stages output for its transaction, which sends it all at the commit: nothing to linger for.
-    config: { minScore: config.minScore, outputLingerMs: config.deliveryGuarantee === 'exactly-once' ? 0 : config.outputLingerMs, maxMessageBytes: config.maxMessageBytes },
+    config: { minScore: config.minScore, outputLingerMs: config.deliveryGuarantee === 'exactly-once' ? 0 : config.outputLingerMs, outputBufferBytes: config.outputBufferBytes },
     bundle, pool, splice, metrics, sink, onFatal, ...tracing,
     finish: (acknowledged) => { assignments.finish(acknowledged); },
     onInferred: (pairs, seconds) => {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { configKeys, configSchema, crossFieldProblem, CUDA_DEFAULTS, EXACTLY_ONCE_DEFAULTS, type Config, type ConfigKey } from './schema.js';
+import { configKeys, configSchema, crossFieldProblem, CUDA_DEFAULTS, EXACTLY_ONCE_DEFAULTS, kafkajsDefaults, type Config, type ConfigKey } from './schema.js';
 
 /** RELSTREAM_KAFKA_BROKERS for kafkaBrokers. */
 export function envName(key: ConfigKey): string {
@@ -36,6 +36,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const modeDefaults = [
     ...(raw['executionProvider'] === 'cuda' ? Object.entries(CUDA_DEFAULTS) : []),
     ...(raw['deliveryGuarantee'] === 'exactly-once' ? Object.entries(EXACTLY_ONCE_DEFAULTS) : []),
+    ...(raw['kafkaClient'] === 'kafkajs' ? Object.entries(kafkajsDefaults(raw)) : []),
   ];
   for (const [key, value] of modeDefaults) if (!(key in raw)) raw[key] = value;
   const parsed = configSchema.safeParse(raw);

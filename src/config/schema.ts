@@ -64,7 +64,7 @@ export const configSchema = z.object({
   transactionMaxStagedBytes: positiveInt(16 * 1024 * 1024).describe('Exactly-once: output bytes staged for the next transaction; when full, a transaction commits early and intake waits.'),
   stallTimeoutMs: positiveInt(120_000).describe('An owned partition with lag, nothing in flight and no delivery or commit for this long is stalled: counted, logged and read again from its committed offset (a member owning nothing while its topic has lag and no offset moves, or whose commit has been retrying this long while the cluster answers, joins the group again); stalled again after that, /healthz fails. Above the transaction timeout (60 s), which a new owner may wait out.'),
   kafkaOutageToleranceMs: positiveInt(300_000).describe('How long the Kafka cluster may stay unreachable (state kept, requests retried, /readyz false) before the process exits 1.'),
-  maxMessageBytes: z.coerce.number().int().min(10_000).default(1_000_000).describe('Largest message and produce request; keep it at or below the brokers\' message.max.bytes. Bigger output goes to the dead-letter topic (output_too_large). Also the finished output that may wait while every delivery is in flight before inference waits too.'),
+  maxMessageBytes: z.coerce.number().int().min(10_000).default(1_000_000).describe('Largest message and produce request; keep it at or below the brokers\' message.max.bytes. Bigger output goes to the dead-letter topic (output_too_large).'),
   maxMetadataBytes: nonNegativeInt(16_384).describe('Bytes of a record\'s metadata copied into each of its events; beyond it entries are left out and a relstream.metadata_truncated entry says so.'),
   modelDir: z.string().min(1).default('models/tiny-re-ct').describe('Model directory (model.onnx, tokenizer.json, relstream-model.json).'),
   allowDegradedModel: flag(false).describe('Run a model whose start-up self-check fails (its reference pairs, run here, differ from the exporting framework\'s logits past the tolerances in relstream-model.json): logged and exported as relstream_model_self_check_*, never silent.'),
@@ -81,6 +81,7 @@ export const configSchema = z.object({
   batchMaxTokens: positiveInt(8192).describe('A batch closes when pairs x longest pair reaches this (padded tokens; CUDA provider: 32768 unless set).'),
   batchMaxWaitMs: nonNegativeInt(20).describe('A batch closes when its oldest pair has waited this long.'),
   outputLingerMs: nonNegativeInt(5).describe('At-least-once: finished records wait up to this long to share one produce request (Kafka producers\' linger.ms, 5 ms by default since Kafka 4.0); every produce request costs CPU, and with small batches one per batch was most of it. 0: each batch\'s records are sent at once. Exactly-once sends output at its commits and does not linger.'),
+  outputBufferBytes: positiveInt(256 * 1024).describe('At-least-once: finished output (event bytes) that may wait while both deliveries are in flight before inference waits too, as a Kafka producer\'s buffer; also about the most one delivery carries, so what a broker outage may send twice. kafkajs: maxMessageBytes unless set (its idempotent producer has one request in flight, so the two deliveries queue; at 256 KiB it ran at 0.62x of the pairs/s on 2 cores).'),
   intakeWorkers: z.string().default('auto').refine((v) => v === 'auto' || /^\d{1,2}$/.test(v), 'auto, or a number of worker threads (0: the main thread)')
     .describe('Worker threads for intake (decode, validate, sentences, pairs, tokenize; each with its own tokenizer), so the main thread keeps Kafka I/O, admission and commits. auto: the cores left by the main thread and inference, 1 to 4. 0: intake on the main thread. Framed input (inputFormat=confluent) is taken on the main thread.'),
   inferenceConcurrency: positiveInt(1).describe('Inference worker threads, each with its own ONNX session; batches in flight at most (CUDA provider: 2 unless set).'),
@@ -115,6 +116,16 @@ export const CUDA_DEFAULTS: Readonly<Partial<Record<ConfigKey, string>>> = { bat
  * 2 cores: 100 ms was no slower than 1 s (8,543 and 8,397 pairs/s against 8,156 and 7,917, alternated).
  */
 export const EXACTLY_ONCE_DEFAULTS: Readonly<Partial<Record<ConfigKey, string>>> = { commitIntervalMs: '100' };
+
+/**
+ * Defaults that differ with kafkajs, used where the key is not set, from the raw values set. Its idempotent producer
+ * sends one request at a time, so the second delivery waits out the first's round trip and the output buffer must
+ * cover both: on 2 cores the capacity probe ran at 0.62x of its pairs/s with 256 KiB and, oddly, 0.48x at 1 MiB
+ * (just above a request; alternated, every round), against a request's worth; platformatic ran the same at 256 KiB.
+ */
+export function kafkajsDefaults(raw: Readonly<Record<string, string>>): Partial<Record<ConfigKey, string>> {
+  return { outputBufferBytes: raw['maxMessageBytes'] ?? String(configSchema.shape.maxMessageBytes.parse(undefined)) };
+}
 
 /** An http(s) URL with a host: what the registry and the OTLP endpoint must be when set. */
 const HTTP_URL = /^https?:\/\/[^/]/;

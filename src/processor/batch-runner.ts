@@ -4,9 +4,10 @@
  * `MAX_DELIVERIES_IN_FLIGHT`), so the GPU does not wait for Kafka acknowledgements. Completed records wait up to
  * `outputLingerMs`, or until a delivery slot is free, and go together: one produce request carries several
  * batches' events (a request costs far more CPU than an event in it: with the capacity probe's 32-pair batches,
- * one request per batch was a third of the main thread). While every slot is busy, inference goes on until a full
- * request (`maxMessageBytes`) of events waits, as a Kafka producer's buffer does: stopping at the first batch
- * made inference wait out each produce round trip (kafkajs: 0.6x). An unexpected error while building one record's events
+ * one request per batch was a third of the main thread). While every slot is busy, inference goes on until
+ * `outputBufferBytes` of events wait, as a Kafka producer's buffer does: stopping at the first batch made
+ * inference wait out each produce round trip (kafkajs: 0.6x). The bound is well under a request (1 MB): a delivery
+ * takes all that waits, and what an outage may send twice at-least-once grows with it. An unexpected error while building one record's events
  * sends that record to the dead-letter topic (internal_error); the batch goes on.
  */
 import { SpanStatusCode } from '@opentelemetry/api';
@@ -25,7 +26,7 @@ import { traceOf, type Sink } from '../publish/sink.js';
 import type { PairJob } from './pair-job.js';
 
 export interface BatchRunnerDeps {
-  readonly config: Pick<Config, 'minScore' | 'outputLingerMs' | 'maxMessageBytes'>;
+  readonly config: Pick<Config, 'minScore' | 'outputLingerMs' | 'outputBufferBytes'>;
   readonly bundle: ModelBundle;
   readonly pool: InferencePool;
   /** Writes each decoded pair's event from the parts intake encoded. */
@@ -71,7 +72,7 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
 
   /** Completed records waiting for the linger or a delivery slot, and the batches waiting for them to be taken. */
   let waiting: RecordTask[] = [];
-  /** Bytes of the waiting records' events: inference waits for a delivery once a full request's worth waits. */
+  /** Bytes of the waiting records' events: inference waits for a delivery once `outputBufferBytes` wait. */
   let waitingBytes = 0;
   const taken: (() => void)[] = [];
   let linger: NodeJS.Timeout | undefined;
@@ -106,8 +107,8 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
 
   /**
    * Queues completed records for delivery: sent when the linger is over, or at once with no linger. Resolves at
-   * once while a delivery slot is free or less than a full request waits, else once a delivery has taken them: a
-   * slow broker slows inference down instead of growing memory (what waits is a linger's worth, or a request's
+   * once while a delivery slot is free or less than `outputBufferBytes` waits, else once a delivery has taken them:
+   * a slow broker slows inference down instead of growing memory (what waits is a linger's worth, or the buffer's
    * plus one batch per batch in flight).
    */
   function deliver(tasks: RecordTask[]): Promise<void> {
@@ -121,7 +122,7 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
       linger = undefined;
       startDeliveries();
     }, config.outputLingerMs);
-    if (waiting.length === 0 || publishing.size < MAX_DELIVERIES_IN_FLIGHT || waitingBytes < config.maxMessageBytes) return Promise.resolve();
+    if (waiting.length === 0 || publishing.size < MAX_DELIVERIES_IN_FLIGHT || waitingBytes < config.outputBufferBytes) return Promise.resolve();
     return new Promise((resolve) => { taken.push(resolve); });
   }
 

@@ -36,6 +36,14 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ env: eo, flags: { commitIntervalMs: '500' } }).commitIntervalMs, 500);
   });
 
+  it('lets finished output wait up to a request (maxMessageBytes) with kafkajs where the buffer is not set (its sends queue), 256 KiB otherwise', () => {
+    assert.equal(loadConfig({ env: {} }).outputBufferBytes, 256 * 1024);
+    assert.equal(loadConfig({ env: { RELSTREAM_KAFKA_CLIENT: 'kafkajs' } }).outputBufferBytes, 1_000_000);
+    assert.equal(loadConfig({ env: { RELSTREAM_KAFKA_CLIENT: 'kafkajs', RELSTREAM_MAX_MESSAGE_BYTES: '500000' } }).outputBufferBytes, 500_000);
+    assert.equal(loadConfig({ env: { RELSTREAM_KAFKA_CLIENT: 'kafkajs', RELSTREAM_OUTPUT_BUFFER_BYTES: '65536' } }).outputBufferBytes, 65_536);
+    assert.equal(loadConfig({ env: {}, flags: { kafkaClient: 'kafkajs' } }).outputBufferBytes, 1_000_000);
+  });
+
   it('lets a flag win over the env var', () => {
     const config = loadConfig({ env: { RELSTREAM_KAFKA_CLIENT_ID: 'from-env' }, flags: { kafkaClientId: 'from-flag' } });
     assert.equal(config.kafkaClientId, 'from-flag');

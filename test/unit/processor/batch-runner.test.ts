@@ -49,7 +49,7 @@ function recordBatches(): PairJob[][] {
 }
 
 /** A sink whose deliveries end when the test says (acknowledge), or at once. */
-function harness(lingerMs: number, options: { maxMessageBytes?: number; held?: boolean } = {}) {
+function harness(lingerMs: number, options: { outputBufferBytes?: number; held?: boolean } = {}) {
   const deliveries: (readonly RecordTask[])[] = [];
   const pending: (() => void)[] = [];
   const sink: Pick<Sink, 'deliver' | 'deadLetter'> = {
@@ -61,7 +61,7 @@ function harness(lingerMs: number, options: { maxMessageBytes?: number; held?: b
   };
   const acknowledge = (): void => { pending.shift()?.(); };
   const runner = createBatchRunner({
-    config: { minScore: 0, outputLingerMs: lingerMs, maxMessageBytes: options.maxMessageBytes ?? 1_000_000 }, bundle, pool: instantPool(bundle.config.labels.length),
+    config: { minScore: 0, outputLingerMs: lingerMs, outputBufferBytes: options.outputBufferBytes ?? 1_000_000 }, bundle, pool: instantPool(bundle.config.labels.length),
     splice: new EventSplice(avroType('RelationEvent'), Buffer.alloc(0), bundle.config.labels),
     metrics: createMetrics(new Registry(), { defaultMetrics: false }), sink: sink as Sink,
     finish: () => undefined, onFatal: (error) => { throw error; },
@@ -105,23 +105,23 @@ describe('batch runner output linger', () => {
     assert.equal(deliveries.length, batches.length);
   });
 
-  it('with every delivery slot busy, inference goes on until a full request waits, which the next delivery takes whole', async () => {
+  it('with every delivery slot busy, inference goes on until outputBufferBytes of events wait, which the next delivery takes whole', async () => {
     const batches = recordBatches();
     assert.ok(batches.length >= 5, `sample records with pairs: ${batches.length}`);
-    const { runner, deliveries, acknowledge } = harness(0, { maxMessageBytes: 1, held: true });
+    const { runner, deliveries, acknowledge } = harness(0, { outputBufferBytes: 1, held: true });
     // Two deliveries take the slots; the third batch's records wait.
     for (const jobs of batches.slice(0, 2)) assert.equal(await settlesNow(runner.run(jobs, [])), true);
     assert.equal(deliveries.length, 2);
     const third = runner.run(batches[2] ?? [], []);
-    assert.equal(await settlesNow(third), false, 'a full request waits: the batch waits for a slot');
+    assert.equal(await settlesNow(third), false, 'the buffer is full: the batch waits for a slot');
     assert.ok(eventBytes(batches[2] ?? []) >= 1, 'the waiting record has events');
     acknowledge();
     assert.equal(await settlesNow(third), true, 'a finished delivery took what waited');
     assert.equal(deliveries.length, 3);
 
     // With room for more than one record's events, later records wait together while the slots stay busy.
-    const roomy = harness(0, { maxMessageBytes: 1_000_000, held: true });
-    for (const jobs of batches) assert.equal(await settlesNow(roomy.runner.run(jobs, [])), true, 'no batch waits below a full request');
+    const roomy = harness(0, { outputBufferBytes: 1_000_000, held: true });
+    for (const jobs of batches) assert.equal(await settlesNow(roomy.runner.run(jobs, [])), true, 'no batch waits while the buffer has room');
     assert.equal(roomy.deliveries.length, 2);
     roomy.acknowledge();
     await settlesNow(Promise.resolve());
