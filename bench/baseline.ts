@@ -11,6 +11,8 @@ import type { PipelineBenchOptions } from './pipeline.bench.js';
 import type { BenchResult } from './report.js';
 
 const COMPARED = ['pairs/s', 'events/s', 'main-thread CPU per pair', 'process CPU per pair', 'peak RSS'] as const;
+/** Each thread's collections (../gc-stats.ts), compared too: both builds run with the same preload. */
+const isGcMetric = (metric: string): boolean => metric.endsWith(' GC pause per pair') || metric.endsWith(' old-generation garbage per pair');
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -34,7 +36,8 @@ export async function ceilingAgainstBaseline(run: (options: PipelineBenchOptions
   const scenario = ours[0]?.[0]?.scenario ?? 'ceiling';
   const baselineScenario = theirs[0]?.[0]?.scenario ?? 'ceiling baseline';
   const rows: BenchResult[] = [];
-  for (const metric of COMPARED) {
+  const gcMetrics = (ours[0] ?? []).map((r) => r.metric).filter(isGcMetric);
+  for (const metric of [...COMPARED, ...gcMetrics]) {
     const a = value(ours, metric);
     const b = value(theirs, metric);
     const unit = ours[0]?.find((x) => x.metric === metric)?.unit ?? '';

@@ -6,7 +6,8 @@
  * the pipeline ceiling: every pair an event, the model costing next to nothing.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +18,7 @@ import type { KafkaClient } from '../src/kafka/types.js';
 import { startLocalBroker } from '../tools/local-kafka/local-broker.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { cacheDir, packageRoot } from '../src/paths.js';
+import { GC_STATS_PRELOAD, gcResults, gcSince, readGcStats, type GcByThread } from './gc-stats.js';
 import type { BenchResult } from './report.js';
 import { produceSampleBacklog } from './sample-backlog.js';
 
@@ -178,9 +180,11 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     const profile = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
     // RELSTREAM_BENCH_NODE_FLAGS: more V8/Node flags for the run, NODE_OPTIONS refuses some (--single-threaded-gc).
     const nodeFlags = (process.env['RELSTREAM_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
-    const child = spawn(process.execPath, [RUN_HEAP_FLAG, ...nodeFlags, ...profile, options.entry ?? join(packageRoot, 'bin', 'relstream.js'), 'run'], {
+    // Each isolate's collections (./gc-stats-preload.ts), for whichever build runs.
+    const gcDir = mkdtempSync(join(tmpdir(), 'relstream-bench-gc-'));
+    const child = spawn(process.execPath, [RUN_HEAP_FLAG, ...nodeFlags, ...profile, '--import', GC_STATS_PRELOAD, options.entry ?? join(packageRoot, 'bin', 'relstream.js'), 'run'], {
       env: {
-        ...process.env, RELSTREAM_KAFKA_BROKERS: broker.bootstrap, RELSTREAM_INPUT_TOPIC: 'bench.in', RELSTREAM_OUTPUT_TOPIC: 'bench.out',
+        ...process.env, RELSTREAM_BENCH_GC_DIR: gcDir, RELSTREAM_KAFKA_BROKERS: broker.bootstrap, RELSTREAM_INPUT_TOPIC: 'bench.in', RELSTREAM_OUTPUT_TOPIC: 'bench.out',
         RELSTREAM_DEAD_LETTER_TOPIC: 'bench.dlq', RELSTREAM_GROUP_ID: 'bench', RELSTREAM_HTTP_PORT: '0', RELSTREAM_HTTP_HOST: '127.0.0.1',
         RELSTREAM_MODEL_DIR: modelDir, RELSTREAM_LOG_LEVEL: 'info', RELSTREAM_TRANSACTIONAL_ID: 'bench-0', ...extraEnv,
       },
@@ -189,6 +193,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     let port = 0;
     let startedAt = 0;
     let cpuAtStart: CpuUse = { main: 0, process: 0, byThreadGroup: new Map() };
+    let gcAtStart: GcByThread = new Map();
     let stderrTail = '';
     child.stderr.on('data', (chunk: Buffer) => {
       // The last lines say why, when the run exits early (a provider that does not load, say).
@@ -198,6 +203,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         if (line.includes('"processor started"') && child.pid !== undefined) {
           startedAt = performance.now();
           cpuAtStart = cpuUse(child.pid);
+          gcAtStart = readGcStats(gcDir);
         }
       }
     });
@@ -218,6 +224,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       const pid = child.pid ?? 0;
       const { main: mainCpu, process: processCpu, byThreadGroup } = cpuSince(pid, cpuAtStart);
       const rss = peakRssMiB(pid);
+      const gc = gcSince(readGcStats(gcDir), gcAtStart);
       const pairs = metrics.get('relstream_pairs_formed_total') ?? 0;
       const events = metrics.get('relstream_relations_published_total') ?? 0;
       const batches = metrics.get('relstream_batch_pairs_count') ?? 0;
@@ -258,6 +265,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         ...[...byThreadGroup].filter(([group, cpu]) => group !== 'main' && cpu > 0).sort(([a], [b]) => a.localeCompare(b)).map(([group, cpu]): BenchResult => (
           { scenario, metric: `${group} threads' CPU per pair`, value: perPair(cpu), unit: 'µs', detail: { source: '/proc/PID/task/*/stat utime+stime, grouped by thread name (comm)', cpuSeconds: cpu } })),
         { scenario, metric: 'peak RSS', value: rss, unit: 'MiB', detail: { source: '/proc/PID/status VmHWM', kafkaClient } },
+        ...gcResults(scenario, gc, pairs),
         ...passthrough,
       ];
     } finally {
@@ -265,6 +273,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         child.kill('SIGTERM');
         await new Promise((resolve) => child.once('exit', resolve));
       }
+      rmSync(gcDir, { recursive: true, force: true });
     }
   } finally {
     await broker.stop();

@@ -1,0 +1,76 @@
+/**
+ * The benchmarked process's garbage collections by thread, from the files ./gc-stats-preload.ts writes: per pair,
+ * the pause each thread spent collecting and the heap bytes its mark-compacts freed (objects that outlived the
+ * young generation, whose marking is most of what V8's platform threads do). Which thread's garbage to cut, and
+ * whether a change cut it: a count, steadier than the CPU figures beside it.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { packageRoot } from '../src/paths.js';
+import type { ThreadGcStats } from './gc-stats-preload.js';
+import type { BenchResult } from './report.js';
+
+/** The preload, for `--import`: this build's, whichever build is measured. */
+export const GC_STATS_PRELOAD = pathToFileURL(join(packageRoot, 'dist', 'bench', 'gc-stats-preload.js')).href;
+
+type Kinds = ThreadGcStats['kinds'];
+/** Collections by thread group (main, intake, inference; workers of one kind summed), then by kind. */
+export type GcByThread = ReadonlyMap<string, Kinds>;
+
+const MARK_COMPACT = 'MarkSweepCompact';
+
+/** What the preload has written to `dir` so far. */
+export function readGcStats(dir: string): GcByThread {
+  const byThread = new Map<string, Kinds>();
+  for (const name of readdirSync(dir)) {
+    let stats: ThreadGcStats;
+    try {
+      stats = JSON.parse(readFileSync(join(dir, name), 'utf8')) as ThreadGcStats;
+    } catch {
+      // Being rewritten this moment: its next version is read at the end.
+      continue;
+    }
+    const kinds = byThread.get(stats.thread) ?? {};
+    for (const [kind, k] of Object.entries(stats.kinds)) {
+      const sum = (kinds[kind] ??= { count: 0, pauseMs: 0, freedBytes: 0 });
+      sum.count += k.count;
+      sum.pauseMs += k.pauseMs;
+      sum.freedBytes += k.freedBytes;
+    }
+    byThread.set(stats.thread, kinds);
+  }
+  return byThread;
+}
+
+/** Collections between `start` and `end`. */
+export function gcSince(end: GcByThread, start: GcByThread): GcByThread {
+  const since = new Map<string, Kinds>();
+  for (const [thread, kinds] of end) {
+    const before = start.get(thread) ?? {};
+    const diff: Kinds = {};
+    for (const [kind, k] of Object.entries(kinds)) {
+      const b = before[kind] ?? { count: 0, pauseMs: 0, freedBytes: 0 };
+      diff[kind] = { count: k.count - b.count, pauseMs: k.pauseMs - b.pauseMs, freedBytes: k.freedBytes - b.freedBytes };
+    }
+    since.set(thread, diff);
+  }
+  return since;
+}
+
+/** Per thread group that collected: GC pause per pair, and heap freed by mark-compacts per pair. */
+export function gcResults(scenario: string, byThread: GcByThread, pairs: number): BenchResult[] {
+  const results: BenchResult[] = [];
+  for (const [thread, kinds] of [...byThread].sort(([a], [b]) => a.localeCompare(b))) {
+    const all = Object.values(kinds);
+    if (all.every((k) => k.count === 0) || pairs <= 0) continue;
+    const counts = Object.fromEntries(Object.entries(kinds).map(([kind, k]) => [kind, k.count]));
+    const detail = { source: 'v8.GCProfiler in each isolate (bench/gc-stats-preload.ts)', collections: counts };
+    results.push(
+      { scenario, metric: `${thread} GC pause per pair`, value: (all.reduce((s, k) => s + k.pauseMs, 0) * 1000) / pairs, unit: 'µs', detail },
+      { scenario, metric: `${thread} old-generation garbage per pair`, value: (kinds[MARK_COMPACT]?.freedBytes ?? 0) / pairs, unit: 'B', detail },
+    );
+  }
+  return results;
+}
