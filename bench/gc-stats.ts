@@ -59,7 +59,7 @@ export function gcSince(end: GcByThread, start: GcByThread): GcByThread {
   return since;
 }
 
-/** Per thread group that collected: GC pause per pair, and heap freed by mark-compacts per pair. */
+/** Per thread group that collected: GC pause per pair, and heap freed by mark-compacts per pair where any ran. */
 export function gcResults(scenario: string, byThread: GcByThread, pairs: number): BenchResult[] {
   const results: BenchResult[] = [];
   for (const [thread, kinds] of [...byThread].sort(([a], [b]) => a.localeCompare(b))) {
@@ -67,10 +67,12 @@ export function gcResults(scenario: string, byThread: GcByThread, pairs: number)
     if (all.every((k) => k.count === 0) || pairs <= 0) continue;
     const counts = Object.fromEntries(Object.entries(kinds).map(([kind, k]) => [kind, k.count]));
     const detail = { source: 'v8.GCProfiler in each isolate (bench/gc-stats-preload.ts)', collections: counts };
-    results.push(
-      { scenario, metric: `${thread} GC pause per pair`, value: (all.reduce((s, k) => s + k.pauseMs, 0) * 1000) / pairs, unit: 'µs', detail },
-      { scenario, metric: `${thread} old-generation garbage per pair`, value: (kinds[MARK_COMPACT]?.freedBytes ?? 0) / pairs, unit: 'B', detail },
-    );
+    results.push({ scenario, metric: `${thread} GC pause per pair`, value: (all.reduce((s, k) => s + k.pauseMs, 0) * 1000) / pairs, unit: 'µs', detail });
+    // Only where a mark-compact ran: a short run's workers may have none, and 0 of 0 is no figure.
+    const markCompact = kinds[MARK_COMPACT];
+    if (markCompact !== undefined && markCompact.count > 0) {
+      results.push({ scenario, metric: `${thread} old-generation garbage per pair`, value: markCompact.freedBytes / pairs, unit: 'B', detail });
+    }
   }
   return results;
 }
