@@ -127,15 +127,16 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
   }
 
   function addEvent(job: PairJob, logits: Float32Array, row: number, processedAt: Buffer): void {
-    const decoded = decodeRelation(logits, row, labels.length, job.allowedLabels, config.minScore);
+    const decoded = decodeRelation(logits, row, labels.length, job.pair.allowedLabels, config.minScore);
     const { task } = job;
     if (!decoded) {
       metrics.relationsBelowMinScore.inc();
       return;
     }
+    const { parts } = job.pair;
     task.events.push({
-      relation: labels[decoded.labelId] ?? String(decoded.labelId), parts: job.parts,
-      value: deps.splice.event(task.parts, job.parts, decoded.labelId, decoded.score, decoded.rawLabelId, decoded.rawScore, processedAt),
+      relation: labels[decoded.labelId] ?? String(decoded.labelId), parts,
+      value: deps.splice.event(task.parts, parts, decoded.labelId, decoded.score, decoded.rawLabelId, decoded.rawScore, processedAt),
     });
   }
 

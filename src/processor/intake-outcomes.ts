@@ -1,9 +1,10 @@
 /**
  * Intake outcomes as one buffer, so they cross from an intake worker to the main thread as bytes (transferred,
- * not cloned) and are read there in place: token ids and labels as Int32Array views, event parts as Buffer views
- * over the same memory. Little-endian, every field 4-byte aligned. Per outcome: a kind; a dead letter's reason
+ * not cloned) and are read there in place: a pair is its fields' offsets, and its token ids, labels and event
+ * parts are views over the same memory made when used. Little-endian, every field 4-byte aligned. Per outcome: a kind; a dead letter's reason
  * and message; or a record's id, its parts, its counts and its pairs (ids, span, labels, event parts).
  */
+import type { PairParts } from '../publish/event-bytes.js';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../records/validate-record.js';
 import type { IntakePair, RecordOutcome } from './record-intake.js';
 
@@ -74,26 +75,81 @@ export function writeOutcomes(outcomes: readonly RecordOutcome[]): ArrayBuffer {
   return buffer;
 }
 
-/** The outcomes in `buffer`, as views over it: nothing is copied but the strings. */
+/**
+ * A pair read from an outcome buffer: where its fields are in the chunk's memory, and views made only when asked
+ * for. A pair waits in the queue, in inference and for its event longer than the main thread's young generation
+ * lives, so what it holds is promoted and marked again: one object of offsets instead of six views and arrays
+ * (the bench's old-generation garbage per pair).
+ */
+class OutcomePair implements IntakePair {
+  readonly #words: Int32Array;
+  readonly #bytes: Buffer;
+  /** Word index of the first token id; the span's four positions follow the ids. */
+  readonly #idsAt: number;
+  readonly #idsCount: number;
+  readonly #labelsAt: number;
+  readonly #labelsCount: number;
+  /** Byte offsets and lengths of the event id and middle parts. */
+  readonly #idAt: number;
+  readonly #idLength: number;
+  readonly #middleAt: number;
+  readonly #middleLength: number;
+
+  constructor(words: Int32Array, bytes: Buffer, idsAt: number, idsCount: number, labelsAt: number, labelsCount: number, idAt: number, idLength: number, middleAt: number, middleLength: number) {
+    this.#words = words;
+    this.#bytes = bytes;
+    this.#idsAt = idsAt;
+    this.#idsCount = idsCount;
+    this.#labelsAt = labelsAt;
+    this.#labelsCount = labelsCount;
+    this.#idAt = idAt;
+    this.#idLength = idLength;
+    this.#middleAt = middleAt;
+    this.#middleLength = middleLength;
+  }
+
+  get inputIds(): Int32Array {
+    return this.#words.subarray(this.#idsAt, this.#idsAt + this.#idsCount);
+  }
+
+  get spanIdxs(): readonly [number, number, number, number] {
+    const at = this.#idsAt + this.#idsCount;
+    const w = this.#words;
+    return [w[at] ?? 0, w[at + 1] ?? 0, w[at + 2] ?? 0, w[at + 3] ?? 0];
+  }
+
+  get allowedLabels(): Int32Array {
+    return this.#words.subarray(this.#labelsAt, this.#labelsAt + this.#labelsCount);
+  }
+
+  get parts(): PairParts {
+    return { id: this.#bytes.subarray(this.#idAt, this.#idAt + this.#idLength), middle: this.#bytes.subarray(this.#middleAt, this.#middleAt + this.#middleLength) };
+  }
+
+  /** As a plain pair: for logs and for comparing with intake on the main thread. */
+  toJSON(): IntakePair {
+    return { inputIds: this.inputIds, spanIdxs: this.spanIdxs, allowedLabels: this.allowedLabels, parts: this.parts };
+  }
+}
+
+/** The outcomes in `buffer`, read in place: nothing is copied but the strings, and a pair is offsets into it. */
 export function readOutcomes(buffer: ArrayBuffer): RecordOutcome[] {
   const view = new DataView(buffer);
+  const words = new Int32Array(buffer);
+  const all = Buffer.from(buffer);
   let at = 0;
   const u32 = (): number => {
     const value = view.getUint32(at, true);
     at += 4;
     return value;
   };
-  const ints = (count: number): Int32Array => {
-    const values = new Int32Array(buffer, at, count);
-    at += 4 * count;
-    return values;
-  };
   const bytes = (): Buffer => {
     const length = u32();
-    const value = Buffer.from(buffer, at, length);
+    const value = all.subarray(at, at + length);
     at += align(length);
     return value;
   };
+
   const count = u32();
   const outcomes: RecordOutcome[] = [];
   for (let i = 0; i < count; i++) {
@@ -110,10 +166,19 @@ export function readOutcomes(buffer: ArrayBuffer): RecordOutcome[] {
     const typesNotAllowed = u32();
     const pairs: IntakePair[] = [];
     for (let n = u32(); n > 0; n--) {
-      const inputIds = ints(u32());
-      const span = ints(4);
-      const allowedLabels = ints(u32());
-      pairs.push({ inputIds, spanIdxs: [span[0] ?? 0, span[1] ?? 0, span[2] ?? 0, span[3] ?? 0], allowedLabels, parts: { id: bytes(), middle: bytes() } });
+      const idsCount = u32();
+      const idsAt = at >> 2;
+      at += 4 * (idsCount + 4);
+      const labelsCount = u32();
+      const labelsAt = at >> 2;
+      at += 4 * labelsCount;
+      const idLength = u32();
+      const idAt = at;
+      at += align(idLength);
+      const middleLength = u32();
+      const middleAt = at;
+      at += align(middleLength);
+      pairs.push(new OutcomePair(words, all, idsAt, idsCount, labelsAt, labelsCount, idAt, idLength, middleAt, middleLength));
     }
     outcomes.push({ kind: 'pairs', recordId, parts, pairs, languageFallback, truncated, typesNotAllowed });
   }

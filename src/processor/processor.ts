@@ -239,7 +239,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
     for (const pair of outcome.pairs) {
       // The intake pair is the encoded pair (ids and span): no copy of it per pair.
-      batcher.submit({ task, pair, allowedLabels: pair.allowedLabels, parts: pair.parts, length: pair.inputIds.length });
+      batcher.submit({ task, pair, length: pair.inputIds.length });
     }
   }
 

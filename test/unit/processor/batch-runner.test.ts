@@ -44,7 +44,7 @@ function recordBatches(): PairJob[][] {
     const outcome = intake.take(message);
     if (outcome.kind !== 'pairs' || outcome.pairs.length === 0) return [];
     const task: RecordTask = { partition: state, offset: BigInt(offset), message, recordId: outcome.recordId, parts: outcome.parts, pairCount: outcome.pairs.length, events: [] };
-    return [outcome.pairs.map((p) => ({ task, pair: { inputIds: p.inputIds, spanIdxs: p.spanIdxs }, allowedLabels: p.allowedLabels, parts: p.parts, length: p.inputIds.length }))];
+    return [outcome.pairs.map((pair) => ({ task, pair, length: pair.inputIds.length }))];
   });
 }
 
