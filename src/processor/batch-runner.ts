@@ -133,10 +133,10 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
       metrics.relationsBelowMinScore.inc();
       return;
     }
-    const { parts } = job.pair;
+    const { pair } = job;
     task.events.push({
-      relation: labels[decoded.labelId] ?? String(decoded.labelId), parts,
-      value: deps.splice.event(task.parts, parts, decoded.labelId, decoded.score, decoded.rawLabelId, decoded.rawScore, processedAt),
+      relation: labels[decoded.labelId] ?? String(decoded.labelId), pair,
+      value: deps.splice.event(task.parts, pair.parts, decoded.labelId, decoded.score, decoded.rawLabelId, decoded.rawScore, processedAt),
     });
   }
 

@@ -40,11 +40,12 @@ export interface PairParts {
   readonly middle: Uint8Array;
 }
 
-/** One relation event as the output topic's value, with its label and parts (for its id, when a log needs it). */
+/** One relation event as the output topic's value, with its label and its pair (for its id, when a log needs it). */
 export interface EncodedEvent {
   readonly relation: string;
   readonly value: Buffer;
-  readonly parts: PairParts;
+  /** The pair's parts are read only for a log line: an event waits for its delivery, and holds no views till then. */
+  readonly pair: { readonly parts: PairParts };
 }
 
 /** One record's parts: its id and its bounded metadata, the same in each of its events. */

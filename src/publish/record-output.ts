@@ -25,7 +25,7 @@ export function recordOutput(task: RecordTask, topic: string, maxMessageBytes: n
     const message: OutgoingMessage = { key, value: event.value, headers };
     const size = messageBytes(message);
     if (size > maxMessageBytes) {
-      return { kind: 'too-large', detail: `relation event ${eventIdOf(event.parts)} is ${size} bytes, more than maxMessageBytes ${maxMessageBytes}` };
+      return { kind: 'too-large', detail: `relation event ${eventIdOf(event.pair.parts)} is ${size} bytes, more than maxMessageBytes ${maxMessageBytes}` };
     }
     messages.push(message);
     bytes += size;

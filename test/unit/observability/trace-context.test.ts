@@ -42,7 +42,7 @@ describe('trace context', () => {
 
   it('puts the record\'s trace context on each relation event and on its dead letter', () => {
     const headers = { [TRACEPARENT]: Buffer.from(VALID), [TRACESTATE]: Buffer.from('vendor=1') };
-    const event: EncodedEvent = { relation: 'r', value: Buffer.from('event'), parts: { id: Buffer.alloc(0), middle: Buffer.alloc(0) } };
+    const event: EncodedEvent = { relation: 'r', value: Buffer.from('event'), pair: { parts: { id: Buffer.alloc(0), middle: Buffer.alloc(0) } } };
     const task = { message: source(headers), recordId: 'record', events: [event, event] } as unknown as RecordTask;
     const output = recordOutput(task, 'out', 100_000);
     assert.ok(output.kind === 'events');
