@@ -6,9 +6,10 @@
  * batches' events (a request costs far more CPU than an event in it: with the capacity probe's 32-pair batches,
  * one request per batch was a third of the main thread). While every slot is busy, inference goes on until
  * `outputBufferBytes` of events wait, as a Kafka producer's buffer does: stopping at the first batch made
- * inference wait out each produce round trip (kafkajs: 0.6x). The bound is well under a request (1 MB): a delivery
- * takes all that waits, and what an outage may send twice at-least-once grows with it. An unexpected error while building one record's events
- * sends that record to the dead-letter topic (internal_error); the batch goes on.
+ * inference wait out each produce round trip (kafkajs: 0.6x). A delivery takes all that waits, so what an outage
+ * may send twice at-least-once grows with the buffer: by default it is a quarter of a request (kafkajs keeps a
+ * request's worth, ../config/schema.ts). An unexpected error while building one record's events sends that record
+ * to the dead-letter topic (internal_error); the batch goes on.
  */
 import { SpanStatusCode } from '@opentelemetry/api';
 
@@ -127,13 +128,12 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
   }
 
   function addEvent(job: PairJob, logits: Float32Array, row: number, processedAt: Buffer): void {
-    const decoded = decodeRelation(logits, row, labels.length, job.pair.allowedLabels, config.minScore);
-    const { task } = job;
+    const { task, pair } = job;
+    const decoded = decodeRelation(logits, row, labels.length, pair.allowedLabels, config.minScore);
     if (!decoded) {
       metrics.relationsBelowMinScore.inc();
       return;
     }
-    const { pair } = job;
     task.events.push({
       relation: labels[decoded.labelId] ?? String(decoded.labelId), pair,
       value: deps.splice.event(task.parts, pair.parts, decoded.labelId, decoded.score, decoded.rawLabelId, decoded.rawScore, processedAt),

@@ -1,8 +1,9 @@
 /**
  * Intake outcomes as one buffer, so they cross from an intake worker to the main thread as bytes (transferred,
  * not cloned) and are read there in place: a pair is its fields' offsets, and its token ids, labels and event
- * parts are views over the same memory made when used. Little-endian, every field 4-byte aligned. Per outcome: a kind; a dead letter's reason
- * and message; or a record's id, its parts, its counts and its pairs (ids, span, labels, event parts).
+ * parts are views over the same memory made when used. Little-endian, every field 4-byte aligned. Per outcome: a
+ * kind; a dead letter's reason and message; or a record's id, its parts, its counts and its pairs (ids, span,
+ * labels, event parts).
  */
 import type { PairParts } from '../publish/event-bytes.js';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../records/validate-record.js';
@@ -149,7 +150,6 @@ export function readOutcomes(buffer: ArrayBuffer): RecordOutcome[] {
     at += align(length);
     return value;
   };
-
   const count = u32();
   const outcomes: RecordOutcome[] = [];
   for (let i = 0; i < count; i++) {
