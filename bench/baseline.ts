@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 import type { PipelineBenchOptions } from './pipeline.bench.js';
 import type { BenchResult } from './report.js';
@@ -20,17 +21,30 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
+/**
+ * The node flags a build runs `relstream run` with, read from that build, so each side of the A/B runs as it
+ * ships: builds before RUN_NODE_FLAGS exported one heap flag, RUN_HEAP_FLAG.
+ */
+export async function runFlagsOf(buildDir: string): Promise<readonly string[]> {
+  const runtime = join(buildDir, 'dist', 'src', 'config', 'runtime.js');
+  if (!existsSync(runtime)) return [];
+  const flags = await import(pathToFileURL(runtime).href) as { RUN_NODE_FLAGS?: unknown; RUN_HEAP_FLAG?: unknown };
+  if (Array.isArray(flags.RUN_NODE_FLAGS)) return flags.RUN_NODE_FLAGS.map(String);
+  return typeof flags.RUN_HEAP_FLAG === 'string' ? [flags.RUN_HEAP_FLAG] : [];
+}
+
 export async function ceilingAgainstBaseline(run: (options: PipelineBenchOptions) => Promise<BenchResult[]>, baselineDir: string, rounds: number): Promise<BenchResult[]> {
   const entry = join(baselineDir, 'bin', 'relstream.js');
   if (!existsSync(join(baselineDir, 'dist', 'src', 'cli', 'main.js'))) {
     throw new Error(`--baseline ${baselineDir}: no build there (run npm ci && npm run build in it first)`);
   }
+  const runFlags = await runFlagsOf(baselineDir);
   const ours: BenchResult[][] = [];
   const theirs: BenchResult[][] = [];
   for (let round = 0; round < rounds; round++) {
     // The passthrough once, with this build's first round: it measures the machine, not either build.
     ours.push(await run({ passthrough: round === 0 }));
-    theirs.push(await run({ entry }));
+    theirs.push(await run({ entry, runFlags }));
   }
   const value = (runs: readonly BenchResult[][], metric: string): number[] => runs.map((r) => r.find((x) => x.metric === metric)?.value ?? NaN);
   const scenario = ours[0]?.[0]?.scenario ?? 'ceiling';

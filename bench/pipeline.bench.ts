@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { RUN_HEAP_FLAG } from '../src/config/runtime.js';
+import { RUN_NODE_FLAGS } from '../src/config/runtime.js';
 import { createKafkaClient, DEFAULT_KAFKA_CLIENT, KAFKA_CLIENTS, type KafkaClientKind } from '../src/kafka/create-client.js';
 import type { KafkaClient } from '../src/kafka/types.js';
 import { startLocalBroker } from '../tools/local-kafka/local-broker.js';
@@ -162,6 +162,8 @@ export interface PipelineBenchOptions {
   readonly passthrough?: boolean;
   /** Another build's `bin/relstream.js` to run instead of this one's (the A/B against a baseline checkout). */
   readonly entry?: string;
+  /** The node flags that build runs with (./baseline.ts reads them from it); this build's RUN_NODE_FLAGS by default. */
+  readonly runFlags?: readonly string[];
 }
 
 export async function pipelineBench(modelDir: string, records = 10_000, extraEnv: Readonly<Record<string, string>> = {}, scenarioName = 'pipeline', options: PipelineBenchOptions = {}): Promise<BenchResult[]> {
@@ -182,7 +184,8 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     const nodeFlags = (process.env['RELSTREAM_BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
     // Each isolate's collections (./gc-stats-preload.ts), for whichever build runs.
     const gcDir = mkdtempSync(join(tmpdir(), 'relstream-bench-gc-'));
-    const child = spawn(process.execPath, [RUN_HEAP_FLAG, ...nodeFlags, ...profile, '--import', GC_STATS_PRELOAD, options.entry ?? join(packageRoot, 'bin', 'relstream.js'), 'run'], {
+    const runFlags = options.runFlags ?? RUN_NODE_FLAGS;
+    const child = spawn(process.execPath, [...runFlags, ...nodeFlags, ...profile, '--import', GC_STATS_PRELOAD, options.entry ?? join(packageRoot, 'bin', 'relstream.js'), 'run'], {
       env: {
         ...process.env, RELSTREAM_BENCH_GC_DIR: gcDir, RELSTREAM_KAFKA_BROKERS: broker.bootstrap, RELSTREAM_INPUT_TOPIC: 'bench.in', RELSTREAM_OUTPUT_TOPIC: 'bench.out',
         RELSTREAM_DEAD_LETTER_TOPIC: 'bench.dlq', RELSTREAM_GROUP_ID: 'bench', RELSTREAM_HTTP_PORT: '0', RELSTREAM_HTTP_HOST: '127.0.0.1',
@@ -229,7 +232,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       const events = metrics.get('relstream_relations_published_total') ?? 0;
       const batches = metrics.get('relstream_batch_pairs_count') ?? 0;
       const detail = {
-        heap: RUN_HEAP_FLAG, ...(nodeFlags.length === 0 ? {} : { nodeFlags }), records, pairs, events, batches, meanBatchPairs: batches > 0 ? Number(((metrics.get('relstream_batch_pairs_sum') ?? 0) / batches).toFixed(1)) : 0, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6,
+        runFlags, ...(nodeFlags.length === 0 ? {} : { nodeFlags }), records, pairs, events, batches, meanBatchPairs: batches > 0 ? Number(((metrics.get('relstream_batch_pairs_sum') ?? 0) / batches).toFixed(1)) : 0, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6,
         ...(options.entry === undefined ? {} : { entry: options.entry }),
         delivery: extraEnv['RELSTREAM_DELIVERY_GUARANTEE'] ?? 'at-least-once', minScore: extraEnv['RELSTREAM_MIN_SCORE'] ?? 'default', kafkaClient, kafkaVersion: broker.kafkaVersion,
       };

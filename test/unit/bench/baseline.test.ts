@@ -8,14 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-import { ceilingAgainstBaseline } from '../../../bench/baseline.js';
+import { ceilingAgainstBaseline, runFlagsOf } from '../../../bench/baseline.js';
 import type { PipelineBenchOptions } from '../../../bench/pipeline.bench.js';
 import type { BenchResult } from '../../../bench/report.js';
 
-function baselineBuild(): string {
+/** A build directory with the CLI's entry and, when given, a `runtime.js` of that source. */
+function baselineBuild(runtime?: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'relstream-baseline-'));
   mkdirSync(join(dir, 'dist', 'src', 'cli'), { recursive: true });
+  mkdirSync(join(dir, 'dist', 'src', 'config'), { recursive: true });
   writeFileSync(join(dir, 'dist', 'src', 'cli', 'main.js'), '');
+  if (runtime !== undefined) writeFileSync(join(dir, 'dist', 'src', 'config', 'runtime.js'), runtime);
   return dir;
 }
 
@@ -59,6 +62,20 @@ describe('ceiling against a baseline build', () => {
     assert.equal(find('passthrough platformatic', 'events/s'), 1000);
     assert.equal(find('ceiling platformatic', 'share of the passthrough'), 0.2, 'the median rate over the passthrough, not the first round\'s 0.1');
     assert.equal(rows.filter((r) => r.metric === 'share of the passthrough').length, 1);
+  });
+
+  it('runs the baseline with its own node flags and this build with its own', async () => {
+    const seen: (readonly string[] | undefined)[] = [];
+    const runs = fakeRuns();
+    const dir = baselineBuild('export const RUN_NODE_FLAGS = [\'--max-old-space-size=100\', \'--heap-growing-percent=10\'];\n');
+    await ceilingAgainstBaseline((options) => { seen.push(options.runFlags); return runs(options); }, dir, 2);
+    assert.deepEqual(seen, [undefined, ['--max-old-space-size=100', '--heap-growing-percent=10'], undefined, ['--max-old-space-size=100', '--heap-growing-percent=10']]);
+  });
+
+  it('reads the flags of builds from before RUN_NODE_FLAGS, and of builds with neither', async () => {
+    assert.deepEqual(await runFlagsOf(baselineBuild('export const RUN_HEAP_FLAG = \'--max-old-space-size=256\';\n')), ['--max-old-space-size=256']);
+    assert.deepEqual(await runFlagsOf(baselineBuild('export const OTHER = 1;\n')), []);
+    assert.deepEqual(await runFlagsOf(baselineBuild()), []);
   });
 
   it('refuses a directory without a build', async () => {
