@@ -13,7 +13,7 @@ import type { BenchResult } from './report.js';
 
 const COMPARED = ['pairs/s', 'events/s', 'main-thread CPU per pair', 'process CPU per pair', 'peak RSS'] as const;
 /** Each thread's collections (../gc-stats.ts), compared too: both builds run with the same preload. */
-const isGcMetric = (metric: string): boolean => metric.endsWith(' GC pause per pair') || metric.endsWith(' old-generation garbage per pair');
+const isGcMetric = (metric: string): boolean => metric.endsWith(' GC pause per pair') || metric.endsWith(' full collections per 100k pairs');
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -130,10 +130,11 @@ async function outputVolume(client: KafkaClient, topic: string, events: number):
 /**
  * The passthrough: the same records through a bare consume-produce-commit loop over the same client adapter,
  * writing relstream's output volume again (./passthrough-member.ts). Its rate is what Kafka allows here; the
- * ceiling is reported as a share of it.
+ * ceiling is reported as a share of it. It runs with the Node flags relstream ships with, so that both run on the
+ * same heap settings.
  */
 async function passthroughRun(bootstrap: string, kafkaClient: KafkaClientKind, records: number, volume: { events: number; eventBytes: number }): Promise<{ seconds: number; mainCpu: number; processCpu: number; events: number }> {
-  const child = spawn(process.execPath, [join(packageRoot, 'dist', 'bench', 'passthrough-member.js'), bootstrap, kafkaClient, 'bench.in', 'bench.passthrough', String(records), String(volume.events), String(volume.eventBytes)], {
+  const child = spawn(process.execPath, [...RUN_NODE_FLAGS, join(packageRoot, 'dist', 'bench', 'passthrough-member.js'), bootstrap, kafkaClient, 'bench.in', 'bench.passthrough', String(records), String(volume.events), String(volume.eventBytes)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderrTail = '';
