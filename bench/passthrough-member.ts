@@ -5,10 +5,10 @@
  * of what was sent every second; no decoding, no pairs, no model. Started by ./pipeline.bench.ts as a child, as
  * relstream is, so that its CPU is measured the same way.
  *
- *   node dist/bench/passthrough-member.js BROKERS CLIENT INPUT OUTPUT RECORDS EVENTS EVENT_BYTES
+ *   node dist/bench/passthrough-member.js BROKERS CLIENT INPUT OUTPUT RECORDS EVENTS EVENT_BYTES [WARMUP_RECORDS]
  *
- * Prints `started` once it joined the group, and one JSON line when every record's events are written; exits once
- * their offsets are committed.
+ * Prints `started` once it joined the group, `warm EVENTS` once WARMUP_RECORDS records' events are written (with
+ * how many), and one JSON line when every record's events are written; exits once their offsets are committed.
  */
 import { KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
 import { createKafkaClient } from '../src/kafka/create-client.js';
@@ -19,12 +19,14 @@ const COMMIT_INTERVAL_MS = 1000;
 /** A produce request's payload at most (under the broker's and relstream's 1 MB message bound). */
 const SEND_BYTES = 512 * 1024;
 
-const [brokers = '', kindName = '', input = '', output = '', recordsArg = '0', eventsArg = '0', eventBytesArg = '0'] = process.argv.slice(2);
+const [brokers = '', kindName = '', input = '', output = '', recordsArg = '0', eventsArg = '0', eventBytesArg = '0', warmupArg = '0'] = process.argv.slice(2);
 const kind = KAFKA_CLIENTS.find((k) => k === kindName);
 if (kind === undefined) throw new Error(`passthrough: unknown client ${kindName}`);
 const records = Number(recordsArg);
 const events = Number(eventsArg);
 const eventBytes = Number(eventBytesArg);
+const warmupRecords = Number(warmupArg);
+let warm = false;
 
 const client = createKafkaClient({ brokers: brokers.split(','), clientId: 'bench-passthrough' }, silentLogger, kind);
 const producer = await client.producer({ idempotent: true });
@@ -62,6 +64,10 @@ async function eachBatch(batch: IncomingBatch): Promise<void> {
   }
   await flush();
   recordsSent += batch.messages.length;
+  if (!warm && warmupRecords > 0 && recordsSent >= warmupRecords) {
+    warm = true;
+    process.stdout.write(`warm ${eventsSent}\n`);
+  }
   const last = batch.messages.at(-1);
   if (last !== undefined) sentUpTo.set(batch.partition, (BigInt(last.offset) + 1n).toString());
 }

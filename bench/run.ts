@@ -16,6 +16,8 @@
  *   npm run bench -- --ceiling --baseline DIR [--rounds N]   the ceiling A/B: this build and the checkout in DIR
  *                                      (built: npm ci && npm run build there) alternated N times (default 3) on the
  *                                      same records; medians and this build's ratio to the baseline per metric
+ *                                      --warmup SHARE: measure the ceiling and the passthrough after that share of
+ *                                      the records (default 0.2: V8 compiling the hot code is not the steady state)
  *   npm run bench -- --tracing --pipeline-only --skip-pipeline --backlog none   tracing off vs on (OTLP to a local
  *                                      receiver), alternated 3 times, on the capacity probe (20,000 records)
  *   RELSTREAM_BENCH_CPU_PROF=DIR npm run bench -- ...   V8 CPU profiles of each `relstream run` (.cpuprofile)
@@ -47,7 +49,7 @@ import { tracingBench } from './tracing.bench.js';
 import { DEFAULT_KAFKA_CLIENT, GROUP_PROTOCOLS, KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' }, 'gpu-model': { type: 'string' }, tracing: { type: 'boolean' }, baseline: { type: 'string' }, rounds: { type: 'string' }, scale: { type: 'boolean' }, 'scale-records': { type: 'string' }, 'scale-protocols': { type: 'string' }, 'scale-deliveries': { type: 'string' }, 'scale-skip-kills': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' }, 'gpu-model': { type: 'string' }, tracing: { type: 'boolean' }, baseline: { type: 'string' }, rounds: { type: 'string' }, scale: { type: 'boolean' }, 'scale-records': { type: 'string' }, 'scale-protocols': { type: 'string' }, 'scale-deliveries': { type: 'string' }, 'scale-skip-kills': { type: 'boolean' }, warmup: { type: 'string' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
@@ -67,6 +69,8 @@ if (!values['skip-pipeline']) {
   if (backlogs.length > 0) results.push(...(await backlogBench(modelDir, backlogs, env)));
 }
 if (values.ceiling) {
+  const warmupShare = Number(values.warmup ?? 0.2);
+  if (!(warmupShare >= 0 && warmupShare < 1)) throw new Error(`--warmup ${values.warmup ?? ''}: a share of the records, at least 0 and under 1`);
   // The capacity probe costs next to nothing, so what is measured is the pipeline around the model.
   const probe = { ...env, RELSTREAM_MIN_SCORE: '0', RELSTREAM_BENCHMARK: 'true' };
   for (const kafkaClient of (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(',')) {
@@ -74,8 +78,8 @@ if (values.ceiling) {
     const records = Number(values.records ?? 20_000);
     const nullModel = join(packageRoot, 'models', 'null-re-ct');
     results.push(...(values.baseline === undefined
-      ? await pipelineBench(nullModel, records, env, 'ceiling', { passthrough: true })
-      : await ceilingAgainstBaseline((options) => pipelineBench(nullModel, records, env, options.entry === undefined ? 'ceiling' : 'ceiling baseline', options), resolve(values.baseline), Number(values.rounds ?? 3))));
+      ? await pipelineBench(nullModel, records, env, 'ceiling', { passthrough: true, warmupShare })
+      : await ceilingAgainstBaseline((options) => pipelineBench(nullModel, records, env, options.entry === undefined ? 'ceiling' : 'ceiling baseline', { ...options, warmupShare }), resolve(values.baseline), Number(values.rounds ?? 3))));
   }
 }
 if (values.tracing) {
