@@ -257,6 +257,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         runFlags, ...(nodeFlags.length === 0 ? {} : { nodeFlags }), records, warmupRecords: from.records, measuredRecords, pairs, events, batches, meanBatchPairs: batches > 0 ? Number(((metrics.get('relstream_batch_pairs_sum') ?? 0) / batches).toFixed(1)) : 0, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6,
         ...(options.entry === undefined ? {} : { entry: options.entry }),
         delivery: extraEnv['RELSTREAM_DELIVERY_GUARANTEE'] ?? 'at-least-once', minScore: extraEnv['RELSTREAM_MIN_SCORE'] ?? 'default', kafkaClient, kafkaVersion: broker.kafkaVersion,
+        batchMaxPairs: extraEnv['RELSTREAM_BATCH_MAX_PAIRS'] ?? process.env['RELSTREAM_BATCH_MAX_PAIRS'] ?? 'default', inferenceConcurrency: extraEnv['RELSTREAM_INFERENCE_CONCURRENCY'] ?? process.env['RELSTREAM_INFERENCE_CONCURRENCY'] ?? 'default',
       };
       const scenario = `${scenarioName} ${kafkaClient}`;
       const perPair = (cpu: number): number => (pairs > 0 ? (cpu * 1e6) / pairs : NaN);

@@ -18,6 +18,8 @@
  *                                      same records; medians and this build's ratio to the baseline per metric
  *                                      --warmup SHARE: measure the ceiling and the passthrough after that share of
  *                                      the records (default 0.2: V8 compiling the hot code is not the steady state)
+ *                                      --ceiling-batches gpu|cpu: batch as on the CUDA provider (default: the probe
+ *                                      stands in for a fast model) or as on CPU; see ceiling-batches.ts
  *   npm run bench -- --tracing --pipeline-only --skip-pipeline --backlog none   tracing off vs on (OTLP to a local
  *                                      receiver), alternated 3 times, on the capacity probe (20,000 records)
  *   RELSTREAM_BENCH_CPU_PROF=DIR npm run bench -- ...   V8 CPU profiles of each `relstream run` (.cpuprofile)
@@ -37,6 +39,7 @@ import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/paths.js';
 import { backlogBench } from './backlog.bench.js';
 import { ceilingAgainstBaseline } from './baseline.js';
+import { ceilingBatchEnv, parseCeilingBatches } from './ceiling-batches.js';
 import { encoderBench } from './encoder.bench.js';
 import { inferenceBench } from './inference.bench.js';
 import { batcherBench } from './batcher.bench.js';
@@ -49,7 +52,7 @@ import { tracingBench } from './tracing.bench.js';
 import { DEFAULT_KAFKA_CLIENT, GROUP_PROTOCOLS, KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
 import { table, writeReport } from './report.js';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' }, 'gpu-model': { type: 'string' }, tracing: { type: 'boolean' }, baseline: { type: 'string' }, rounds: { type: 'string' }, scale: { type: 'boolean' }, 'scale-records': { type: 'string' }, 'scale-protocols': { type: 'string' }, 'scale-deliveries': { type: 'string' }, 'scale-skip-kills': { type: 'boolean' }, warmup: { type: 'string' } } });
+const { values } = parseArgs({ options: { model: { type: 'string' }, 'min-ms': { type: 'string' }, provider: { type: 'string' }, records: { type: 'string' }, 'skip-pipeline': { type: 'boolean' }, delivery: { type: 'string' }, 'pipeline-only': { type: 'boolean' }, backlog: { type: 'string' }, 'kafka-client': { type: 'string' }, soak: { type: 'string' }, ceiling: { type: 'boolean' }, 'cpu-model': { type: 'string' }, 'gpu-model': { type: 'string' }, tracing: { type: 'boolean' }, baseline: { type: 'string' }, rounds: { type: 'string' }, scale: { type: 'boolean' }, 'scale-records': { type: 'string' }, 'scale-protocols': { type: 'string' }, 'scale-deliveries': { type: 'string' }, 'scale-skip-kills': { type: 'boolean' }, warmup: { type: 'string' }, 'ceiling-batches': { type: 'string' } } });
 const modelDir = values.model ?? join(packageRoot, 'models', 'tiny-re-ct');
 const minMs = Number(values['min-ms'] ?? 3000);
 
@@ -72,7 +75,7 @@ if (values.ceiling) {
   const warmupShare = Number(values.warmup ?? 0.2);
   if (!(warmupShare >= 0 && warmupShare < 1)) throw new Error(`--warmup ${values.warmup ?? ''}: a share of the records, at least 0 and under 1`);
   // The capacity probe costs next to nothing, so what is measured is the pipeline around the model.
-  const probe = { ...env, RELSTREAM_MIN_SCORE: '0', RELSTREAM_BENCHMARK: 'true' };
+  const probe = { ...env, RELSTREAM_MIN_SCORE: '0', RELSTREAM_BENCHMARK: 'true', ...ceilingBatchEnv(parseCeilingBatches(values['ceiling-batches']), process.env) };
   for (const kafkaClient of (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(',')) {
     const env = { ...probe, RELSTREAM_KAFKA_CLIENT: kafkaClient };
     const records = Number(values.records ?? 20_000);
