@@ -80,7 +80,7 @@ export function writeOutcomes(outcomes: readonly RecordOutcome[]): ArrayBuffer {
  * A pair read from an outcome buffer: where its fields are in the chunk's memory, and views made only when asked
  * for. A pair waits in the queue, in inference and for its event longer than the main thread's young generation
  * lives, so what it holds is promoted and marked again: one object of offsets instead of six views and arrays
- * (the bench's old-generation garbage per pair).
+ * (0.85x the old-generation garbage per pair, as the bench measured it then: README).
  */
 class OutcomePair implements IntakePair {
   readonly #words: Int32Array;
