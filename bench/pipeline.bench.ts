@@ -232,12 +232,13 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       let from = { at: startedAt, cpu: cpuAtStart, gc: gcAtStart, records: 0, pairs: 0, events: 0 };
       let warm = warmupRecords === 0;
       let metrics = await scrape(port);
-      while ((metrics.get('relstream_records_processed_total') ?? 0) < records) {
+      const processed = (): number => metrics.get('relstream_records_processed_total') ?? 0;
+      while (processed() < records) {
         if (exited !== undefined) throw new Error(`relstream run exited with ${exited} during the run:\n${stderrTail}`);
-        if (!warm && (metrics.get('relstream_records_processed_total') ?? 0) >= warmupRecords && child.pid !== undefined) {
+        if (!warm && processed() >= warmupRecords && child.pid !== undefined) {
           warm = true;
           from = {
-            at: performance.now(), cpu: cpuUse(child.pid), gc: readGcStats(gcDir), records: metrics.get('relstream_records_processed_total') ?? 0,
+            at: performance.now(), cpu: cpuUse(child.pid), gc: readGcStats(gcDir), records: processed(),
             pairs: metrics.get('relstream_pairs_formed_total') ?? 0, events: metrics.get('relstream_relations_published_total') ?? 0,
           };
         }
@@ -249,7 +250,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       const { main: mainCpu, process: processCpu, byThreadGroup } = cpuSince(pid, from.cpu);
       const rss = peakRssMiB(pid);
       const gc = gcSince(readGcStats(gcDir), from.gc);
-      const measuredRecords = (metrics.get('relstream_records_processed_total') ?? 0) - from.records;
+      const measuredRecords = processed() - from.records;
       const pairs = (metrics.get('relstream_pairs_formed_total') ?? 0) - from.pairs;
       const events = (metrics.get('relstream_relations_published_total') ?? 0) - from.events;
       const batches = metrics.get('relstream_batch_pairs_count') ?? 0;
