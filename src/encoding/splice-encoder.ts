@@ -6,7 +6,7 @@
  */
 import type { MarkerIds, ModelBundle } from '../model/model-dir.js';
 import type { SentenceEntity } from '../pairs/entities.js';
-import { markerInsertions, type MarkerSlot } from './marker-insertions.js';
+import { markerInsertions } from './marker-insertions.js';
 import { splitWords, type Word } from './words.js';
 
 export interface EncodedPair {
@@ -31,16 +31,23 @@ export class SpliceEncoder {
   /** The pair being encoded: reused, and copied out once at the end. */
   #ids = new Int32Array(512);
   #length = 0;
+  /** The next word of the pair's sentence not yet emitted, and where in it emitting got to (-1: nowhere yet). */
+  #word = 0;
+  #cut = -1;
 
   constructor(private readonly bundle: Pick<ModelBundle, 'tokenizer' | 'markerIds' | 'config'>) {}
 
   sentence(text: string): EncodedSentence {
     const words = splitWords(text);
-    const perWord = words.map((w) => this.bundle.tokenizer.wordPieces(w.text));
+    const perWord: (readonly number[])[] = new Array<readonly number[]>(words.length);
     const wordStarts = new Int32Array(words.length + 1);
-    perWord.forEach((p, w) => { wordStarts[w + 1] = (wordStarts[w] ?? 0) + p.length; });
+    for (let w = 0; w < words.length; w++) {
+      const pieces = this.bundle.tokenizer.wordPieces(words[w]?.text ?? '');
+      perWord[w] = pieces;
+      wordStarts[w + 1] = (wordStarts[w] ?? 0) + pieces.length;
+    }
     const pieces = new Int32Array(wordStarts[words.length] ?? 0);
-    perWord.forEach((p, w) => { pieces.set(p, wordStarts[w]); });
+    for (let w = 0; w < words.length; w++) pieces.set(perWord[w] ?? [], wordStarts[w]);
     return { text, words, pieces, wordStarts };
   }
 
@@ -53,49 +60,51 @@ export class SpliceEncoder {
     const { tokenizer, config } = this.bundle;
     const subjectIds = this.markers(subject.type);
     const objectIds = this.markers(object.type);
-    const markerId = (slot: MarkerSlot): number =>
-      slot === 0 ? subjectIds.subjectOpen : slot === 1 ? subjectIds.subjectClose : slot === 2 ? objectIds.objectOpen : objectIds.objectClose;
-    const { words, pieces, wordStarts, text } = sentence;
+    const { words, pieces, wordStarts } = sentence;
 
     this.#length = 0;
     this.#push(tokenizer.clsId);
     const span: [number, number, number, number] = [0, 0, 0, 0];
-    /** The next word not yet emitted, and where in it emitting got to (-1: nowhere yet). */
-    let w = 0;
-    let cut = -1;
-    /** Emits the rest of the word a marker cut. */
-    const finishCut = (): void => {
-      this.#pushAll(tokenizer.wordPieces(text.slice(cut, words[w]?.end)));
-      w++;
-      cut = -1;
-    };
-    /** Emits the words before `offset` (finishing a cut one) and, if `offset` cuts a word, its part before. */
-    const emitUpTo = (offset: number): void => {
-      if (cut >= 0 && (words[w]?.end ?? 0) <= offset) finishCut();
-      const from = w;
-      while (w < words.length && (words[w]?.end ?? 0) <= offset && (words[w]?.start ?? 0) < offset) w++;
-      if (w > from) this.#copy(pieces, wordStarts[from] ?? 0, wordStarts[w] ?? 0);
-      const word = words[w];
-      if (word && word.start < offset && offset < word.end) {
-        const at = cut >= 0 ? cut : word.start;
-        if (offset > at) this.#pushAll(tokenizer.wordPieces(text.slice(at, offset)));
-        cut = offset;
-      }
-    };
+    this.#word = 0;
+    this.#cut = -1;
     for (const m of markerInsertions(subject, object)) {
-      emitUpTo(m.offset);
+      this.#emitUpTo(sentence, m.offset);
       span[m.slot] = this.#length;
-      this.#push(markerId(m.slot));
+      this.#push(m.slot === 0 ? subjectIds.subjectOpen : m.slot === 1 ? subjectIds.subjectClose : m.slot === 2 ? objectIds.objectOpen : objectIds.objectClose);
     }
-    if (cut >= 0) finishCut();
-    if (w < words.length) this.#copy(pieces, wordStarts[w] ?? 0, wordStarts[words.length] ?? 0);
+    if (this.#cut >= 0) this.#finishCut(sentence);
+    if (this.#word < words.length) this.#copy(pieces, wordStarts[this.#word] ?? 0, wordStarts[words.length] ?? 0);
 
     // Truncation keeps [CLS] + the first maxLength - 2 pieces + [SEP]; a marker past that cannot be classified.
     const limit = config.maxLength - 1;
-    if (span.some((position) => position >= limit)) return { ok: false, reason: 'truncated' };
+    if (span[0] >= limit || span[1] >= limit || span[2] >= limit || span[3] >= limit) return { ok: false, reason: 'truncated' };
     if (this.#length > limit) this.#length = limit;
     this.#push(tokenizer.sepId);
     return { ok: true, pair: { inputIds: this.#ids.slice(0, this.#length), spanIdxs: span } };
+  }
+
+  /** Emits the rest of the word a marker cut. */
+  #finishCut({ text, words }: EncodedSentence): void {
+    this.#pushAll(this.bundle.tokenizer.wordPieces(text.slice(this.#cut, words[this.#word]?.end)));
+    this.#word++;
+    this.#cut = -1;
+  }
+
+  /** Emits the words before `offset` (finishing a cut one) and, if `offset` cuts a word, its part before. */
+  #emitUpTo(sentence: EncodedSentence, offset: number): void {
+    const { words, pieces, wordStarts, text } = sentence;
+    if (this.#cut >= 0 && (words[this.#word]?.end ?? 0) <= offset) this.#finishCut(sentence);
+    const from = this.#word;
+    let w = from;
+    while (w < words.length && (words[w]?.end ?? 0) <= offset && (words[w]?.start ?? 0) < offset) w++;
+    this.#word = w;
+    if (w > from) this.#copy(pieces, wordStarts[from] ?? 0, wordStarts[w] ?? 0);
+    const word = words[w];
+    if (word && word.start < offset && offset < word.end) {
+      const at = this.#cut >= 0 ? this.#cut : word.start;
+      if (offset > at) this.#pushAll(this.bundle.tokenizer.wordPieces(text.slice(at, offset)));
+      this.#cut = offset;
+    }
   }
 
   #room(more: number): void {

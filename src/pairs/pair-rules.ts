@@ -12,7 +12,8 @@ export interface PairRules {
 }
 
 export function pairRulesFor(bundle: Pick<ModelBundle, 'config' | 'markerIds'>): PairRules {
-  const table = new Map<string, number[]>();
+  // Nested by type: a lookup per candidate pair must not build a key string.
+  const table = new Map<string, Map<string, number[]>>();
   const argumentTypes = new Set<string>();
   bundle.config.labels.forEach((label, labelId) => {
     const rule = bundle.config.constraints[label];
@@ -22,15 +23,16 @@ export function pairRulesFor(bundle: Pick<ModelBundle, 'config' | 'markerIds'>):
       for (const objectType of rule.objects) {
         if (!bundle.markerIds.has(objectType)) continue;
         argumentTypes.add(subjectType).add(objectType);
-        const key = `${subjectType}\u0000${objectType}`;
-        const labels = table.get(key) ?? [];
+        let objects = table.get(subjectType);
+        if (!objects) table.set(subjectType, (objects = new Map<string, number[]>()));
+        const labels = objects.get(objectType) ?? [];
         labels.push(labelId);
-        table.set(key, labels);
+        objects.set(objectType, labels);
       }
     }
   });
   return {
-    allowedLabels: (s, o) => table.get(`${s}\u0000${o}`),
+    allowedLabels: (s, o) => table.get(s)?.get(o),
     isArgumentType: (type) => argumentTypes.has(type),
   };
 }

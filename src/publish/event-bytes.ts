@@ -10,6 +10,7 @@ import avro from 'avsc';
 
 import type { CodePointIndex } from '../pairs/code-points.js';
 import type { TrialRecord } from '../records/avro.js';
+import { ByteArena } from './byte-arena.js';
 import { argumentOf, relationEventId, type ModelIdentity } from './relation-event.js';
 
 /** RelationEvent's fields in the order the parts are spliced; the schema must have exactly these. */
@@ -57,21 +58,21 @@ export interface RecordParts {
 type Provenance = { topic: string; partition: number; offset: number };
 
 /** An Avro string of ASCII characters (an event id's hex digits): its zigzag varint length, then the bytes. */
-function asciiString(value: string): Buffer {
+function asciiString(value: string, arena: ByteArena): Buffer {
   let length = 2 * value.length;
   let head = 1;
   while (length >= 0x80 ** head) head++;
-  const bytes = Buffer.allocUnsafe(head + value.length);
+  const bytes = arena.take(head + value.length);
   for (let i = 0; i < head; i++, length = Math.floor(length / 0x80)) bytes[i] = (length % 0x80) | (i < head - 1 ? 0x80 : 0);
   bytes.write(value, head, 'latin1');
   return bytes;
 }
 
-/** `parts` one after another in one new buffer: TypedArray#set, where Buffer.concat's copies cross into C++ per part. */
-function joinBytes(parts: readonly Uint8Array[]): Buffer {
+/** `parts` one after another in the arena: TypedArray#set, where Buffer.concat's copies cross into C++ per part. */
+function joinBytes(parts: readonly Uint8Array[], arena: ByteArena): Buffer {
   let length = 0;
   for (const part of parts) length += part.length;
-  const joined = Buffer.allocUnsafe(length);
+  const joined = arena.take(length);
   let at = 0;
   for (const part of parts) {
     joined.set(part, at);
@@ -85,6 +86,7 @@ export class EventParts {
   readonly #fields: ReadonlyMap<Field, avro.Type>;
   readonly #model: Buffer;
   readonly #modelId: string;
+  readonly #arena = new ByteArena();
   /** The model, provider and provenance bytes of the last provenance seen: intake passes one per record. */
   #tail: { readonly provenance: Provenance; readonly bytes: Buffer } | undefined;
 
@@ -95,7 +97,7 @@ export class EventParts {
   }
 
   record(record: TrialRecord, metadata: Readonly<Record<string, string>>): RecordParts {
-    return { recordId: field(this.#fields, 'recordId').toBuffer(record.id), metadata: field(this.#fields, 'metadata').toBuffer(metadata) };
+    return { recordId: this.#arena.encode(field(this.#fields, 'recordId'), record.id), metadata: this.#arena.encode(field(this.#fields, 'metadata'), metadata) };
   }
 
   /** A pair's parts; `arguments` caches each entity's encoded argument for the record's other pairs. */
@@ -103,7 +105,7 @@ export class EventParts {
     const argument = (index: number): Buffer => {
       let bytes = cache.get(index);
       if (bytes === undefined) {
-        bytes = field(this.#fields, 'subject').toBuffer(argumentOf(record, text, index));
+        bytes = this.#arena.encode(field(this.#fields, 'subject'), argumentOf(record, text, index));
         cache.set(index, bytes);
       }
       return bytes;
@@ -112,9 +114,9 @@ export class EventParts {
     const object = record.entities[objectIndex];
     const id = relationEventId(record.id, subject?.id ?? '', object?.id ?? '', this.#modelId);
     if (this.#tail?.provenance !== provenance) {
-      this.#tail = { provenance, bytes: Buffer.concat([this.#model, field(this.#fields, 'provenance').toBuffer(provenance)]) };
+      this.#tail = { provenance, bytes: joinBytes([this.#model, this.#arena.encode(field(this.#fields, 'provenance'), provenance)], this.#arena) };
     }
-    return { id: asciiString(id), middle: joinBytes([argument(subjectIndex), argument(objectIndex), this.#tail.bytes]) };
+    return { id: asciiString(id, this.#arena), middle: joinBytes([argument(subjectIndex), argument(objectIndex), this.#tail.bytes], this.#arena) };
   }
 }
 

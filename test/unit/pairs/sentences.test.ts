@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import fc from 'fast-check';
+
 import type { RecordEntity } from '../../../src/pairs/entities.js';
-import { splitSentences } from '../../../src/pairs/sentences.js';
+import { sentenceBounds, splitSentences } from '../../../src/pairs/sentences.js';
 
 function entity(text: string, surface: string, type: string, id: string): RecordEntity {
   const utf16 = text.indexOf(surface);
@@ -49,5 +51,24 @@ describe('splitSentences', () => {
     const [first, second] = sentences;
     assert.equal(first?.text.slice(first.entities[0]?.start, first.entities[0]?.end), '𝐈nsulina');
     assert.equal(second?.text.slice(second.entities[0]?.start, second.entities[0]?.end), 'asma');
+  });
+
+  it('puts sentence bounds exactly where ICU does, with or without the one-sentence shortcut', () => {
+    // Letters, digits, spaces, terminators (ASCII, Spanish, CJK, Greek, Brahmi outside the BMP), closers, separators,
+    // format and extend characters: what decides a sentence break, including near the end of the text.
+    const units = ['a', 'B', 'ñ', 'É', '7', ' ', '\u00A0', '\t', '.', '!', '?', ';', '¿', '¡', '…', '。', '\u037E', '\u{11047}',
+      ')', '(', ']', '"', "'", '»', '«', '\u201D', '\u2019', '\n', '\r', '\u2029', '\u0085', '\u00AD', '\u0301', '😀', 'mg', 'p. ej. '];
+    const text = fc.oneof(fc.array(fc.constantFrom(...units), { maxLength: 24 }).map((parts) => parts.join('')), fc.string({ unit: 'grapheme', maxLength: 24 }));
+    const language = fc.constantFrom('es', 'en', 'el', 'ja', 'de');
+    fc.assert(fc.property(text, language, (t, lang) => {
+      const icu = Array.from(new Intl.Segmenter(lang, { granularity: 'sentence' }).segment(t), (s) => ({ start: s.index, end: s.index + s.segment.length }));
+      assert.deepEqual(sentenceBounds(t, lang), icu);
+    }), { numRuns: 20_000 });
+  });
+
+  it('stays linear on a text of terminators only', () => {
+    const dots = '.'.repeat(200_000);
+    assert.deepEqual(sentenceBounds(dots, 'es'), [{ start: 0, end: dots.length }]);
+    assert.deepEqual(sentenceBounds(`${dots} Otra`, 'es'), [{ start: 0, end: dots.length + 1 }, { start: dots.length + 1, end: dots.length + 5 }]);
   });
 });
