@@ -13,29 +13,50 @@ export interface MarkerInsertion {
   readonly slot: MarkerSlot;
 }
 
-interface Item { readonly slot: MarkerSlot; readonly offset: number; readonly closing: boolean; readonly order: number; readonly tie: number }
+/**
+ * The rule above as a key per slot: offset; closings first; the outer entity's opening (later end) or the inner
+ * entity's closing (later start) first; then the tie. Compared field by field: no key objects per pair.
+ */
+function before(a: number, b: number, subject: SentenceEntity, object: SentenceEntity): boolean {
+  const byOffset = offsetOf(a, subject, object) - offsetOf(b, subject, object);
+  if (byOffset !== 0) return byOffset < 0;
+  const closingA = a === 1 || a === 3;
+  if (closingA !== (b === 1 || b === 3)) return closingA;
+  const byOrder = orderOf(a, subject, object) - orderOf(b, subject, object);
+  if (byOrder !== 0) return byOrder < 0;
+  // The tie: the subject opens first, the object closes first.
+  return a === 0 || a === 3;
+}
 
-/** The rule above as an order: offset, then closings first, then the outer (opening) or inner (closing) first, then the tie. */
-function compare(a: Item, b: Item): number {
-  return a.offset - b.offset || Number(b.closing) - Number(a.closing) || a.order - b.order || a.tie - b.tie;
+/** Where a slot's marker goes. */
+export function offsetOf(slot: number, subject: SentenceEntity, object: SentenceEntity): number {
+  return slot === 0 ? subject.start : slot === 1 ? subject.end : slot === 2 ? object.start : object.end;
+}
+
+function orderOf(slot: number, subject: SentenceEntity, object: SentenceEntity): number {
+  return slot === 0 ? -subject.end : slot === 2 ? -object.end : slot === 1 ? -subject.start : -object.start;
+}
+
+/**
+ * The four slots in insertion order, written into `slots`: the encoder's per-pair path, which allocates nothing
+ * (the four insertion objects and their sort had been a tenth of what intake allocated per pair).
+ */
+export function orderMarkers(subject: SentenceEntity, object: SentenceEntity, slots: Uint8Array): void {
+  slots[0] = 0;
+  slots[1] = 2;
+  slots[2] = 1;
+  slots[3] = 3;
+  // Insertion sort of four: the order is total (no two slots compare equal), so any sort gives the same result.
+  for (let i = 1; i < 4; i++) {
+    const slot = slots[i] ?? 0;
+    let j = i - 1;
+    for (; j >= 0 && before(slot, slots[j] ?? 0, subject, object); j--) slots[j + 1] = slots[j] ?? 0;
+    slots[j + 1] = slot;
+  }
 }
 
 export function markerInsertions(subject: SentenceEntity, object: SentenceEntity): MarkerInsertion[] {
-  const items: Item[] = [
-    { slot: 0, offset: subject.start, closing: false, order: -subject.end, tie: 0 },
-    { slot: 2, offset: object.start, closing: false, order: -object.end, tie: 1 },
-    { slot: 1, offset: subject.end, closing: true, order: -subject.start, tie: 1 },
-    { slot: 3, offset: object.end, closing: true, order: -object.start, tie: 0 },
-  ];
-  // Items are their own insertions (offset and slot): no second object per marker. Insertion sort, not
-  // Array#sort: for four items that allocated more per pair than anything else in intake (its work arrays).
-  // The order is total (no two items compare equal), so any sort gives the same result.
-  for (let i = 1; i < items.length; i++) {
-    const item = items[i];
-    if (item === undefined) continue;
-    let j = i - 1;
-    for (let before = items[j]; before !== undefined && compare(before, item) > 0; before = items[--j]) items[j + 1] = before;
-    items[j + 1] = item;
-  }
-  return items;
+  const slots = new Uint8Array(4);
+  orderMarkers(subject, object, slots);
+  return Array.from(slots, (slot) => ({ slot: slot as MarkerSlot, offset: offsetOf(slot, subject, object) }));
 }

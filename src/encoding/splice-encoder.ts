@@ -6,7 +6,7 @@
  */
 import type { MarkerIds, ModelBundle } from '../model/model-dir.js';
 import type { SentenceEntity } from '../pairs/entities.js';
-import { markerInsertions } from './marker-insertions.js';
+import { offsetOf, orderMarkers } from './marker-insertions.js';
 import { splitWords, type Word } from './words.js';
 
 export interface EncodedPair {
@@ -34,6 +34,8 @@ export class SpliceEncoder {
   /** The next word of the pair's sentence not yet emitted, and where in it emitting got to (-1: nowhere yet). */
   #word = 0;
   #cut = -1;
+  /** The pair's marker slots in insertion order (./marker-insertions.ts). */
+  readonly #slots = new Uint8Array(4);
 
   constructor(private readonly bundle: Pick<ModelBundle, 'tokenizer' | 'markerIds' | 'config'>) {}
 
@@ -67,10 +69,13 @@ export class SpliceEncoder {
     const span: [number, number, number, number] = [0, 0, 0, 0];
     this.#word = 0;
     this.#cut = -1;
-    for (const m of markerInsertions(subject, object)) {
-      this.#emitUpTo(sentence, m.offset);
-      span[m.slot] = this.#length;
-      this.#push(m.slot === 0 ? subjectIds.subjectOpen : m.slot === 1 ? subjectIds.subjectClose : m.slot === 2 ? objectIds.objectOpen : objectIds.objectClose);
+    const slots = this.#slots;
+    orderMarkers(subject, object, slots);
+    for (let i = 0; i < 4; i++) {
+      const slot = slots[i] ?? 0;
+      this.#emitUpTo(sentence, offsetOf(slot, subject, object));
+      span[slot] = this.#length;
+      this.#push(slot === 0 ? subjectIds.subjectOpen : slot === 1 ? subjectIds.subjectClose : slot === 2 ? objectIds.objectOpen : objectIds.objectClose);
     }
     if (this.#cut >= 0) this.#finishCut(sentence);
     if (this.#word < words.length) this.#copy(pieces, wordStarts[this.#word] ?? 0, wordStarts[words.length] ?? 0);
