@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs the benchmark scenarios and writes bench/results/latest.json (and a timestamped
  * copy) plus a table on stdout. Targets live here, never in tests.
- *   npm run bench                      all scenarios
+ *   npm run bench                      all scenarios (encoder, intake on one thread, batcher, inference, pipeline, backlog)
  *   npm run bench -- --model DIR       another model directory (default: the shipped tiny model)
  *   npm run bench -- --provider cuda   inference on the CUDA execution provider
  *   npm run bench -- --records N       records through the end-to-end pipeline (default 10000; --skip-pipeline skips it)
@@ -41,6 +41,7 @@ import { backlogBench } from './backlog.bench.js';
 import { ceilingAgainstBaseline } from './baseline.js';
 import { ceilingBatchEnv, parseCeilingBatches } from './ceiling-batches.js';
 import { encoderBench } from './encoder.bench.js';
+import { intakeBench } from './intake.bench.js';
 import { inferenceBench } from './inference.bench.js';
 import { batcherBench } from './batcher.bench.js';
 import { cpuModelBench } from './cpu-model.bench.js';
@@ -63,7 +64,7 @@ const delivery = values.delivery === 'exactly-once' ? 'exactly-once' : 'at-least
 const env = { RELSTREAM_EXECUTION_PROVIDER: provider, RELSTREAM_DELIVERY_GUARANTEE: delivery };
 const backlogs = values.backlog === 'none' ? [] : (values.backlog ?? '20000,100000,200000').split(',').map(Number).filter((n) => n > 0);
 
-const results = values['pipeline-only'] ? [] : [...(await encoderBench(modelDir, minMs)), ...(await batcherBench()), ...(await inferenceBench(modelDir, provider, minMs))];
+const results = values['pipeline-only'] ? [] : [...(await encoderBench(modelDir, minMs)), ...(await intakeBench(modelDir, minMs)), ...(await batcherBench()), ...(await inferenceBench(modelDir, provider, minMs))];
 if (!values['skip-pipeline']) {
   // Both Kafka clients by default: the configured default was chosen from these figures (docs/kafka-clients.md).
   for (const kafkaClient of (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(',')) {
