@@ -195,6 +195,8 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
     // Each isolate's collections (./gc-stats-preload.ts), for whichever build runs.
     const gcDir = mkdtempSync(join(tmpdir(), 'relstream-bench-gc-'));
     const runFlags = options.runFlags ?? RUN_NODE_FLAGS;
+    /** A batching setting as the run got it (the scenario's, else this process's environment), for the detail. */
+    const setting = (name: string): string => extraEnv[name] ?? process.env[name] ?? 'default';
     const child = spawn(process.execPath, [...runFlags, ...nodeFlags, ...profile, '--import', GC_STATS_PRELOAD, options.entry ?? join(packageRoot, 'bin', 'relstream.js'), 'run'], {
       env: {
         ...process.env, RELSTREAM_BENCH_GC_DIR: gcDir, RELSTREAM_KAFKA_BROKERS: broker.bootstrap, RELSTREAM_INPUT_TOPIC: 'bench.in', RELSTREAM_OUTPUT_TOPIC: 'bench.out',
@@ -258,7 +260,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         runFlags, ...(nodeFlags.length === 0 ? {} : { nodeFlags }), records, warmupRecords: from.records, measuredRecords, pairs, events, batches, meanBatchPairs: batches > 0 ? Number(((metrics.get('relstream_batch_pairs_sum') ?? 0) / batches).toFixed(1)) : 0, seconds: Number(seconds.toFixed(2)), model: modelDir, partitions: 6,
         ...(options.entry === undefined ? {} : { entry: options.entry }),
         delivery: extraEnv['RELSTREAM_DELIVERY_GUARANTEE'] ?? 'at-least-once', minScore: extraEnv['RELSTREAM_MIN_SCORE'] ?? 'default', kafkaClient, kafkaVersion: broker.kafkaVersion,
-        batchMaxPairs: extraEnv['RELSTREAM_BATCH_MAX_PAIRS'] ?? process.env['RELSTREAM_BATCH_MAX_PAIRS'] ?? 'default', inferenceConcurrency: extraEnv['RELSTREAM_INFERENCE_CONCURRENCY'] ?? process.env['RELSTREAM_INFERENCE_CONCURRENCY'] ?? 'default',
+        batchMaxPairs: setting('RELSTREAM_BATCH_MAX_PAIRS'), batchMaxTokens: setting('RELSTREAM_BATCH_MAX_TOKENS'), inferenceConcurrency: setting('RELSTREAM_INFERENCE_CONCURRENCY'),
       };
       const scenario = `${scenarioName} ${kafkaClient}`;
       const perPair = (cpu: number): number => (pairs > 0 ? (cpu * 1e6) / pairs : NaN);
