@@ -12,7 +12,7 @@ import { EventParts } from '../src/publish/event-bytes.js';
 import { modelIdentity } from '../src/publish/relation-event.js';
 import { avroType, trialRecordCodec } from '../src/records/avro.js';
 import type { BenchResult } from './report.js';
-import { sampleRecords } from './sample-backlog.js';
+import { sampleBacklogRecord, sampleRecords } from './sample-backlog.js';
 
 /** Records per chunk, as the processor sends them to a worker. */
 const CHUNK = 64;
@@ -22,11 +22,7 @@ export async function intakeBench(modelDir: string, minMs = 3000, records = 20_0
   const config = configSchema.parse({});
   const codec = trialRecordCodec();
   const samples = sampleRecords();
-  const values = Array.from({ length: records }, (_, i) => {
-    const sample = samples[i % samples.length];
-    if (!sample) throw new Error('no samples');
-    return codec.encode({ ...sample, id: `${sample.id}/${i}` });
-  });
+  const values = Array.from({ length: records }, (_, i) => codec.encode(sampleBacklogRecord(samples, i)));
   const intake = new RecordIntake(config, bundle, trialRecordCodec(), new EventParts(avroType('RelationEvent'), modelIdentity(bundle.config), 'cpu'));
   const pass = (): { pairs: number; micros: number } => {
     const before = process.cpuUsage();

@@ -28,10 +28,11 @@ function segmenterFor(language: string): Intl.Segmenter {
   return segmenter;
 }
 
-/** A terminator: Sentence_Terminal, the ATerm dots, and the semicolons ICU's Greek rules add. */
-const TERMINATOR = /[\p{Sentence_Terminal}.\u2024\uFE52\uFF0E;\u037E]/u;
+/** Terminators: Sentence_Terminal, the ATerm dots, and the semicolons ICU's Greek rules add. */
+const TERMINATORS = String.raw`\p{Sentence_Terminal}.\u2024\uFE52\uFF0E;\u037E`;
+const TERMINATOR = new RegExp(`[${TERMINATORS}]`, 'u');
 /** Where a sentence may end (UAX #29 SB4, SB11): after a terminator or a paragraph separator (CR, LF, NEL, LS, PS). */
-const MAY_END = /[\p{Sentence_Terminal}.\u2024\uFE52\uFF0E;\u037E\r\n\u0085\u2028\u2029]/u;
+const MAY_END = new RegExp(String.raw`[${TERMINATORS}\r\n\u0085\u2028\u2029]`, 'u');
 /** Closing punctuation (Sentence_Break Close) and spaces (Sp) that stay with the terminators before them (SB9, SB10). */
 const CLOSE = /[)\]}"'\u00BB\u201D\u2019]/;
 const SPACE = /[\t\v\f \u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/;
