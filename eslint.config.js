@@ -5,9 +5,10 @@ import globals from 'globals';
 
 // Each Kafka client library is imported by its adapter folder only: everything else talks to
 // src/kafka/types.ts, so the client is a configuration choice (kafkaClient) and swapping one touches one folder.
-const KAFKA_ADAPTERS = { kafkajs: 'src/kafka/kafkajs', '@platformatic/kafka': 'src/kafka/platformatic' };
+// The tests of relstream's patches to a library (patches/) read the library too, from their own folder.
+const KAFKA_ADAPTERS = { kafkajs: ['src/kafka/kafkajs'], '@platformatic/kafka': ['src/kafka/platformatic', 'test/unit/kafka/platformatic'] };
 const kafkaImportRule = (allowed) => ['error', {
-  paths: Object.entries(KAFKA_ADAPTERS).filter(([name]) => name !== allowed).map(([name, dir]) => ({ name, message: `Only ${dir}/ may import ${name}.` })),
+  paths: Object.entries(KAFKA_ADAPTERS).filter(([name]) => name !== allowed).map(([name, dirs]) => ({ name, message: `Only ${dirs.join('/ and ')}/ may import ${name}.` })),
 }];
 
 export default tseslint.config(
@@ -29,7 +30,7 @@ export default tseslint.config(
       'no-restricted-imports': kafkaImportRule(undefined),
     },
   },
-  ...Object.entries(KAFKA_ADAPTERS).map(([name, dir]) => ({ files: [`${dir}/**/*.ts`], rules: { 'no-restricted-imports': kafkaImportRule(name) } })),
+  ...Object.entries(KAFKA_ADAPTERS).map(([name, dirs]) => ({ files: dirs.map((dir) => `${dir}/**/*.ts`), rules: { 'no-restricted-imports': kafkaImportRule(name) } })),
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js'], languageOptions: { globals: globals.node } },
 );
