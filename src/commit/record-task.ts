@@ -40,8 +40,12 @@ export interface RecordTask {
   readonly recordId: string;
   /** What every event of the record carries, encoded once by intake (its id, its metadata bounded in size). */
   readonly parts: RecordParts;
-  /** Candidate pairs the record was turned into (each one inference row). */
-  readonly pairCount: number;
+  /**
+   * Its pairs (each one inference row) not yet back from inference: intake's count, counted down by the batch
+   * runner. A field of the task, not a WeakMap entry per record in flight, which every full collection marks as an
+   * ephemeron.
+   */
+  pairsPending: number;
   /** Its relation events, spliced as its pairs are decoded (../publish/event-bytes.ts). */
   readonly events: EncodedEvent[];
   /** Its spans, with tracing on (../observability/tracing.ts). */

@@ -68,8 +68,6 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
   const labels = bundle.config.labels;
   // Weak: a task whose partition is retired never completes here, and must not stay behind.
   const failures = new WeakMap<RecordTask, unknown>();
-  /** Pairs of each record not yet back from inference; the runner's own count, started from the intake's. */
-  const pending = new WeakMap<RecordTask, number>();
 
   /** Completed records waiting for the linger or a delivery slot, and the batches waiting for them to be taken. */
   let waiting: RecordTask[] = [];
@@ -190,13 +188,7 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
       } catch (error) {
         failures.set(job.task, error);
       }
-      const left = (pending.get(job.task) ?? job.task.pairCount) - 1;
-      if (left === 0) {
-        pending.delete(job.task);
-        completed.push(job.task);
-      } else {
-        pending.set(job.task, left);
-      }
+      if (--job.task.pairsPending === 0) completed.push(job.task);
     });
     if (publishError !== undefined) throw publishError;
     const failed = completed.filter((t) => failures.has(t));

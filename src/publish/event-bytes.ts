@@ -18,6 +18,7 @@ const FIELDS = ['id', 'recordId', 'relation', 'score', 'rawRelation', 'rawScore'
 type Field = (typeof FIELDS)[number];
 
 const DOUBLE_BYTES = 8;
+const NOTHING = new Uint8Array(0);
 
 /** The RelationEvent type's fields by name, checked against the order the splice writes. */
 function fieldTypes(type: avro.Type): ReadonlyMap<Field, avro.Type> {
@@ -68,22 +69,21 @@ function asciiString(value: string, arena: ByteArena): Buffer {
   return bytes;
 }
 
-/** `parts` one after another in the arena: TypedArray#set, where Buffer.concat's copies cross into C++ per part. */
-function joinBytes(parts: readonly Uint8Array[], arena: ByteArena): Buffer {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const joined = arena.take(length);
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
-  }
+/** Three parts one after another in the arena: TypedArray#set, where Buffer.concat's copies cross into C++ per part. */
+function joinBytes(a: Uint8Array, b: Uint8Array, c: Uint8Array, arena: ByteArena): Buffer {
+  const joined = arena.take(a.length + b.length + c.length);
+  joined.set(a, 0);
+  joined.set(b, a.length);
+  joined.set(c, a.length + b.length);
   return joined;
 }
 
 /** Encodes the parts intake knows, once each: a record's, and each pair's with its arguments cached per entity. */
 export class EventParts {
   readonly #fields: ReadonlyMap<Field, avro.Type>;
+  /** The subject's type, which the object shares; looked up once, not per pair. */
+  readonly #argumentType: avro.Type;
+  readonly #provenanceType: avro.Type;
   readonly #model: Buffer;
   readonly #modelId: string;
   readonly #arena = new ByteArena();
@@ -92,6 +92,8 @@ export class EventParts {
 
   constructor(type: avro.Type, model: ModelIdentity, provider: string) {
     this.#fields = fieldTypes(type);
+    this.#argumentType = field(this.#fields, 'subject');
+    this.#provenanceType = field(this.#fields, 'provenance');
     this.#model = Buffer.concat([field(this.#fields, 'model').toBuffer(model), field(this.#fields, 'provider').toBuffer(provider)]);
     this.#modelId = `${model.name}@${model.version}#${model.sha256}`;
   }
@@ -100,23 +102,26 @@ export class EventParts {
     return { recordId: this.#arena.encode(field(this.#fields, 'recordId'), record.id), metadata: this.#arena.encode(field(this.#fields, 'metadata'), metadata) };
   }
 
-  /** A pair's parts; `arguments` caches each entity's encoded argument for the record's other pairs. */
+  /** A pair's parts; `cache` keeps each entity's encoded argument for the record's other pairs. */
   pair(record: TrialRecord, text: CodePointIndex, subjectIndex: number, objectIndex: number, provenance: Provenance, cache: Map<number, Buffer>): PairParts {
-    const argument = (index: number): Buffer => {
-      let bytes = cache.get(index);
-      if (bytes === undefined) {
-        bytes = this.#arena.encode(field(this.#fields, 'subject'), argumentOf(record, text, index));
-        cache.set(index, bytes);
-      }
-      return bytes;
-    };
     const subject = record.entities[subjectIndex];
     const object = record.entities[objectIndex];
     const id = relationEventId(record.id, subject?.id ?? '', object?.id ?? '', this.#modelId);
     if (this.#tail?.provenance !== provenance) {
-      this.#tail = { provenance, bytes: joinBytes([this.#model, this.#arena.encode(field(this.#fields, 'provenance'), provenance)], this.#arena) };
+      const encoded = this.#arena.encode(this.#provenanceType, provenance);
+      this.#tail = { provenance, bytes: joinBytes(this.#model, encoded, NOTHING, this.#arena) };
     }
-    return { id: asciiString(id, this.#arena), middle: joinBytes([argument(subjectIndex), argument(objectIndex), this.#tail.bytes], this.#arena) };
+    const middle = joinBytes(this.#argument(record, text, subjectIndex, cache), this.#argument(record, text, objectIndex, cache), this.#tail.bytes, this.#arena);
+    return { id: asciiString(id, this.#arena), middle };
+  }
+
+  #argument(record: TrialRecord, text: CodePointIndex, index: number, cache: Map<number, Buffer>): Buffer {
+    let bytes = cache.get(index);
+    if (bytes === undefined) {
+      bytes = this.#arena.encode(this.#argumentType, argumentOf(record, text, index));
+      cache.set(index, bytes);
+    }
+    return bytes;
   }
 }
 

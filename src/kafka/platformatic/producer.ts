@@ -18,7 +18,9 @@ function toPltMessages(topic: string, messages: readonly OutgoingMessage[]): Mes
   for (const m of messages) {
     if (lastKey?.from !== m.key) lastKey = { from: m.key, to: m.key === null ? undefined : Buffer.isBuffer(m.key) ? m.key : Buffer.from(m.key) };
     if (lastHeaders === undefined || lastHeaders.from !== m.headers) {
-      lastHeaders = { from: m.headers, to: m.headers === undefined ? undefined : new Map(Object.entries(m.headers).map(([name, value]) => [Buffer.from(name), value])) };
+      // No headers, not an empty Map: the library serializes a message's headers into a Map of its own.
+      const entries = m.headers === undefined ? [] : Object.entries(m.headers);
+      lastHeaders = { from: m.headers, to: entries.length === 0 ? undefined : new Map(entries.map(([name, value]) => [Buffer.from(name), value])) };
     }
     const message: MessageToProduce = { topic };
     if (lastKey.to !== undefined) message.key = lastKey.to;
