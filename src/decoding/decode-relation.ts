@@ -15,9 +15,13 @@ export interface DecodedRelation {
 }
 
 export function softmax(logits: Float32Array | readonly number[], offset = 0, count = logits.length): Float64Array {
+  return softmaxInto(logits, offset, count, new Float64Array(count));
+}
+
+/** softmax written into `out` (at least `count` long): decoding reuses one per thread, not one per pair. */
+function softmaxInto(logits: Float32Array | readonly number[], offset: number, count: number, out: Float64Array): Float64Array {
   let max = -Infinity;
   for (let i = 0; i < count; i++) max = Math.max(max, logits[offset + i] ?? -Infinity);
-  const out = new Float64Array(count);
   let sum = 0;
   for (let i = 0; i < count; i++) {
     const value = Math.exp((logits[offset + i] ?? -Infinity) - max);
@@ -28,16 +32,27 @@ export function softmax(logits: Float32Array | readonly number[], offset = 0, co
   return out;
 }
 
+/** decodeRelation's probabilities: read before it returns, so one array serves every call. */
+let scratch = new Float64Array(8);
+
 /** Decodes row `row` of a [B, L] logits buffer; undefined when the best allowed label scores below minScore. */
 export function decodeRelation(
   logits: Float32Array, row: number, numLabels: number, allowedLabels: LabelIds, minScore: number,
 ): DecodedRelation | undefined {
-  const probabilities = softmax(logits, row * numLabels, numLabels);
+  if (scratch.length < numLabels) scratch = new Float64Array(numLabels);
+  const probabilities = softmaxInto(logits, row * numLabels, numLabels, scratch);
   let rawLabelId = 0;
   for (let i = 1; i < numLabels; i++) if ((probabilities[i] ?? 0) > (probabilities[rawLabelId] ?? 0)) rawLabelId = i;
   let labelId = -1;
-  for (const id of allowedLabels) if (labelId < 0 || (probabilities[id] ?? 0) > (probabilities[labelId] ?? 0)) labelId = id;
-  const score = probabilities[labelId] ?? 0;
+  let score = 0;
+  for (const id of allowedLabels) {
+    // The scratch may be longer than this model's labels: an id past them scores 0, as it always has.
+    const probability = id >= 0 && id < numLabels ? probabilities[id] ?? 0 : 0;
+    if (labelId < 0 || probability > score) {
+      labelId = id;
+      score = probability;
+    }
+  }
   if (labelId < 0 || score < minScore) return undefined;
   return { labelId, score, rawLabelId, rawScore: probabilities[rawLabelId] ?? 0 };
 }

@@ -8,10 +8,29 @@ import type { EncodedPair } from '../encoding/splice-encoder.js';
 
 const HEAD = 5;
 
+/**
+ * A pair that writes its packed form itself: one read from an intake outcome (../processor/intake-outcomes.ts)
+ * copies it from the outcome's memory, where its inputIds and spanIdxs would each be made anew per call.
+ */
+export interface SelfPackingPair extends EncodedPair {
+  readonly tokenCount: number;
+  /** Writes its length, span and ids at `at` of `into`. */
+  packInto(into: Int32Array, at: number): void;
+}
+
+function isSelfPacking(pair: EncodedPair): pair is SelfPackingPair {
+  return 'packInto' in pair;
+}
+
+/** A pair's token count, without making its ids' view where it has one to make. */
+export function tokenCount(pair: EncodedPair): number {
+  return isSelfPacking(pair) ? pair.tokenCount : pair.inputIds.length;
+}
+
 /** Int32s that `pairs` take packed. */
 export function packedLength(pairs: readonly EncodedPair[]): number {
   let total = 1;
-  for (const p of pairs) total += HEAD + p.inputIds.length;
+  for (const p of pairs) total += HEAD + tokenCount(p);
   return total;
 }
 
@@ -19,7 +38,13 @@ export function packedLength(pairs: readonly EncodedPair[]): number {
 export function packPairs(pairs: readonly EncodedPair[], into: Int32Array): Int32Array {
   into[0] = pairs.length;
   let at = 1;
-  for (const { inputIds, spanIdxs } of pairs) {
+  for (const pair of pairs) {
+    if (isSelfPacking(pair)) {
+      pair.packInto(into, at);
+      at += HEAD + pair.tokenCount;
+      continue;
+    }
+    const { inputIds, spanIdxs } = pair;
     into[at] = inputIds.length;
     into[at + 1] = spanIdxs[0];
     into[at + 2] = spanIdxs[1];

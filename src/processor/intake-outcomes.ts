@@ -5,6 +5,7 @@
  * kind; a dead letter's reason and message; or a record's id, its parts, its counts and its pairs (ids, span,
  * labels, event parts).
  */
+import type { SelfPackingPair } from '../inference/packed-pairs.js';
 import type { PairParts } from '../publish/event-bytes.js';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../records/validate-record.js';
 import type { IntakePair, RecordOutcome } from './record-intake.js';
@@ -82,7 +83,7 @@ export function writeOutcomes(outcomes: readonly RecordOutcome[]): ArrayBuffer {
  * lives, so what it holds is promoted and marked again: one object of offsets instead of six views and arrays
  * (0.85x the old-generation garbage per pair, as the bench measured it then: README).
  */
-class OutcomePair implements IntakePair {
+class OutcomePair implements IntakePair, SelfPackingPair {
   readonly #words: Int32Array;
   readonly #bytes: Buffer;
   /** Word index of the first token id; the span's four positions follow the ids. */
@@ -111,6 +112,20 @@ class OutcomePair implements IntakePair {
 
   get inputIds(): Int32Array {
     return this.#words.subarray(this.#idsAt, this.#idsAt + this.#idsCount);
+  }
+
+  get tokenCount(): number {
+    return this.#idsCount;
+  }
+
+  /** Length, span, then ids (../inference/packed-pairs.ts), copied word by word: no view per pair. */
+  packInto(into: Int32Array, at: number): void {
+    const w = this.#words;
+    const ids = this.#idsAt;
+    const count = this.#idsCount;
+    into[at] = count;
+    for (let i = 0; i < 4; i++) into[at + 1 + i] = w[ids + count + i] ?? 0;
+    for (let i = 0; i < count; i++) into[at + 5 + i] = w[ids + i] ?? 0;
   }
 
   get spanIdxs(): readonly [number, number, number, number] {

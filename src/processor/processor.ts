@@ -10,6 +10,7 @@ import type { Assignments } from '../commit/assignments.js';
 import type { Committer } from '../commit/committer.js';
 import type { PartitionState, RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
+import { tokenCount } from '../inference/packed-pairs.js';
 import { describeError, isRelstreamError, type RelstreamError } from '../errors.js';
 import type { KafkaConnectivity } from '../kafka/connectivity.js';
 import type { BatchContext, GroupAssignment, IncomingBatch, IncomingMessage, KafkaConsumer, TopicPartitions } from '../kafka/types.js';
@@ -239,7 +240,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
     for (const pair of outcome.pairs) {
       // The intake pair is the encoded pair (ids and span): no copy of it per pair.
-      batcher.submit({ task, pair, length: pair.inputIds.length });
+      batcher.submit({ task, pair, length: tokenCount(pair) });
     }
   }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import fc from 'fast-check';
+
 import { decodeRelation, softmax } from '../../../src/decoding/decode-relation.js';
 
 describe('decodeRelation', () => {
@@ -20,6 +22,32 @@ describe('decodeRelation', () => {
     assert.equal(decoded.labelId, 1);
     assert.equal(decoded.rawLabelId, 0);
     assert.ok(Math.abs(decoded.score - (softmax(logits, 0, 3)[1] ?? NaN)) < 1e-12);
+  });
+
+  it('decodes as a fresh softmax per pair would, whatever the models\' label counts one after another', () => {
+    // decodeRelation reuses one array for its probabilities: nothing of an earlier call may show in a later one.
+    const reference = (rowLogits: Float32Array, numLabels: number, allowed: readonly number[], minScore: number) => {
+      const p = softmax(rowLogits, 0, numLabels);
+      let raw = 0;
+      for (let i = 1; i < numLabels; i++) if ((p[i] ?? 0) > (p[raw] ?? 0)) raw = i;
+      let label = -1;
+      for (const id of allowed) if (label < 0 || (p[id] ?? 0) > (p[label] ?? 0)) label = id;
+      const score = p[label] ?? 0;
+      return label < 0 || score < minScore ? undefined : { labelId: label, score, rawLabelId: raw, rawScore: p[raw] ?? 0 };
+    };
+    const call = fc.integer({ min: 1, max: 12 }).chain((numLabels) => fc.record({
+      numLabels: fc.constant(numLabels),
+      logits: fc.array(fc.float({ noNaN: true, min: -1000, max: 1000 }), { minLength: numLabels, maxLength: numLabels }),
+      // Ids past the labels too (a pair rule the model does not know): they score 0.
+      allowed: fc.array(fc.integer({ min: -1, max: 14 }), { maxLength: 5 }),
+      minScore: fc.constantFrom(0, 0.1, 0.5),
+    }));
+    fc.assert(fc.property(fc.array(call, { minLength: 1, maxLength: 6 }), (calls) => {
+      for (const { numLabels, logits: values, allowed, minScore } of calls) {
+        const row = Float32Array.from(values);
+        assert.deepEqual(decodeRelation(row, 0, numLabels, allowed, minScore), reference(row, numLabels, allowed, minScore));
+      }
+    }), { numRuns: 2000 });
   });
 
   it('emits nothing below minScore', () => {

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 
 import { loadConfig } from '../../../src/config/load-config.js';
+import { packedLength, packPairs, tokenCount } from '../../../src/inference/packed-pairs.js';
 import { loadModelDir, type ModelBundle } from '../../../src/model/model-dir.js';
 import { readOutcomes, writeOutcomes } from '../../../src/processor/intake-outcomes.js';
 import { inThreadIntake, startIntakePool, type IntakeService } from '../../../src/processor/intake-service.js';
@@ -45,7 +46,15 @@ describe('intake outcomes', () => {
     fc.assert(fc.property(messages, (chunk) => {
       const outcomes = chunk.map((m) => intake.take(m));
       for (const o of outcomes) if (o.kind === 'pairs') pairs += o.pairs.length;
-      assert.deepEqual(plain(readOutcomes(writeOutcomes(outcomes))), plain(outcomes));
+      const read = readOutcomes(writeOutcomes(outcomes));
+      assert.deepEqual(plain(read), plain(outcomes));
+      // Read pairs pack themselves from the buffer: the same words as packing their ids and span.
+      const written = outcomes.flatMap((o) => (o.kind === 'pairs' ? o.pairs : []));
+      const readPairs = read.flatMap((o) => (o.kind === 'pairs' ? o.pairs : []));
+      const size = packedLength(written);
+      assert.equal(packedLength(readPairs), size);
+      assert.deepEqual(readPairs.map(tokenCount), written.map((p) => p.inputIds.length));
+      assert.deepEqual(packPairs(readPairs, new Int32Array(size)), packPairs(written, new Int32Array(size)));
     }), { numRuns: 300 });
     assert.ok(pairs > 20, `the generators reach pairs: ${pairs}`);
   });
