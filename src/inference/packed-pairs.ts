@@ -27,6 +27,16 @@ export function tokenCount(pair: EncodedPair): number {
   return isSelfPacking(pair) ? pair.tokenCount : pair.inputIds.length;
 }
 
+/**
+ * Writes one pair at `at` of `into` from `words`, where its `count` ids start at `idsAt` and its span's four
+ * positions follow them: how a SelfPackingPair packs itself without views.
+ */
+export function packFromWords(into: Int32Array, at: number, words: Int32Array, idsAt: number, count: number): void {
+  into[at] = count;
+  for (let i = 0; i < 4; i++) into[at + 1 + i] = words[idsAt + count + i] ?? 0;
+  for (let i = 0; i < count; i++) into[at + HEAD + i] = words[idsAt + i] ?? 0;
+}
+
 /** Int32s that `pairs` take packed. */
 export function packedLength(pairs: readonly EncodedPair[]): number {
   let total = 1;

@@ -5,7 +5,7 @@
  * kind; a dead letter's reason and message; or a record's id, its parts, its counts and its pairs (ids, span,
  * labels, event parts).
  */
-import type { SelfPackingPair } from '../inference/packed-pairs.js';
+import { packFromWords, type SelfPackingPair } from '../inference/packed-pairs.js';
 import type { PairParts } from '../publish/event-bytes.js';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../records/validate-record.js';
 import type { IntakePair, RecordOutcome } from './record-intake.js';
@@ -118,14 +118,9 @@ class OutcomePair implements IntakePair, SelfPackingPair {
     return this.#idsCount;
   }
 
-  /** Length, span, then ids (../inference/packed-pairs.ts), copied word by word: no view per pair. */
+  /** Its packed form, copied word by word from the outcome: no view per pair. */
   packInto(into: Int32Array, at: number): void {
-    const w = this.#words;
-    const ids = this.#idsAt;
-    const count = this.#idsCount;
-    into[at] = count;
-    for (let i = 0; i < 4; i++) into[at + 1 + i] = w[ids + count + i] ?? 0;
-    for (let i = 0; i < count; i++) into[at + 5 + i] = w[ids + i] ?? 0;
+    packFromWords(into, at, this.#words, this.#idsAt, this.#idsCount);
   }
 
   get spanIdxs(): readonly [number, number, number, number] {
