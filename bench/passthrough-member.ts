@@ -3,14 +3,17 @@
  * with relstream's own client adapter reads the input topic in a consumer group, writes for each record as many
  * events of the same size as relstream wrote for it (the volume measured from its run), and commits the offsets
  * of what was sent every second; no decoding, no pairs, no model. Started by ./pipeline.bench.ts as a child, as
- * relstream is, so that its CPU is measured the same way.
+ * relstream is, so that its CPU is measured the same way, and its consumer fetches as relstream's does (the
+ * configuration's fetch sizes, from the same environment: a client's own default may be larger than its heap).
  *
  *   node dist/bench/passthrough-member.js BROKERS CLIENT INPUT OUTPUT RECORDS EVENTS EVENT_BYTES [WARMUP_RECORDS]
  *
  * Prints `started` once it joined the group, `warm EVENTS` once WARMUP_RECORDS records' events are written (with
  * how many), and one JSON line when every record's events are written; exits once their offsets are committed.
  */
+import { loadConfig } from '../src/config/load-config.js';
 import { KAFKA_CLIENTS } from '../src/kafka/client-kinds.js';
+import { fetchSizes } from '../src/kafka/connection-from-config.js';
 import { createKafkaClient } from '../src/kafka/create-client.js';
 import type { IncomingBatch, OutgoingMessage, TopicPartitionOffset } from '../src/kafka/types.js';
 import { silentLogger } from '../src/observability/logger.js';
@@ -30,7 +33,7 @@ let warm = false;
 
 const client = createKafkaClient({ brokers: brokers.split(','), clientId: 'bench-passthrough' }, silentLogger, kind);
 const producer = await client.producer({ idempotent: true });
-const consumer = await client.consumer({ groupId: `bench-passthrough-${process.pid}` });
+const consumer = await client.consumer({ groupId: `bench-passthrough-${process.pid}`, ...fetchSizes(loadConfig({ env: process.env, flags: { kafkaClient: kind } })) });
 const value = Buffer.alloc(eventBytes, 0x61);
 let recordsSeen = 0;
 /** Records whose events are all written (what a commit may cover). */

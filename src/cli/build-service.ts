@@ -24,7 +24,7 @@ import { startInferencePool, type InferencePool } from '../inference/inference-p
 import { describeCpu, exactInt8Kernels, readCpuFeatures } from '../inference/cpu-features.js';
 import { runSelfCheck } from '../inference/self-check.js';
 import { FENCES_ZOMBIES } from '../kafka/client-kinds.js';
-import { kafkaClientFromConfig } from '../kafka/connection-from-config.js';
+import { fetchSizes, kafkaClientFromConfig } from '../kafka/connection-from-config.js';
 import { assertTopicsExist } from '../kafka/topics.js';
 import type { GroupProtocol } from '../kafka/client-kinds.js';
 import { startClusterProbe } from '../kafka/cluster-probe.js';
@@ -237,7 +237,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const probe = startClusterProbe(probeAdmin, connectivity, PROBE_INTERVAL_MS);
   const consumer = await client.consumer({
     groupId: config.groupId, groupProtocol, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs,
-    maxBytes: config.fetchMaxBytes, maxBytesPerPartition: Math.min(config.fetchMaxBytes, 1024 * 1024),
+    ...fetchSizes(config),
   });
   const registry = registryClientFromConfig(config);
   // Framed for the registry: each value starts with the frame of the id the schema was registered under.

@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { createKafkaClient } from './create-client.js';
-import type { KafkaClient, KafkaConnectionOptions } from './types.js';
+import type { ConsumerOptions, KafkaClient, KafkaConnectionOptions } from './types.js';
 
 export function kafkaConnection(config: Config): KafkaConnectionOptions {
   const options: { -readonly [K in keyof KafkaConnectionOptions]: KafkaConnectionOptions[K] } = {
@@ -38,4 +38,12 @@ export function kafkaConnection(config: Config): KafkaConnectionOptions {
 /** The configured client library (`kafkaClient`) on the configured connection, with per-use overrides. */
 export function kafkaClientFromConfig(config: Config, logger: Logger, overrides: Partial<KafkaConnectionOptions> = {}): KafkaClient {
   return createKafkaClient({ ...kafkaConnection(config), ...overrides }, logger, config.kafkaClient);
+}
+
+/**
+ * What one fetch may return: `fetchMaxBytes` over all partitions and at most 1 MiB of one. The consumer buffers
+ * this ahead of intake, so it bounds memory; a client's own default is far larger (platformatic: 50 MB).
+ */
+export function fetchSizes(config: Pick<Config, 'fetchMaxBytes'>): Required<Pick<ConsumerOptions, 'maxBytes' | 'maxBytesPerPartition'>> {
+  return { maxBytes: config.fetchMaxBytes, maxBytesPerPartition: Math.min(config.fetchMaxBytes, 1024 * 1024) };
 }
