@@ -4,7 +4,7 @@
  * and stopped the stream. Events carry a bounded copy instead: entries in key order while they fit, and a
  * marker entry saying how many were left out.
  */
-import type { OutgoingMessage } from '../kafka/types.js';
+import type { Headers, OutgoingMessage } from '../kafka/types.js';
 
 export const METADATA_TRUNCATED_KEY = 'relstream.metadata_truncated';
 
@@ -29,13 +29,20 @@ export function boundedMetadata(metadata: Readonly<Record<string, string>>, maxB
   return kept;
 }
 
+/**
+ * Bytes a message takes in a produce request besides its value: key, headers and a margin for the record framing.
+ * The same for all of a record's events (they share key and headers): callers measure it once per record.
+ */
+export function envelopeBytes(key: OutgoingMessage['key'], headers: Headers | undefined): number {
+  let size = 64;
+  if (key !== null) size += typeof key === 'string' ? Buffer.byteLength(key) : key.length;
+  if (headers !== undefined) for (const name of Object.keys(headers)) size += Buffer.byteLength(name) + (headers[name]?.length ?? 0) + 8;
+  return size;
+}
+
 /** Bytes a message takes in a produce request, with a margin for the record framing. */
 export function messageBytes(message: OutgoingMessage): number {
-  let size = 64;
-  if (message.key !== null) size += typeof message.key === 'string' ? Buffer.byteLength(message.key) : message.key.length;
-  if (message.value !== null) size += message.value.length;
-  for (const [name, value] of Object.entries(message.headers ?? {})) size += Buffer.byteLength(name) + value.length + 8;
-  return size;
+  return envelopeBytes(message.key, message.headers) + (message.value === null ? 0 : message.value.length);
 }
 
 /**
@@ -46,8 +53,15 @@ export function chunkByBytes<T extends OutgoingMessage>(messages: readonly T[], 
   const chunks: T[][] = [];
   let current: T[] = [];
   let bytes = 0;
+  // A record's events share their key and headers objects: the envelope is measured once per record.
+  let envelopeOf: Pick<OutgoingMessage, 'key' | 'headers'> | undefined;
+  let envelope = 0;
   for (const message of messages) {
-    const size = messageBytes(message);
+    if (envelopeOf?.key !== message.key || envelopeOf.headers !== message.headers) {
+      envelopeOf = message;
+      envelope = envelopeBytes(message.key, message.headers);
+    }
+    const size = envelope + (message.value === null ? 0 : message.value.length);
     if (current.length > 0 && bytes + size > maxBytes) {
       chunks.push(current);
       current = [];

@@ -8,7 +8,7 @@ import type { RecordTask } from '../commit/record-task.js';
 import type { OutgoingMessage } from '../kafka/types.js';
 import { traceHeaders } from '../observability/trace-context.js';
 import { eventIdOf } from './event-bytes.js';
-import { messageBytes } from './output-bounds.js';
+import { envelopeBytes } from './output-bounds.js';
 
 export type RecordOutput =
   | { readonly kind: 'events'; readonly messages: OutgoingMessage[]; readonly relations: string[]; readonly bytes: number }
@@ -21,9 +21,11 @@ export function recordOutput(task: RecordTask, topic: string, maxMessageBytes: n
   let bytes = 0;
   // One key for all the record's events: they share it, and the partition with it.
   const key = Buffer.from(task.recordId);
+  // Key and headers are the same in every event: measured once.
+  const envelope = envelopeBytes(key, headers);
   for (const event of task.events) {
     const message: OutgoingMessage = { key, value: event.value, headers };
-    const size = messageBytes(message);
+    const size = envelope + event.value.length;
     if (size > maxMessageBytes) {
       return { kind: 'too-large', detail: `relation event ${eventIdOf(event.pair.parts)} is ${size} bytes, more than maxMessageBytes ${maxMessageBytes}` };
     }

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 
 import fc from 'fast-check';
 
+import type { OutgoingMessage } from '../../../src/kafka/types.js';
 import { deadLetterMessage, DEAD_LETTER_HEADERS } from '../../../src/publish/dead-letter.js';
 import { boundedMetadata, chunkByBytes, messageBytes, METADATA_TRUNCATED_KEY } from '../../../src/publish/output-bounds.js';
 import { DEAD_LETTER_REASONS } from '../../../src/records/validate-record.js';
@@ -42,6 +43,30 @@ describe('output bounds (property-based)', () => {
       const chunks = chunkByBytes(messages, MAX);
       assert.deepEqual(chunks.flat(), messages);
       for (const chunk of chunks) assert.ok(chunk.reduce((n, m) => n + messageBytes(m), 0) <= MAX || chunk.length === 1);
+    }), { numRuns: 300 });
+  });
+
+  it('chunks are as full as the sizes allow when records share key and headers objects (measured once per run of them)', () => {
+    // Envelopes as records give them: a key and headers object shared by consecutive events, some with the same
+    // key and other headers, so a size cached by key alone would be wrong.
+    const envelope = fc.record({
+      key: fc.oneof(fc.constant(null), fc.string({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b))),
+      headers: fc.option(fc.dictionary(fc.string({ maxLength: 12 }), fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b)), { maxKeys: 3 }), { nil: undefined }),
+    });
+    const run = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.array(fc.integer({ min: 0, max: 6000 }), { minLength: 1, maxLength: 8 }));
+    fc.assert(fc.property(fc.array(envelope, { minLength: 1, maxLength: 4 }), fc.array(run, { maxLength: 20 }), (envelopes, runs) => {
+      const messages = runs.flatMap(([e, sizes]) => {
+        const { key, headers } = envelopes[e % envelopes.length] ?? { key: null, headers: undefined };
+        return sizes.map((n) => ({ key, value: n === 0 ? null : Buffer.alloc(n), ...(headers === undefined ? {} : { headers }) }));
+      });
+      const chunks = chunkByBytes(messages, MAX);
+      assert.deepEqual(chunks.flat(), messages);
+      const bytes = (chunk: readonly OutgoingMessage[]): number => chunk.reduce((n, m) => n + messageBytes(m), 0);
+      chunks.forEach((chunk, i) => {
+        assert.ok(bytes(chunk) <= MAX || chunk.length === 1, `chunk ${i}: ${bytes(chunk)} bytes`);
+        const next = chunks[i + 1]?.[0];
+        if (next !== undefined) assert.ok(bytes(chunk) + messageBytes(next) > MAX, `chunk ${i} had room for the next message`);
+      });
     }), { numRuns: 300 });
   });
 });
