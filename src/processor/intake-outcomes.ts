@@ -1,9 +1,10 @@
 /**
  * Intake outcomes as one buffer, so they cross from an intake worker to the main thread as bytes (transferred,
- * not cloned) and are read there in place: a pair is its fields' offsets, and its token ids, labels and event
- * parts are views over the same memory made when used. Little-endian, every field 4-byte aligned. Per outcome: a
- * kind; a dead letter's reason and message; or a record's id, its parts, its counts and its pairs (ids, span,
- * labels, event parts).
+ * not cloned) and are read there in place: a pair is where it starts in the buffer, and its token ids, labels and
+ * event parts are views over the same memory made when used. Numbers in the platform's byte order (both threads
+ * run on one machine), every field 4-byte aligned. Per outcome: a kind; a dead letter's reason and message; or a
+ * record's id, its parts, its counts and its pairs (ids count and ids, span, labels count and labels, event parts
+ * as length and bytes).
  */
 import { packFromWords, type SelfPackingPair } from '../inference/packed-pairs.js';
 import type { PairParts } from '../publish/event-bytes.js';
@@ -31,15 +32,14 @@ export function writeOutcomes(outcomes: readonly RecordOutcome[]): ArrayBuffer {
   // The one string of each outcome: a dead letter's message, or the record id.
   const strings = outcomes.map((o) => Buffer.from(o.kind === 'dead-letter' ? o.message : o.recordId));
   const buffer = new ArrayBuffer(size(outcomes, strings));
-  const view = new DataView(buffer);
   const bytes = new Uint8Array(buffer);
   let at = 0;
-  const u32 = (value: number): void => {
-    view.setUint32(at, value, true);
-    at += 4;
-  };
   // Through an Int32Array, as the reader's views: platform order on both sides, and one copy per array.
   const words = new Int32Array(buffer);
+  const u32 = (value: number): void => {
+    words[at >> 2] = value;
+    at += 4;
+  };
   const ints = (values: ArrayLike<number>): void => {
     words.set(values, at >> 2);
     at += 4 * values.length;
@@ -78,63 +78,65 @@ export function writeOutcomes(outcomes: readonly RecordOutcome[]): ArrayBuffer {
 }
 
 /**
- * A pair read from an outcome buffer: where its fields are in the chunk's memory, and views made only when asked
- * for. A pair waits in the queue, in inference and for its event longer than the main thread's young generation
- * lives, so what it holds is promoted and marked again: one object of offsets instead of six views and arrays
- * (0.85x the old-generation garbage per pair, as the bench measured it then: README).
+ * A pair read from an outcome buffer: where it starts, and views made only when asked for; its counts and
+ * lengths are read from the buffer each time. A pair waits in the queue, in inference and for its event longer
+ * than the main thread's young generation lives, so what it holds is promoted and marked again: one small object
+ * per pair (it had been six views and arrays, then ten fields of offsets).
  */
 class OutcomePair implements IntakePair, SelfPackingPair {
   readonly #words: Int32Array;
   readonly #bytes: Buffer;
-  /** Word index of the first token id; the span's four positions follow the ids. */
-  readonly #idsAt: number;
-  readonly #idsCount: number;
-  readonly #labelsAt: number;
-  readonly #labelsCount: number;
-  /** Byte offsets and lengths of the event id and middle parts. */
-  readonly #idAt: number;
-  readonly #idLength: number;
-  readonly #middleAt: number;
-  readonly #middleLength: number;
+  /** Word index of the pair's ids count; its ids, span, labels count, labels and event parts follow. */
+  readonly #at: number;
 
-  constructor(words: Int32Array, bytes: Buffer, idsAt: number, idsCount: number, labelsAt: number, labelsCount: number, idAt: number, idLength: number, middleAt: number, middleLength: number) {
+  constructor(words: Int32Array, bytes: Buffer, at: number) {
     this.#words = words;
     this.#bytes = bytes;
-    this.#idsAt = idsAt;
-    this.#idsCount = idsCount;
-    this.#labelsAt = labelsAt;
-    this.#labelsCount = labelsCount;
-    this.#idAt = idAt;
-    this.#idLength = idLength;
-    this.#middleAt = middleAt;
-    this.#middleLength = middleLength;
-  }
-
-  get inputIds(): Int32Array {
-    return this.#words.subarray(this.#idsAt, this.#idsAt + this.#idsCount);
+    this.#at = at;
   }
 
   get tokenCount(): number {
-    return this.#idsCount;
+    return this.#words[this.#at] ?? 0;
+  }
+
+  /** Word index of the labels count: after the ids and the span's four positions. */
+  get #labelsCountAt(): number {
+    return this.#at + 1 + this.tokenCount + 4;
+  }
+
+  /** Word index of the event id's length: after the labels. */
+  get #idLengthAt(): number {
+    const labelsCountAt = this.#labelsCountAt;
+    return labelsCountAt + 1 + (this.#words[labelsCountAt] ?? 0);
+  }
+
+  get inputIds(): Int32Array {
+    return this.#words.subarray(this.#at + 1, this.#at + 1 + this.tokenCount);
   }
 
   /** Its packed form, copied word by word from the outcome: no view per pair. */
   packInto(into: Int32Array, at: number): void {
-    packFromWords(into, at, this.#words, this.#idsAt, this.#idsCount);
+    packFromWords(into, at, this.#words, this.#at + 1, this.tokenCount);
   }
 
   get spanIdxs(): readonly [number, number, number, number] {
-    const at = this.#idsAt + this.#idsCount;
+    const at = this.#at + 1 + this.tokenCount;
     const w = this.#words;
     return [w[at] ?? 0, w[at + 1] ?? 0, w[at + 2] ?? 0, w[at + 3] ?? 0];
   }
 
   get allowedLabels(): Int32Array {
-    return this.#words.subarray(this.#labelsAt, this.#labelsAt + this.#labelsCount);
+    const countAt = this.#labelsCountAt;
+    return this.#words.subarray(countAt + 1, countAt + 1 + (this.#words[countAt] ?? 0));
   }
 
   get parts(): PairParts {
-    return { id: this.#bytes.subarray(this.#idAt, this.#idAt + this.#idLength), middle: this.#bytes.subarray(this.#middleAt, this.#middleAt + this.#middleLength) };
+    const idLengthAt = this.#idLengthAt;
+    const idLength = this.#words[idLengthAt] ?? 0;
+    const middleLengthAt = idLengthAt + 1 + (align(idLength) >> 2);
+    const idAt = 4 * (idLengthAt + 1);
+    const middleAt = 4 * (middleLengthAt + 1);
+    return { id: this.#bytes.subarray(idAt, idAt + idLength), middle: this.#bytes.subarray(middleAt, middleAt + (this.#words[middleLengthAt] ?? 0)) };
   }
 
   /** As a plain pair: for logs and for comparing with intake on the main thread. */
@@ -145,12 +147,11 @@ class OutcomePair implements IntakePair, SelfPackingPair {
 
 /** The outcomes in `buffer`, read in place: nothing is copied but the strings, and a pair is offsets into it. */
 export function readOutcomes(buffer: ArrayBuffer): RecordOutcome[] {
-  const view = new DataView(buffer);
   const words = new Int32Array(buffer);
   const all = Buffer.from(buffer);
   let at = 0;
   const u32 = (): number => {
-    const value = view.getUint32(at, true);
+    const value = words[at >> 2] ?? 0;
     at += 4;
     return value;
   };
@@ -176,19 +177,17 @@ export function readOutcomes(buffer: ArrayBuffer): RecordOutcome[] {
     const typesNotAllowed = u32();
     const pairs: IntakePair[] = [];
     for (let n = u32(); n > 0; n--) {
-      const idsCount = u32();
-      const idsAt = at >> 2;
-      at += 4 * (idsCount + 4);
-      const labelsCount = u32();
-      const labelsAt = at >> 2;
-      at += 4 * labelsCount;
-      const idLength = u32();
-      const idAt = at;
-      at += align(idLength);
-      const middleLength = u32();
-      const middleAt = at;
-      at += align(middleLength);
-      pairs.push(new OutcomePair(words, all, idsAt, idsCount, labelsAt, labelsCount, idAt, idLength, middleAt, middleLength));
+      const pairAt = at >> 2;
+      // Each length read first: `at += f()` would add to `at` as it was before f moved it.
+      const ids = 4 * (u32() + 4);
+      at += ids;
+      const labels = 4 * u32();
+      at += labels;
+      const id = align(u32());
+      at += id;
+      const middle = align(u32());
+      at += middle;
+      pairs.push(new OutcomePair(words, all, pairAt));
     }
     outcomes.push({ kind: 'pairs', recordId, parts, pairs, languageFallback, truncated, typesNotAllowed });
   }
