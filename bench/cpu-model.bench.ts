@@ -8,6 +8,11 @@
  * (pairs of similar length together). Reports pairs/s for each, the best relstream figure over the card's, each
  * export's argmax agreement with the fp32 export on these pairs as batched, and the adaptive batch size's
  * pairs/s against the best fixed size.
+ *
+ * The ratio is made to hold on a noisy machine (issue 19's 10x was read at 9.8x and 11.1x in two runs of the same
+ * build): the best of six short runs flatters, so each export's best batch size runs again for as long as the
+ * card's way does and that figure counts; the card's way runs before and after relstream's runs and counts at
+ * the mean of the two.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,7 +21,7 @@ import { join } from 'node:path';
 
 import { BatchSizeController } from '../src/batching/batch-size-controller.js';
 import type { EncodedPair } from '../src/encoding/splice-encoder.js';
-import { padBatch } from '../src/inference/batch-tensors.js';
+import { padBatch, type BatchInputs } from '../src/inference/batch-tensors.js';
 import { describeCpu, exactInt8Kernels } from '../src/inference/cpu-features.js';
 import { openModelSession, type ModelSession } from '../src/inference/model-session.js';
 import { runSelfCheck } from '../src/inference/self-check.js';
@@ -104,23 +109,30 @@ export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_00
         const agreeing = encoded.filter((p) => predicted.get(p) === reference?.get(p)).length;
         const agreement = agreeing / encoded.length;
         results.push({ scenario, metric: `${variant} argmax agreement with fp32`, value: agreement, unit: 'share', detail: { pairs: encoded.length, batchSize: 8, atExport: bundle.config.agreement ?? null } });
-        let bestFixed = 0;
+        const inputsOf = (batchSize: number): BatchInputs[] => lengthBatches(encoded, batchSize).map((b) => padBatch(b, bundle.config.padId));
+        let bestFixed = { value: 0, batchSize: 0 };
         for (const batchSize of BATCH_SIZES) {
-          const inputs = lengthBatches(encoded, batchSize).map((b) => padBatch(b, bundle.config.padId));
-          const value = await passesPerSecond(session, inputs, minMs / BATCH_SIZES.length);
-          bestFixed = Math.max(bestFixed, value);
-          if (agreement >= MIN_AGREEMENT && value > best.value) best = { value, variant, batchSize };
-          if (value > fastest.value) fastest = { value, variant, batchSize, agreement };
+          const value = await passesPerSecond(session, inputsOf(batchSize), minMs / BATCH_SIZES.length);
+          if (value > bestFixed.value) bestFixed = { value, batchSize };
           results.push({ scenario, metric: `${variant} batch ${batchSize} pairs/s`, value, unit: 'pairs/s', detail: { model: bundle.config.name, precision: bundle.config.onnx.precision, optimized: bundle.config.onnx.optimized } });
         }
+        const { batchSize } = bestFixed;
+        const value = await passesPerSecond(session, inputsOf(batchSize), minMs);
+        results.push({ scenario, metric: `${variant} best batch size re-measured pairs/s`, value, unit: 'pairs/s', detail: { batchSize, firstRun: bestFixed.value, seconds: minMs / 1000 } });
+        if (agreement >= MIN_AGREEMENT && value > best.value) best = { value, variant, batchSize };
+        if (value > fastest.value) fastest = { value, variant, batchSize, agreement };
         const adaptive = await adaptiveRun(session, encoded, bundle.config.padId, 2 * minMs);
-        results.push({ scenario, metric: `${variant} adaptive batch size pairs/s`, value: adaptive.pairsPerSecond, unit: 'pairs/s', detail: { ...adaptive, ofBestFixed: Number((adaptive.pairsPerSecond / bestFixed).toFixed(3)) } });
+        results.push({ scenario, metric: `${variant} adaptive batch size pairs/s`, value: adaptive.pairsPerSecond, unit: 'pairs/s', detail: { ...adaptive, ofBestFixed: Number((adaptive.pairsPerSecond / value).toFixed(3)) } });
       } finally {
         await session.close();
       }
     }
-    results.push({ scenario, metric: `best relstream (agreement ≥ ${MIN_AGREEMENT}) / card's way`, value: best.value / card.pairsPerSecond, unit: 'x', detail: best });
-    results.push({ scenario, metric: 'fastest relstream, any agreement / card\'s way', value: fastest.value / card.pairsPerSecond, unit: 'x', detail: fastest });
+    const cardAfter = await cardWay(join(root, 'checkpoint'), pairsFile, minMs / 1000);
+    results.push({ scenario, metric: 'card\'s way again, after relstream\'s runs, pairs/s', value: cardAfter.pairsPerSecond, unit: 'pairs/s', detail: { ...cardAfter, pairs: pairs.length } });
+    const cardRate = (card.pairsPerSecond + cardAfter.pairsPerSecond) / 2;
+    const against = { cardWayPairsPerSecond: cardRate, cardWayRuns: [card.pairsPerSecond, cardAfter.pairsPerSecond] };
+    results.push({ scenario, metric: `best relstream (agreement ≥ ${MIN_AGREEMENT}) / card's way`, value: best.value / cardRate, unit: 'x', detail: { ...best, ...against } });
+    results.push({ scenario, metric: 'fastest relstream, any agreement / card\'s way', value: fastest.value / cardRate, unit: 'x', detail: { ...fastest, ...against } });
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
