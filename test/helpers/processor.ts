@@ -18,9 +18,10 @@ export function sampleRecords(): TrialRecord[] {
 }
 
 /** `copies` copies of the samples with distinct ids: sample-id/copy. */
-export function manyRecords(copies: number): TrialRecord[] {
+/** `copies` copies of the sample records, each with its own ids: copy numbers from `first` on. */
+export function manyRecords(copies: number, first = 0): TrialRecord[] {
   const samples = sampleRecords();
-  return Array.from({ length: copies }, (_, c) => samples.map((r) => ({ ...r, id: `${r.id}/${c}` }))).flat();
+  return Array.from({ length: copies }, (_, c) => samples.map((r) => ({ ...r, id: `${r.id}/${first + c}` }))).flat();
 }
 
 export interface TestTopics {
