@@ -11,6 +11,8 @@ import os
 from pathlib import Path
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# ONNX Runtime graph fusions relstream's CPU sessions leave out (session_options).
+CPU_DISABLED_FUSIONS = ("SkipLayerNormFusion",)
 
 
 def usable_cpus(cgroup_root="/sys/fs/cgroup"):
@@ -45,7 +47,7 @@ def limit_thread_pools():
 
 def session_options():
     """ONNX Runtime options whose intra-op pool fits the CPUs at hand (its default is the host's cores), with the
-    int8 kernels relstream picks on this CPU (cpu_kernels.py)."""
+    int8 kernels relstream picks on this CPU (cpu_kernels.py) and the fusions its CPU sessions leave out."""
     import onnxruntime as ort
 
     from .cpu_kernels import use_exact_int8
@@ -53,4 +55,7 @@ def session_options():
     options = ort.SessionOptions()
     options.intra_op_num_threads = usable_cpus()
     use_exact_int8(options)
+    # As relstream's CPU sessions (src/inference/model-session.ts): the CPU SkipLayerNormalization kernel is
+    # ~5x slower than the Add and LayerNormalization it replaces. Names are split on ';'.
+    options.add_session_config_entry("optimization.disable_specified_optimizers", ";".join(CPU_DISABLED_FUSIONS))
     return options

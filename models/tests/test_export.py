@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 import torch
@@ -80,6 +81,10 @@ def test_gpu_variants_load_and_stay_close(checkpoint, tmp_path, flags):
     config = export.export_hf(directory, out, **flags)
     assert config["onnx"]["precision"] == ("fp16" if flags.get("fp16") else "fp32")
     assert config["onnx"]["optimized"] == bool(flags.get("optimize"))
+    # The residual Add and LayerNormalization are fused offline only for the GPU's fp16 graphs
+    # (relstream_model/onnx_export.py, optimize_onnx).
+    ops = {node.op_type for node in onnx.load(str(out / "model.onnx")).graph.node}
+    assert ("SkipLayerNormalization" in ops) == bool(flags.get("optimize") and flags.get("fp16"))
     inputs = sample_inputs(tokenizer)
     with torch.no_grad():
         expected = model(**inputs).numpy()

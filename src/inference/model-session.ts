@@ -36,16 +36,32 @@ const INPUT_NAMES = ['input_ids', 'attention_mask', 'token_type_ids', 'span_idxs
 
 /** The options a session is created with (exported for the test that runs them under a masked CPU). */
 export function ortSessionOptions(provider: ExecutionProvider, options: SessionOptions): ort.InferenceSession.SessionOptions {
-  const executionProviders: ort.InferenceSession.ExecutionProviderConfig[] =
-    provider === 'cuda' ? [{ name: 'cuda', deviceId: options.cudaDeviceId ?? 0 }] : ['cpu'];
+  if (provider === 'cuda') {
+    return { executionProviders: [{ name: 'cuda', deviceId: options.cudaDeviceId ?? 0 }], graphOptimizationLevel: 'all', ...threads(options) };
+  }
   return {
-    executionProviders,
+    executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
-    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-    // onnxruntime_session_options_config_keys.h, kOrtSessionOptionsAvx2PrecisionMode; nested keys join with '.'.
-    ...(options.exactInt8 ? { extra: { session: { x64quantprecision: '1' } } } : {}),
+    ...threads(options),
+    // onnxruntime_session_options_config_keys.h; nested keys join with '.'.
+    extra: {
+      // kOrtSessionOptionsAvx2PrecisionMode.
+      ...(options.exactInt8 ? { session: { x64quantprecision: '1' } } : {}),
+      // kOrtSessionOptionsDisableSpecifiedOptimizers (names split on ';', not ','): ONNX Runtime's CPU
+      // SkipLayerNormalization sums each row in one scalar chain and divides per element (contrib_ops/cpu/
+      // skip_layer_norm.cc), ~5x the time per element of Add + LayerNormalization; fused, it was a fifth of the
+      // full-size int8 graph's time on Zen 5 (models/ort_op_profile.py). Exports leave it unfused for CPU
+      // (models/relstream_model/onnx_export.py); CUDA's fused kernel is fast, so CUDA sessions still fuse.
+      optimization: { disable_specified_optimizers: CPU_DISABLED_FUSIONS.join(';') },
+    },
   };
 }
+
+/** Fusions a CPU session is told not to make (see ortSessionOptions). */
+export const CPU_DISABLED_FUSIONS: readonly string[] = ['SkipLayerNormFusion'];
+
+const threads = (options: SessionOptions): { intraOpNumThreads?: number } =>
+  options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {};
 
 async function createSession(onnxPath: string, provider: ExecutionProvider, options: SessionOptions): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(onnxPath, ortSessionOptions(provider, options));
