@@ -115,6 +115,9 @@ def model_config(out, *, name, version, source, labels, pooling, max_length, pad
                  "optimized": optimized, "opset": OPSET},
         "demoOnly": demo_only,
     }
+    if optimized:
+        # What optimize_onnx fused: relstream warns on CPU when it was (or when an older export does not say).
+        config["onnx"]["skipLayerNormFused"] = precision == "fp16"
     if capacity_probe:
         config["capacityProbe"] = True
     if agreement:

@@ -85,6 +85,7 @@ def test_gpu_variants_load_and_stay_close(checkpoint, tmp_path, flags):
     # (relstream_model/onnx_export.py, optimize_onnx).
     ops = {node.op_type for node in onnx.load(str(out / "model.onnx")).graph.node}
     assert ("SkipLayerNormalization" in ops) == bool(flags.get("optimize") and flags.get("fp16"))
+    assert config["onnx"].get("skipLayerNormFused") == (bool(flags.get("fp16")) if flags.get("optimize") else None)
     inputs = sample_inputs(tokenizer)
     with torch.no_grad():
         expected = model(**inputs).numpy()

@@ -28,6 +28,8 @@ export const modelConfigSchema = z.object({
     precision: z.enum(['fp32', 'fp16', 'int8']),
     optimized: z.boolean(),
     opset: z.number().int(),
+    /** An optimised graph's residual Add and LayerNormalization fused (fp16 exports); older exports do not say. */
+    skipLayerNormFused: z.boolean().optional(),
   }),
   demoOnly: z.boolean().default(false),
   /** export.py --null: logits are a cheap function of the inputs; `run` refuses it unless `benchmark` is set. */
@@ -44,3 +46,12 @@ export const modelConfigSchema = z.object({
 });
 
 export type ModelConfig = z.output<typeof modelConfigSchema>;
+
+/**
+ * Whether model.onnx carries SkipLayerNormalization nodes: ONNX Runtime's CPU kernel for them is ~5x slower than the
+ * Add and LayerNormalization they replace (../inference/model-session.ts). Optimised exports made before exports
+ * recorded it (skipLayerNormFused absent) all fused them.
+ */
+export function fusesSkipLayerNorm(onnx: ModelConfig['onnx']): boolean {
+  return onnx.optimized && onnx.skipLayerNormFused !== false;
+}

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
+import { fusesSkipLayerNorm } from '../../../src/model/model-config.js';
 import { loadModelDir } from '../../../src/model/model-dir.js';
 import { tinyModelDir } from '../../helpers/model.js';
 
@@ -47,6 +48,18 @@ describe('loadModelDir', () => {
     assert.ok(chem);
     assert.equal(bundle.tokenizer.addedTokens.get('<S:CHE>'), chem.subjectOpen);
     assert.equal(new Set([chem.subjectOpen, chem.subjectClose, chem.objectOpen, chem.objectClose]).size, 4);
+  });
+
+  it('tells a graph with SkipLayerNormalization (slow on CPU) from one without; older optimised exports had it', async () => {
+    const onnx = async (edit: (o: Record<string, unknown>) => void): Promise<boolean> => {
+      const dir = await damagedCopy((d) => editConfig(d, (c) => { edit(c['onnx'] as Record<string, unknown>); }));
+      return fusesSkipLayerNorm((await loadModelDir(dir)).config.onnx);
+    };
+    assert.equal(fusesSkipLayerNorm((await loadModelDir(tinyModelDir)).config.onnx), false);
+    assert.equal(await onnx((o) => { o['optimized'] = true; }), true);
+    assert.equal(await onnx((o) => { o['optimized'] = true; o['skipLayerNormFused'] = false; }), false);
+    assert.equal(await onnx((o) => { o['optimized'] = true; o['skipLayerNormFused'] = true; }), true);
+    await assert.rejects(onnx((o) => { o['skipLayerNormFused'] = 'no'; }), rejectsNaming('relstream-model.json', /skipLayerNormFused/));
   });
 
   it('names a missing relstream-model.json', async () => {
