@@ -2,7 +2,7 @@
 
 relstream's CPU sessions are told not to make that fusion (src/inference/model-session.ts, and
 relstream_model/cpu_budget.py for the export's own checks): `python models/tests/fusion_probe.py PATH` writes
-it, as test/fixtures/skip-layer-norm-probe.onnx for the node side's test (test/unit/inference/cpu-session-options.test.ts).
+it, as test/fixtures/skip-layer-norm-probe.onnx for the node side's test (test/unit/inference/session-fusions.test.ts).
 """
 
 import sys

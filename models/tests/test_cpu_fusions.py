@@ -1,6 +1,7 @@
 """The fusions relstream's CPU sessions leave out, and the exports that leave them to the session."""
 
 import collections
+from pathlib import Path
 
 import onnx
 import onnxruntime as ort
@@ -21,3 +22,8 @@ def fused_ops(options, tmp_path):
 def test_a_default_session_fuses_the_probe_and_relstreams_does_not(tmp_path):
     assert fused_ops(ort.SessionOptions(), tmp_path) == {"SkipLayerNormalization": 1}
     assert fused_ops(session_options(), tmp_path) == {"Add": 1, "LayerNormalization": 1}
+
+
+def test_the_node_sides_fixture_is_this_probe():
+    fixture = Path(__file__).resolve().parents[2] / "test/fixtures/skip-layer-norm-probe.onnx"
+    assert fixture.read_bytes() == probe_model()

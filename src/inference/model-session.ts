@@ -34,7 +34,7 @@ export interface ModelSession {
 
 const INPUT_NAMES = ['input_ids', 'attention_mask', 'token_type_ids', 'span_idxs'] as const;
 
-/** The options a session is created with (exported for the test that runs them under a masked CPU). */
+/** The options a session is created with (exported for the tests that run them: a masked CPU, the fusions left out). */
 export function ortSessionOptions(provider: ExecutionProvider, options: SessionOptions): ort.InferenceSession.SessionOptions {
   if (provider === 'cuda') {
     return { executionProviders: [{ name: 'cuda', deviceId: options.cudaDeviceId ?? 0 }], graphOptimizationLevel: 'all', ...threads(options) };
