@@ -118,19 +118,36 @@ describe('relstream run processes', () => {
   });
 
   it('a member joining mid-stream (a rebalance) loses no record\'s relations', TIMEOUT, async (t) => {
-    const copies = 200;
-    const { topics, out } = await stream(t, 'rebalance', copies);
-    // Tiny batches slow the tiny model down enough that the second member joins while work is in flight.
+    const topics = await setUp(t, 'rebalance');
+    const out = await readTopic(kafka.client, topics.outputTopic);
+    t.after(() => out.close());
+    // Tiny batches keep the tiny model's work in flight long enough for the rebalance to catch some.
     const slow = { RELSTREAM_BATCH_MAX_PAIRS: '2', RELSTREAM_QUEUE_MAX_PAIRS: '16' };
+    const chunk = 20;
+    let copies = 0;
+    const produceChunk = async (): Promise<void> => {
+      await produceRecords(kafka.client, topics.inputTopic, manyRecords(chunk, copies));
+      copies += chunk;
+    };
+    const joins = (cli: CliProcess): number => cli.logs.filter((l) => l['msg'] === 'joined the consumer group').length;
+    await produceChunk();
     const first = startProcessor(t, topics, slow);
     await out.until((m) => m.length > 0, 'the first events');
     const second = startProcessor(t, topics, slow);
+    // Records keep coming, a chunk ahead of what the group has done, until the first member is rebalanced: so the
+    // rebalance comes mid-stream however fast the machine (with all records produced up front, a fast one had
+    // finished them before the second member joined).
+    const deadline = Date.now() + 120_000;
+    while (joins(first) < 2) {
+      assert.ok(Date.now() < deadline, `the first member went through a rebalance (${out.messages.length} events so far)`);
+      await produceChunk();
+      await out.until((m) => new Set(eventIds(m)).size >= expectedEventCount(copies - chunk), 'the group to be one chunk behind', 120_000);
+    }
+    await produceChunk();
     await out.until((m) => new Set(eventIds(m)).size >= expectedEventCount(copies), 'every relation', 120_000);
-    const joins = first.logs.filter((l) => l['msg'] === 'joined the consumer group');
-    assert.ok(joins.length >= 2, `the first member went through a rebalance (${out.messages.length} events before it)`);
     assert.ok((latestAssignment(second)?.length ?? 0) > 0, 'the second member took partitions over');
     const ids = eventIds(out.messages);
-    t.diagnostic(`events: ${ids.length}, unique: ${new Set(ids).size}, redelivered duplicates: ${ids.length - new Set(ids).size}`);
+    t.diagnostic(`records: ${copies} copies of the samples; events: ${ids.length}, unique: ${new Set(ids).size}, redelivered duplicates: ${ids.length - new Set(ids).size}`);
     assert.equal(new Set(ids).size, expectedEventCount(copies));
   });
 
