@@ -6,9 +6,11 @@
  * record's id, its parts, its counts and its pairs (ids count and ids, span, labels count and labels, event parts
  * as length and bytes).
  */
+import type { RecordTask } from '../commit/record-task.js';
 import { packFromWords, type SelfPackingPair } from '../inference/packed-pairs.js';
 import type { PairParts } from '../publish/event-bytes.js';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../records/validate-record.js';
+import type { JobPair, PairJob } from './pair-job.js';
 import type { IntakePair, RecordOutcome } from './record-intake.js';
 
 const PAIRS = 0;
@@ -83,16 +85,36 @@ export function writeOutcomes(outcomes: readonly RecordOutcome[]): ArrayBuffer {
  * than the main thread's young generation lives, so what it holds is promoted and marked again: one small object
  * per pair (it had been six views and arrays, then ten fields of offsets).
  */
-class OutcomePair implements IntakePair, SelfPackingPair {
+class OutcomePair implements IntakePair, SelfPackingPair, JobPair, PairJob {
   readonly #words: Int32Array;
   readonly #bytes: Buffer;
   /** Word index of the pair's ids count; its ids, span, labels count, labels and event parts follow. */
   readonly #at: number;
+  #task: RecordTask | undefined;
 
   constructor(words: Int32Array, bytes: Buffer, at: number) {
     this.#words = words;
     this.#bytes = bytes;
     this.#at = at;
+  }
+
+  asJobOf(task: RecordTask): PairJob {
+    this.#task = task;
+    return this;
+  }
+
+  /** Its record's task; read only as a job, which asJobOf made it. */
+  get task(): RecordTask {
+    if (this.#task === undefined) throw new Error('an intake pair was queued before its record\'s task was set');
+    return this.#task;
+  }
+
+  get pair(): IntakePair {
+    return this;
+  }
+
+  get length(): number {
+    return this.tokenCount;
   }
 
   get tokenCount(): number {

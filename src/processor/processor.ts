@@ -11,7 +11,6 @@ import type { Committer } from '../commit/committer.js';
 import type { PartitionState, RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
 import { describeError, isRelstreamError, type RelstreamError } from '../errors.js';
-import { tokenCount } from '../inference/packed-pairs.js';
 import type { KafkaConnectivity } from '../kafka/connectivity.js';
 import type { BatchContext, GroupAssignment, IncomingBatch, IncomingMessage, KafkaConsumer, TopicPartitions } from '../kafka/types.js';
 import type { Logger } from '../observability/logger.js';
@@ -21,7 +20,7 @@ import type { Sink } from '../publish/sink.js';
 import type { WriterSchemas } from '../registry/registry-codecs.js';
 import type { BatchRunner } from './batch-runner.js';
 import type { IntakeService } from './intake-service.js';
-import type { PairJob } from './pair-job.js';
+import { pairJob, type PairJob } from './pair-job.js';
 import type { RecordOutcome } from './record-intake.js';
 
 /** A record admitted for intake: the message, its offset and, traced, its spans. */
@@ -238,10 +237,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       assignments.finish(await sink.deliver([task]));
       return;
     }
-    for (const pair of outcome.pairs) {
-      // The intake pair is the encoded pair (ids and span): no copy of it per pair.
-      batcher.submit({ task, pair, length: tokenCount(pair) });
-    }
+    // The intake pair is the encoded pair (ids and span): no copy of it per pair.
+    for (const pair of outcome.pairs) batcher.submit(pairJob(task, pair));
   }
 
   /**

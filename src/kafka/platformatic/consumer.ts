@@ -455,9 +455,12 @@ export function wrapConsumer(
   };
 }
 
+/** The headers of every message without any: a consumed message waits a fetch's worth of work, so it is promoted. */
+const NO_HEADERS: IncomingMessage['headers'] = Object.freeze({});
+
 function toIncoming(m: Message): IncomingMessage {
   // fromEntries: a header named __proto__ is a header like any other, not the object's prototype.
-  const headers = Object.fromEntries(m.headerEntries.map(([name, value]) => [name.toString(), value]));
+  const headers = m.headerEntries.length === 0 ? NO_HEADERS : Object.fromEntries(m.headerEntries.map(([name, value]) => [name.toString(), value]));
   return {
     topic: m.topic, partition: m.partition, offset: String(m.offset), key: orNull(m.key), value: orNull(m.value), headers,
     timestampMs: Number(m.timestamp),

@@ -103,6 +103,9 @@ for (const kind of KAFKA_CLIENTS) {
       assert.ok(first);
       assert.equal(first.key?.toString(), 'trial-1');
       assert.equal(first.headers['x-reason']?.toString(), 'none');
+      // Written and read without headers (the patched library's shared empty ones): none, whatever came before.
+      assert.deepEqual(keyed.slice(1).map((m) => Object.keys(m.headers)), [[]]);
+      assert.deepEqual(received.filter((m) => m.key === null).map((m) => Object.keys(m.headers)), [[]]);
       // murmur2 like the Java client: "trial-1" lands on partition 0 of 2 whichever client wrote it.
       assert.equal(first.partition, 0);
       assert.ok(Math.abs(first.timestampMs - Date.now()) < 60_000, 'Kafka timestamp is epoch ms');
