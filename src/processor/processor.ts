@@ -295,6 +295,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           metrics.recordsRedelivered.inc();
           continue;
         }
+        // Records admitted into the chunk hold bytes in flight that only their intake frees: waiting for room with
+        // them unsent would wait for good once they alone fill inFlightMaxBytes. They go now, before the wait.
+        if (!hasRoom()) await send();
         // Waiting for room may span a rebalance that retired the partition.
         if (!(await admitWhenRoom(context)) || isRetired(state)) break;
         const schemaId = schemas.missing(message.value);

@@ -13,7 +13,7 @@ import { relationEventCodec, trialRecordCodec, type TrialRecord } from '../../..
 import { readToEnd, withoutEndMarkers } from '../../helpers/chaos.js';
 import { expectedRelations } from '../../helpers/expected-relations.js';
 import { useKafka } from '../../helpers/kafka.js';
-import { produceRecords, readTopic, sampleRecords, testConfig, testTopics, type TestTopics } from '../../helpers/processor.js';
+import { manyRecords, produceRecords, readTopic, sampleRecords, testConfig, testTopics, untilProgressStops, type TestTopics } from '../../helpers/processor.js';
 
 const TIMEOUT = { timeout: 120_000 };
 const events = relationEventCodec();
@@ -135,5 +135,19 @@ describe('the stream processor', () => {
     }
     assert.equal(committed, String(interleaved.length));
     assert.equal((await service.metrics.recordsProcessed.get()).values[0]?.value, good.length);
+  });
+
+  it('processes every record when a few records fill inFlightMaxBytes, fewer than go to intake together', { timeout: 300_000 }, async (t) => {
+    // Admitted records wait in the partition's intake chunk until it fills: if they alone fill the bytes in flight,
+    // only sending them on frees room (they had waited for it, and the stream stopped for good).
+    const topics = testTopics('in-flight-bytes');
+    await createTopics(t, topics);
+    const records = manyRecords(10);
+    const service = await startService(testConfig(topics, { inFlightMaxBytes: '1000' }), silentLogger);
+    t.after(() => service.stop());
+    await produceRecords(kafka.client, topics.inputTopic, records);
+    const processed = async (): Promise<number> => (await service.metrics.recordsProcessed.get()).values[0]?.value ?? 0;
+    await untilProgressStops(async () => (await processed()) >= records.length, processed, `${records.length} records processed`, 60_000);
+    assert.equal(await processed(), records.length);
   });
 });
