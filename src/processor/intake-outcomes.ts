@@ -7,6 +7,7 @@
  * as length and bytes).
  */
 import type { RecordTask } from '../commit/record-task.js';
+import { RelstreamError } from '../errors.js';
 import { packFromWords, type SelfPackingPair } from '../inference/packed-pairs.js';
 import type { PairParts } from '../publish/event-bytes.js';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../records/validate-record.js';
@@ -105,7 +106,7 @@ class OutcomePair implements IntakePair, SelfPackingPair, JobPair, PairJob {
 
   /** Its record's task; read only as a job, which asJobOf made it. */
   get task(): RecordTask {
-    if (this.#task === undefined) throw new Error('an intake pair was queued before its record\'s task was set');
+    if (this.#task === undefined) throw new RelstreamError('RELSTREAM_INTERNAL', 'an intake pair was queued before its record\'s task was set');
     return this.#task;
   }
 
