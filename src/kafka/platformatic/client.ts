@@ -14,7 +14,6 @@
  */
 import {
   Admin,
-  compatibilityPartitioner,
   Consumer,
   type MessageToProduce,
   Producer,
@@ -24,6 +23,7 @@ import {
 } from '@platformatic/kafka';
 
 import type { Logger } from '../../observability/logger.js';
+import { murmur2 } from '../murmur2.js';
 import type { ConsumerOptions, KafkaClient, KafkaConnectionOptions, ProducerOptions } from '../types.js';
 import { wrapAdmin } from './admin.js';
 import { wrapConsumer, type MembershipLookup } from './consumer.js';
@@ -126,15 +126,16 @@ function baseOptions(options: KafkaConnectionOptions): {
 
 /**
  * murmur2 & 0x7fffffff like the Java client and kafkajs, so a key lands on the same partition whichever client
- * wrote it (the library's default partitioner differs); keyless messages go round robin, not all to partition 0.
+ * wrote it (the library's default partitioner differs; its `compatibilityPartitioner` is the same hash in BigInt
+ * arithmetic, ../murmur2.ts); keyless messages go round robin, not all to partition 0.
  * A record's events share one key buffer, so the last key's hash is kept for the next message.
  */
 function javaCompatiblePartitioner(): (message: MessageToProduce, key: Buffer | undefined) => number {
   let next = 0;
   let last: { key: Buffer; partition: number } | undefined;
-  return (message, key) => {
+  return (_message, key) => {
     if (key === undefined) return next++ & 0x7fffffff;
-    if (last?.key !== key) last = { key, partition: compatibilityPartitioner(message, key) };
+    if (last?.key !== key) last = { key, partition: murmur2(key) & 0x7fffffff };
     return last.partition;
   };
 }

@@ -6,6 +6,8 @@ import { guarded } from './errors.js';
 import type { GroupRegistry, Membership } from './group-registry.js';
 
 type PltHeaders = NonNullable<MessageToProduce['headers']>;
+/** A message to produce with every optional field present, undefined where it is not set (the library reads both alike). */
+type LibraryMessage = { [K in 'topic' | 'key' | 'value' | 'headers' | 'partition']-?: MessageToProduce[K] | undefined };
 
 /**
  * The library's messages. A record's events share their key and headers objects: each is converted once per
@@ -22,12 +24,10 @@ function toPltMessages(topic: string, messages: readonly OutgoingMessage[]): Mes
       const entries = m.headers === undefined ? [] : Object.entries(m.headers);
       lastHeaders = { from: m.headers, to: entries.length === 0 ? undefined : new Map(entries.map(([name, value]) => [Buffer.from(name), value])) };
     }
-    const message: MessageToProduce = { topic };
-    if (lastKey.to !== undefined) message.key = lastKey.to;
-    if (m.value !== null) message.value = m.value;
-    if (lastHeaders.to !== undefined) message.headers = lastHeaders.to;
-    if (m.partition !== undefined) message.partition = m.partition;
-    out.push(message);
+    // Every field the library reads, in one literal: added one by one they went to a property array of their
+    // own, grown twice, and the library sets `partition` on the message it is given (patches/).
+    const message: LibraryMessage = { topic, key: lastKey.to, value: m.value ?? undefined, headers: lastHeaders.to, partition: m.partition };
+    out.push(message as MessageToProduce);
   }
   return out;
 }
