@@ -6,7 +6,7 @@
 import { sleep } from '../sleep.js';
 
 import type { MicroBatcher } from '../batching/micro-batcher.js';
-import type { Assignments } from '../commit/assignments.js';
+import type { Acknowledged, Assignments } from '../commit/assignments.js';
 import type { Committer } from '../commit/committer.js';
 import type { PartitionState, RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
@@ -217,13 +217,16 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
   }
 
-  /** Counts what intake counted, and turns its outcome into a record task and pair jobs (or a dead letter). */
-  async function route(admitted: Admitted, outcome: RecordOutcome, state: PartitionState): Promise<void> {
+  /**
+   * Counts what intake counted, and turns its outcome into a record task and pair jobs (or a dead letter). A
+   * record with pairs is routed at once (no promise, no turn of the microtask queue per record); what goes to the
+   * sink instead returns the promise of its finishing.
+   */
+  function route(admitted: Admitted, outcome: RecordOutcome, state: PartitionState): Promise<void> | undefined {
     const { message, offset, trace } = admitted;
     if (outcome.kind === 'dead-letter') {
       if (outcome.reason === 'internal_error') metrics.internalErrors.inc({ stage: 'intake' });
-      assignments.finish(await sink.deadLetter({ state, offset, source: message, reason: outcome.reason, detail: outcome.message, ...(trace === undefined ? {} : { trace }) }));
-      return;
+      return finishWith(sink.deadLetter({ state, offset, source: message, reason: outcome.reason, detail: outcome.message, ...(trace === undefined ? {} : { trace }) }));
     }
     if (outcome.languageFallback) metrics.languageFallbacks.inc();
     if (outcome.truncated > 0) metrics.pairsSkipped.inc({ reason: 'truncated' }, outcome.truncated);
@@ -233,12 +236,14 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       partition: state, offset, message, recordId: outcome.recordId, parts: outcome.parts, pairsPending: outcome.pairs.length, events: [],
       ...(trace === undefined ? {} : { trace }),
     };
-    if (outcome.pairs.length === 0) {
-      assignments.finish(await sink.deliver([task]));
-      return;
-    }
+    if (outcome.pairs.length === 0) return finishWith(sink.deliver([task]));
     // The intake pair is the encoded pair (ids and span): no copy of it per pair.
     for (const pair of outcome.pairs) batcher.submit(pairJob(task, pair));
+    return undefined;
+  }
+
+  async function finishWith(acknowledged: Promise<readonly Acknowledged[]>): Promise<void> {
+    assignments.finish(await acknowledged);
   }
 
   /**
@@ -251,7 +256,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     for (const [i, admitted] of chunk.entries()) {
       const outcome = results[i];
       if (outcome === undefined || state.retired) return;
-      await route(admitted, outcome, state);
+      const finishing = route(admitted, outcome, state);
+      if (finishing !== undefined) await finishing;
     }
     metrics.queuedPairs.set(batcher.queuedPairs);
     metrics.queuedTokens.set(batcher.queuedTokens);
@@ -295,17 +301,20 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           metrics.recordsRedelivered.inc();
           continue;
         }
-        // Records admitted into the chunk hold bytes in flight that only their intake frees: waiting for room with
-        // them unsent would wait for good once they alone fill inFlightMaxBytes. They go now, before the wait.
-        if (!hasRoom()) await send();
-        // Waiting for room may span a rebalance that retired the partition.
-        if (!(await admitWhenRoom(context)) || isRetired(state)) break;
+        if (hasRoom()) resumeIfDrained();
+        else {
+          // Records admitted into the chunk hold bytes in flight that only their intake frees: waiting for room
+          // with them unsent would wait for good once they alone fill inFlightMaxBytes. They go now, before the wait.
+          await send();
+          // Waiting for room may span a rebalance that retired the partition.
+          if (!(await admitWhenRoom(context)) || isRetired(state)) break;
+        }
         const schemaId = schemas.missing(message.value);
         if (schemaId !== undefined && (!(await loadSchema(schemaId, context)) || isRetired(state))) break;
         assignments.admit(state, offset, message.value?.length ?? 0);
         metrics.recordsConsumed.inc();
         const trace = tracing?.record(message);
-        chunk.push({ message, offset, ...(trace === undefined ? {} : { trace }) });
+        chunk.push(trace === undefined ? { message, offset } : { message, offset, trace });
         if (chunk.length >= INTAKE_CHUNK_RECORDS) await send();
       }
     } catch (error) {
