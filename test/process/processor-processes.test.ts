@@ -137,9 +137,16 @@ describe('relstream run processes', () => {
     // Records keep coming, a chunk ahead of what the group has done, until the first member is rebalanced: so the
     // rebalance comes mid-stream however fast the machine (with all records produced up front, a fast one had
     // finished them before the second member joined).
-    const deadline = Date.now() + 120_000;
+    // Fails when the joining member stops moving (no new log line for 120 s), not after a fixed time: on a slow
+    // machine its start and join take longer, and each round below waits for the group to catch up.
+    let secondLogged = second.logs.length;
+    let secondMovedAt = Date.now();
     while (joins(first) < 2) {
-      assert.ok(Date.now() < deadline, `the first member went through a rebalance (${out.messages.length} events so far)`);
+      if (second.logs.length !== secondLogged) {
+        secondLogged = second.logs.length;
+        secondMovedAt = Date.now();
+      }
+      assert.ok(Date.now() - secondMovedAt < 120_000, `the first member went through a rebalance: the joining member logged nothing for 120 s (${out.messages.length} events so far, ${joins(second)} joins of it)`);
       await produceChunk();
       await out.until((m) => new Set(eventIds(m)).size >= expectedEventCount(copies - chunk), 'the group to be one chunk behind', 120_000);
     }
