@@ -77,10 +77,17 @@ if (values.ceiling) {
   if (!(warmupShare >= 0 && warmupShare < 1)) throw new Error(`--warmup ${values.warmup ?? ''}: a share of the records, at least 0 and under 1`);
   // The capacity probe costs next to nothing, so what is measured is the pipeline around the model.
   const probe = { ...env, RELSTREAM_MIN_SCORE: '0', RELSTREAM_BENCHMARK: 'true', ...ceilingBatchEnv(parseCeilingBatches(values['ceiling-batches']), process.env) };
+  const nullModel = join(packageRoot, 'models', 'null-re-ct');
+  // A yardstick of the machine as the ceiling runs (intake on one thread, as `intake` runs it): the host's speed
+  // moves between sessions (10 and 15 µs of process CPU per pair for builds a commit apart), and a ceiling of
+  // another day compares only where this reads the same; where it does and the ceiling does not, the difference
+  // lies between the threads (the broker, waking and switching), not in one thread's code.
+  for (const r of await intakeBench(nullModel, 2000)) {
+    if (r.metric === 'CPU per pair') results.push({ ...r, scenario: 'machine', metric: 'yardstick: intake on one thread, CPU per pair' });
+  }
   for (const kafkaClient of (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(',')) {
     const env = { ...probe, RELSTREAM_KAFKA_CLIENT: kafkaClient };
     const records = Number(values.records ?? 20_000);
-    const nullModel = join(packageRoot, 'models', 'null-re-ct');
     results.push(...(values.baseline === undefined
       ? await pipelineBench(nullModel, records, env, 'ceiling', { passthrough: true, warmupShare })
       : await ceilingAgainstBaseline((options) => pipelineBench(nullModel, records, env, options.entry === undefined ? 'ceiling' : 'ceiling baseline', { ...options, warmupShare }), resolve(values.baseline), Number(values.rounds ?? 3))));
