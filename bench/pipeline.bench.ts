@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,6 +52,13 @@ function statCpuSeconds(stat: string): number {
 /** CPU seconds of the process, or of its main thread. */
 function cpuSeconds(pid: number, mainThreadOnly: boolean): number {
   return statCpuSeconds(readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8'));
+}
+
+/** The machine's CPU ticks, busy and in all, from /proc/stat's first line (idle and iowait are not busy). */
+function machineTicks(): { busy: number; total: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((sum, n) => sum + n, 0);
+  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
 }
 
 /**
@@ -133,7 +140,8 @@ async function outputVolume(client: KafkaClient, topic: string, events: number):
  * ceiling is reported as a share of it. It runs with the Node flags relstream ships with, so that both run on the
  * same heap settings.
  */
-async function passthroughRun(bootstrap: string, kafkaClient: KafkaClientKind, records: number, volume: { events: number; eventBytes: number }, warmupRecords: number): Promise<{ seconds: number; mainCpu: number; processCpu: number; events: number }> {
+async function passthroughRun(broker: { readonly bootstrap: string; readonly pid: number }, kafkaClient: KafkaClientKind, records: number, volume: { events: number; eventBytes: number }, warmupRecords: number): Promise<{ seconds: number; mainCpu: number; processCpu: number; brokerCpu: number; events: number }> {
+  const { bootstrap } = broker;
   const child = spawn(process.execPath, [...RUN_NODE_FLAGS, join(packageRoot, 'dist', 'bench', 'passthrough-member.js'), bootstrap, kafkaClient, 'bench.in', 'bench.passthrough', String(records), String(volume.events), String(volume.eventBytes), String(warmupRecords)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -144,17 +152,19 @@ async function passthroughRun(bootstrap: string, kafkaClient: KafkaClientKind, r
   let startedAt = 0;
   let atStart: CpuUse = { main: 0, process: 0, byThreadGroup: new Map() };
   let eventsAtStart = 0;
-  let done: { seconds: number; mainCpu: number; processCpu: number; events: number } | undefined;
+  let brokerAtStart = 0;
+  let done: { seconds: number; mainCpu: number; processCpu: number; brokerCpu: number; events: number } | undefined;
   for await (const line of createInterface({ input: child.stdout })) {
     // `started` opens the window, or `warm EVENTS` once the warm-up's records are through.
     if ((line === 'started' && warmupRecords === 0) || line.startsWith('warm ')) {
       startedAt = performance.now();
       atStart = cpuUse(pid);
+      brokerAtStart = cpuSeconds(broker.pid, false);
       eventsAtStart = line === 'started' ? 0 : Number(line.slice('warm '.length));
     } else if (line.startsWith('{')) {
       const seconds = (performance.now() - startedAt) / 1000;
       const cpu = cpuSince(pid, atStart);
-      done = { seconds, mainCpu: cpu.main, processCpu: cpu.process, events: (JSON.parse(line) as { events: number }).events - eventsAtStart };
+      done = { seconds, mainCpu: cpu.main, processCpu: cpu.process, brokerCpu: cpuSeconds(broker.pid, false) - brokerAtStart, events: (JSON.parse(line) as { events: number }).events - eventsAtStart };
     }
   }
   const code = await exited;
@@ -231,7 +241,9 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       }
       const warmupRecords = Math.floor(records * (options.warmupShare ?? 0));
       // The measured window: from the start, or from the first scrape past the warm-up, with the counts there.
-      let from = { at: startedAt, cpu: cpuAtStart, gc: gcAtStart, records: 0, pairs: 0, events: 0 };
+      // The broker beside it shares the cores: its CPU and the machine's over the same window say how much of them
+      // relstream had (on 2 cores the broker took a third at the ceiling).
+      let from = { at: startedAt, cpu: cpuAtStart, gc: gcAtStart, records: 0, pairs: 0, events: 0, broker: cpuSeconds(broker.pid, false), machine: machineTicks() };
       let warm = warmupRecords === 0;
       let metrics = await scrape(port);
       const processed = (): number => metrics.get('relstream_records_processed_total') ?? 0;
@@ -242,6 +254,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
           from = {
             at: performance.now(), cpu: cpuUse(child.pid), gc: readGcStats(gcDir), records: processed(),
             pairs: metrics.get('relstream_pairs_formed_total') ?? 0, events: metrics.get('relstream_relations_published_total') ?? 0,
+            broker: cpuSeconds(broker.pid, false), machine: machineTicks(),
           };
         }
         await sleep(200);
@@ -250,6 +263,9 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       const seconds = (performance.now() - from.at) / 1000;
       const pid = child.pid ?? 0;
       const { main: mainCpu, process: processCpu, byThreadGroup } = cpuSince(pid, from.cpu);
+      const brokerCpu = cpuSeconds(broker.pid, false) - from.broker;
+      const machine = machineTicks();
+      const machineBusy = machine.total > from.machine.total ? (machine.busy - from.machine.busy) / (machine.total - from.machine.total) : NaN;
       const rss = peakRssMiB(pid);
       const gc = gcSince(readGcStats(gcDir), from.gc);
       const measuredRecords = processed() - from.records;
@@ -269,7 +285,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         const volume = await outputVolume(client, 'bench.out', events);
         // It runs in under a second here, so its start weighs: the median of three (each its own group).
         const runs = [];
-        for (let i = 0; i < PASSTHROUGH_RUNS; i++) runs.push(await passthroughRun(broker.bootstrap, kafkaClient, records, volume, warmupRecords));
+        for (let i = 0; i < PASSTHROUGH_RUNS; i++) runs.push(await passthroughRun(broker, kafkaClient, records, volume, warmupRecords));
         runs.sort((a, b) => a.events / a.seconds - b.events / b.seconds);
         const run = runs[Math.floor(runs.length / 2)] ?? runs[0];
         if (run === undefined) throw new Error('no passthrough run');
@@ -281,6 +297,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
           { scenario: name, metric: 'events/s', value: rate, unit: 'events/s', detail: passDetail },
           { scenario: name, metric: 'main-thread CPU per event', value: perEvent(run.mainCpu), unit: 'µs', detail: { cpuSeconds: run.mainCpu } },
           { scenario: name, metric: 'process CPU per event', value: perEvent(run.processCpu), unit: 'µs', detail: { cpuSeconds: run.processCpu } },
+          { scenario: name, metric: 'broker CPU per event', value: perEvent(run.brokerCpu), unit: 'µs', detail: { cpuSeconds: run.brokerCpu, cores: Number((run.brokerCpu / run.seconds).toFixed(3)) } },
           { scenario, metric: 'share of the passthrough', value: (events / seconds) / rate, unit: 'x', detail: { ceilingEventsPerSecond: events / seconds, passthroughEventsPerSecond: rate } },
         );
       }
@@ -293,6 +310,8 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         // Where the process's CPU goes, by thread (main included): which stage to cut next.
         ...[...byThreadGroup].filter(([group, cpu]) => group !== 'main' && cpu > 0).sort(([a], [b]) => a.localeCompare(b)).map(([group, cpu]): BenchResult => (
           { scenario, metric: `${group} threads' CPU per pair`, value: perPair(cpu), unit: 'µs', detail: { source: '/proc/PID/task/*/stat utime+stime, grouped by thread name (comm)', cpuSeconds: cpu } })),
+        { scenario, metric: 'broker CPU per event', value: events > 0 ? (brokerCpu * 1e6) / events : NaN, unit: 'µs', detail: { source: '/proc/BROKER_PID/stat utime+stime (the Kafka broker on this machine)', cpuSeconds: brokerCpu, cores: Number((brokerCpu / seconds).toFixed(3)) } },
+        { scenario, metric: 'machine busy', value: machineBusy, unit: 'share', detail: { source: '/proc/stat over the measured window', cores: availableParallelism(), relstreamCores: Number((processCpu / seconds).toFixed(3)), brokerCores: Number((brokerCpu / seconds).toFixed(3)) } },
         { scenario, metric: 'peak RSS', value: rss, unit: 'MiB', detail: { source: '/proc/PID/status VmHWM', kafkaClient } },
         ...gcResults(scenario, gc, pairs),
         ...passthrough,
