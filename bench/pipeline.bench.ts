@@ -266,6 +266,7 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
       const brokerCpu = cpuSeconds(broker.pid, false) - from.broker;
       const machine = machineTicks();
       const machineBusy = machine.total > from.machine.total ? (machine.busy - from.machine.busy) / (machine.total - from.machine.total) : NaN;
+      const brokerCores = Number((brokerCpu / seconds).toFixed(3));
       const rss = peakRssMiB(pid);
       const gc = gcSince(readGcStats(gcDir), from.gc);
       const measuredRecords = processed() - from.records;
@@ -310,8 +311,8 @@ export async function pipelineBench(modelDir: string, records = 10_000, extraEnv
         // Where the process's CPU goes, by thread (main included): which stage to cut next.
         ...[...byThreadGroup].filter(([group, cpu]) => group !== 'main' && cpu > 0).sort(([a], [b]) => a.localeCompare(b)).map(([group, cpu]): BenchResult => (
           { scenario, metric: `${group} threads' CPU per pair`, value: perPair(cpu), unit: 'µs', detail: { source: '/proc/PID/task/*/stat utime+stime, grouped by thread name (comm)', cpuSeconds: cpu } })),
-        { scenario, metric: 'broker CPU per event', value: events > 0 ? (brokerCpu * 1e6) / events : NaN, unit: 'µs', detail: { source: '/proc/BROKER_PID/stat utime+stime (the Kafka broker on this machine)', cpuSeconds: brokerCpu, cores: Number((brokerCpu / seconds).toFixed(3)) } },
-        { scenario, metric: 'machine busy', value: machineBusy, unit: 'share', detail: { source: '/proc/stat over the measured window', cores: availableParallelism(), relstreamCores: Number((processCpu / seconds).toFixed(3)), brokerCores: Number((brokerCpu / seconds).toFixed(3)) } },
+        { scenario, metric: 'broker CPU per event', value: events > 0 ? (brokerCpu * 1e6) / events : NaN, unit: 'µs', detail: { source: '/proc/BROKER_PID/stat utime+stime (the Kafka broker on this machine)', cpuSeconds: brokerCpu, cores: brokerCores } },
+        { scenario, metric: 'machine busy', value: machineBusy, unit: 'share', detail: { source: '/proc/stat over the measured window', cores: availableParallelism(), relstreamCores: Number((processCpu / seconds).toFixed(3)), brokerCores } },
         { scenario, metric: 'peak RSS', value: rss, unit: 'MiB', detail: { source: '/proc/PID/status VmHWM', kafkaClient } },
         ...gcResults(scenario, gc, pairs),
         ...passthrough,
