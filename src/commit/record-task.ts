@@ -1,7 +1,7 @@
 /** What the processor tracks per assigned partition and per admitted input record until it is committed. */
 import type { GroupGeneration, IncomingMessage } from '../kafka/types.js';
 import type { RecordTrace } from '../observability/tracing.js';
-import type { EncodedEvent, RecordParts } from '../publish/event-bytes.js';
+import type { RecordParts } from '../publish/event-bytes.js';
 import { PartitionLedger } from './partition-ledger.js';
 
 /**
@@ -46,8 +46,13 @@ export interface RecordTask {
    * ephemeron.
    */
   pairsPending: number;
-  /** Its relation events, spliced as its pairs are decoded (../publish/event-bytes.ts). */
-  readonly events: EncodedEvent[];
+  /**
+   * Its relation events' values, spliced as its pairs are decoded (../publish/event-bytes.ts), and their labels,
+   * one for one: values and labels, not an object per event, since events wait for their acknowledgement long
+   * enough to be promoted (an event's id, for a log line, is read back from its value).
+   */
+  readonly events: Buffer[];
+  readonly relations: string[];
   /** Its spans, with tracing on (../observability/tracing.ts). */
   readonly trace?: RecordTrace;
 }

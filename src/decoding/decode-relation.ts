@@ -35,10 +35,21 @@ function softmaxInto(logits: Float32Array | readonly number[], offset: number, c
 /** decodeRelation's probabilities: read before it returns, so one array serves every call. */
 let scratch = new Float64Array(8);
 
+/** decodeRelationInto's answer, written in place: decoding a batch allocates nothing per pair. */
+export type DecodedSlot = { -readonly [K in keyof DecodedRelation]: DecodedRelation[K] };
+
 /** Decodes row `row` of a [B, L] logits buffer; undefined when the best allowed label scores below minScore. */
 export function decodeRelation(
   logits: Float32Array, row: number, numLabels: number, allowedLabels: LabelIds, minScore: number,
 ): DecodedRelation | undefined {
+  const slot: DecodedSlot = { labelId: -1, score: 0, rawLabelId: 0, rawScore: 0 };
+  return decodeRelationInto(slot, logits, row, numLabels, allowedLabels, minScore) ? slot : undefined;
+}
+
+/** decodeRelation written into `slot`: false, the slot untouched, where decodeRelation gives undefined. */
+export function decodeRelationInto(
+  slot: DecodedSlot, logits: Float32Array, row: number, numLabels: number, allowedLabels: LabelIds, minScore: number,
+): boolean {
   if (scratch.length < numLabels) scratch = new Float64Array(numLabels);
   const probabilities = softmaxInto(logits, row * numLabels, numLabels, scratch);
   let rawLabelId = 0;
@@ -53,6 +64,10 @@ export function decodeRelation(
       score = probability;
     }
   }
-  if (labelId < 0 || score < minScore) return undefined;
-  return { labelId, score, rawLabelId, rawScore: probabilities[rawLabelId] ?? 0 };
+  if (labelId < 0 || score < minScore) return false;
+  slot.labelId = labelId;
+  slot.score = score;
+  slot.rawLabelId = rawLabelId;
+  slot.rawScore = probabilities[rawLabelId] ?? 0;
+  return true;
 }

@@ -16,13 +16,13 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { Acknowledged } from '../commit/assignments.js';
 import type { RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
-import { decodeRelation } from '../decoding/decode-relation.js';
+import { decodeRelationInto, type DecodedSlot } from '../decoding/decode-relation.js';
 import { describeError } from '../errors.js';
 import type { InferencePool } from '../inference/inference-pool.js';
 import type { ModelBundle } from '../model/model-dir.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RecordTrace, Tracing } from '../observability/tracing.js';
-import type { EventSplice } from '../publish/event-bytes.js';
+import { isPartsWriter, type EventSplice } from '../publish/event-bytes.js';
 import { traceOf, type Sink } from '../publish/sink.js';
 import type { PairJob } from './pair-job.js';
 
@@ -66,6 +66,8 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
   let publishError: Error | undefined;
   const now = deps.now ?? (() => performance.now());
   const labels = bundle.config.labels;
+  /** Each pair's decoding, read before the next: one for the runner. */
+  const decoded: DecodedSlot = { labelId: -1, score: 0, rawLabelId: 0, rawScore: 0 };
   // Weak: a task whose partition is retired never completes here, and must not stay behind.
   const failures = new WeakMap<RecordTask, unknown>();
 
@@ -114,7 +116,7 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
     if (tasks.length === 0) return Promise.resolve();
     for (const task of tasks) {
       waiting.push(task);
-      for (const { value } of task.events) waitingBytes += value.length;
+      for (const value of task.events) waitingBytes += value.length;
     }
     if (config.outputLingerMs === 0) startDeliveries();
     else linger ??= setTimeout(() => {
@@ -127,15 +129,12 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
 
   function addEvent(job: PairJob, logits: Float32Array, row: number, processedAt: Buffer): void {
     const { task, pair } = job;
-    const decoded = decodeRelation(logits, row, labels.length, pair.allowedLabels, config.minScore);
-    if (!decoded) {
+    if (!decodeRelationInto(decoded, logits, row, labels.length, pair.allowedLabels, config.minScore)) {
       metrics.relationsBelowMinScore.inc();
       return;
     }
-    task.events.push({
-      relation: labels[decoded.labelId] ?? String(decoded.labelId), pair,
-      value: deps.splice.event(task.parts, pair.parts, decoded.labelId, decoded.score, decoded.rawLabelId, decoded.rawScore, processedAt),
-    });
+    task.events.push(deps.splice.event(task.parts, isPartsWriter(pair) ? pair : pair.parts, decoded.labelId, decoded.score, decoded.rawLabelId, decoded.rawScore, processedAt));
+    task.relations.push(labels[decoded.labelId] ?? String(decoded.labelId));
   }
 
   async function infer(live: PairJob[]): Promise<Float32Array> {

@@ -9,7 +9,7 @@
 import type { RecordTask } from '../commit/record-task.js';
 import { RelstreamError } from '../errors.js';
 import { packFromWords, type SelfPackingPair } from '../inference/packed-pairs.js';
-import type { PairParts } from '../publish/event-bytes.js';
+import type { PairParts, PartsWriter } from '../publish/event-bytes.js';
 import { DEAD_LETTER_REASONS, type DeadLetterReason } from '../records/validate-record.js';
 import type { JobPair, PairJob } from './pair-job.js';
 import type { IntakePair, RecordOutcome } from './record-intake.js';
@@ -86,7 +86,7 @@ export function writeOutcomes(outcomes: readonly RecordOutcome[]): ArrayBuffer {
  * than the main thread's young generation lives, so what it holds is promoted and marked again: one small object
  * per pair (it had been six views and arrays, then ten fields of offsets).
  */
-class OutcomePair implements IntakePair, SelfPackingPair, JobPair, PairJob {
+class OutcomePair implements IntakePair, SelfPackingPair, JobPair, PairJob, PartsWriter {
   readonly #words: Int32Array;
   readonly #bytes: Buffer;
   /** Word index of the pair's ids count; its ids, span, labels count, labels and event parts follow. */
@@ -154,12 +154,37 @@ class OutcomePair implements IntakePair, SelfPackingPair, JobPair, PairJob {
   }
 
   get parts(): PairParts {
+    const idAt = 4 * (this.#idLengthAt + 1);
+    const middleAt = 4 * (this.#middleLengthAt + 1);
+    return { id: this.#bytes.subarray(idAt, idAt + this.idLength), middle: this.#bytes.subarray(middleAt, middleAt + this.middleLength) };
+  }
+
+  /** Word index of the middle part's length: after the event id's bytes. */
+  get #middleLengthAt(): number {
     const idLengthAt = this.#idLengthAt;
-    const idLength = this.#words[idLengthAt] ?? 0;
-    const middleLengthAt = idLengthAt + 1 + (align(idLength) >> 2);
-    const idAt = 4 * (idLengthAt + 1);
-    const middleAt = 4 * (middleLengthAt + 1);
-    return { id: this.#bytes.subarray(idAt, idAt + idLength), middle: this.#bytes.subarray(middleAt, middleAt + (this.#words[middleLengthAt] ?? 0)) };
+    return idLengthAt + 1 + (align(this.#words[idLengthAt] ?? 0) >> 2);
+  }
+
+  get idLength(): number {
+    return this.#words[this.#idLengthAt] ?? 0;
+  }
+
+  get middleLength(): number {
+    return this.#words[this.#middleLengthAt] ?? 0;
+  }
+
+  /**
+   * Its event parts copied from the outcome into an event (../publish/event-bytes.ts) by Buffer#copy, which takes
+   * source offsets: no view per part, and as fast as TypedArray#set at these sizes.
+   */
+  writeId(into: Uint8Array, at: number): void {
+    const from = 4 * (this.#idLengthAt + 1);
+    this.#bytes.copy(into, at, from, from + this.idLength);
+  }
+
+  writeMiddle(into: Uint8Array, at: number): void {
+    const from = 4 * (this.#middleLengthAt + 1);
+    this.#bytes.copy(into, at, from, from + this.middleLength);
   }
 
   /** As a plain pair: for logs and for comparing with intake on the main thread. */

@@ -233,7 +233,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     if (outcome.typesNotAllowed > 0) metrics.pairsSkipped.inc({ reason: 'types_not_allowed' }, outcome.typesNotAllowed);
     metrics.pairsFormed.inc(outcome.pairs.length);
     const task: RecordTask = {
-      partition: state, offset, message, recordId: outcome.recordId, parts: outcome.parts, pairsPending: outcome.pairs.length, events: [],
+      partition: state, offset, message, recordId: outcome.recordId, parts: outcome.parts, pairsPending: outcome.pairs.length, events: [], relations: [],
       ...(trace === undefined ? {} : { trace }),
     };
     if (outcome.pairs.length === 0) return finishWith(sink.deliver([task]));

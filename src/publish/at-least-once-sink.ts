@@ -51,7 +51,7 @@ export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
 
   return {
     async deliver(tasks) {
-      const sent: { task: RecordTask; relations: string[] }[] = [];
+      const sent: RecordTask[] = [];
       const events: OutgoingMessage[] = [];
       const tooLarge: DeadLetter[] = [];
       for (const task of tasks) {
@@ -62,7 +62,7 @@ export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
           continue;
         }
         events.push(...output.messages);
-        sent.push({ task, relations: output.relations });
+        sent.push(task);
       }
       if (events.length > 0) {
         const started = performance.now();
@@ -71,11 +71,11 @@ export function atLeastOnceSink(deps: AtLeastOnceSinkDeps): Sink {
       }
       const acknowledged: Acknowledged[] = [];
       const processed: Processed[] = [];
-      for (const { task, relations } of sent) {
+      for (const task of sent) {
         task.trace?.sent();
         if (task.partition.retired) continue;
         acknowledged.push({ state: task.partition, offset: task.offset });
-        processed.push({ timestampMs: task.message.timestampMs, relations });
+        processed.push({ timestampMs: task.message.timestampMs, relations: task.relations });
       }
       reportProcessed(metrics, processed);
       for (const letter of tooLarge) acknowledged.push(...await deadLetter(letter));

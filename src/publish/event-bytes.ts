@@ -10,6 +10,7 @@ import avro from 'avsc';
 
 import type { CodePointIndex } from '../pairs/code-points.js';
 import type { TrialRecord } from '../records/avro.js';
+import { HEADER_BYTES, MAGIC_BYTE } from '../registry/wire-format.js';
 import { ByteArena } from './byte-arena.js';
 import { argumentOf, relationEventId, type ModelIdentity } from './relation-event.js';
 
@@ -42,13 +43,26 @@ export interface PairParts {
   readonly middle: Uint8Array;
 }
 
-/** One relation event as the output topic's value, with its label and its pair (for its id, when a log needs it). */
-export interface EncodedEvent {
-  readonly relation: string;
-  readonly value: Buffer;
-  /** The pair's parts are read only for a log line: an event waits for its delivery, and holds no views till then. */
-  readonly pair: { readonly parts: PairParts };
+/**
+ * A pair whose parts are copied into its events from memory it shares with other pairs (an intake worker's outcome,
+ * ../processor/intake-outcomes.ts): no views of its own per event.
+ */
+export interface PartsWriter {
+  readonly idLength: number;
+  readonly middleLength: number;
+  writeId(into: Uint8Array, at: number): void;
+  writeMiddle(into: Uint8Array, at: number): void;
 }
+
+export const isPartsWriter = (pair: object): pair is PartsWriter => 'writeId' in pair;
+
+/** Parts with views of their own as a writer: intake on the main thread, and tests. */
+const writerOf = (parts: PairParts): PartsWriter => ({
+  idLength: parts.id.length,
+  middleLength: parts.middle.length,
+  writeId: (into, at) => { into.set(parts.id, at); },
+  writeMiddle: (into, at) => { into.set(parts.middle, at); },
+});
 
 /** One record's parts: its id and its bounded metadata, the same in each of its events. */
 export interface RecordParts {
@@ -147,34 +161,43 @@ export class EventSplice {
     return this.#labels[labelId] ?? field(this.#fields, 'relation').toBuffer(String(labelId));
   }
 
-  event(record: RecordParts, pair: PairParts, labelId: number, score: number, rawLabelId: number, rawScore: number, timestamp: Uint8Array): Buffer {
+  event(record: RecordParts, pair: PairParts | PartsWriter, labelId: number, score: number, rawLabelId: number, rawScore: number, timestamp: Uint8Array): Buffer {
     const relation = this.#label(labelId);
     const rawRelation = this.#label(rawLabelId);
-    const size = this.#header.length + pair.id.length + record.recordId.length + relation.length + rawRelation.length + 2 * DOUBLE_BYTES
-      + pair.middle.length + timestamp.length + record.metadata.length;
+    const writer = isPartsWriter(pair) ? pair : writerOf(pair);
+    const size = this.#header.length + writer.idLength + record.recordId.length + relation.length + rawRelation.length + 2 * DOUBLE_BYTES
+      + writer.middleLength + timestamp.length + record.metadata.length;
     const value = Buffer.allocUnsafe(size);
-    // TypedArray set, not Buffer copy: copy crosses into C++ per call, a fifth of the splice's time.
-    let at = 0;
-    const put = (bytes: Uint8Array): void => {
-      value.set(bytes, at);
-      at += bytes.length;
-    };
-    put(this.#header);
-    put(pair.id);
-    put(record.recordId);
-    put(relation);
-    at = value.writeDoubleLE(score, at);
-    put(rawRelation);
-    at = value.writeDoubleLE(rawScore, at);
-    put(pair.middle);
-    put(timestamp);
-    put(record.metadata);
+    // TypedArray set, not Buffer copy: copy crosses into C++ per call, a fifth of the splice's time. Written out,
+    // not through a helper closure: an event allocates its buffer and nothing else.
+    value.set(this.#header, 0);
+    let at = this.#header.length;
+    writer.writeId(value, at);
+    at += writer.idLength;
+    value.set(record.recordId, at);
+    at += record.recordId.length;
+    value.set(relation, at);
+    at = value.writeDoubleLE(score, at + relation.length);
+    value.set(rawRelation, at);
+    at = value.writeDoubleLE(rawScore, at + rawRelation.length);
+    writer.writeMiddle(value, at);
+    at += writer.middleLength;
+    value.set(timestamp, at);
+    value.set(record.metadata, at + timestamp.length);
     return value;
   }
 }
 
-/** The event id inside a pair's id part (an Avro string: length, then the hex digits). */
-export function eventIdOf(pair: PairParts): string {
-  const decoded = avro.Type.forSchema('string').fromBuffer(Buffer.from(pair.id.buffer, pair.id.byteOffset, pair.id.byteLength)) as unknown;
-  return typeof decoded === 'string' ? decoded : '';
+/** Avro's encoding of an event id's length (64 hex digits): the zigzag varint of 128. */
+const ID_LENGTH_BYTES = [0x80, 0x01] as const;
+const ID_DIGITS = 64;
+
+/**
+ * The event id in an event's value, for a log line: the first field, after the Schema Registry frame where there
+ * is one. An unframed value starts with the id's length, never 0, where a frame starts with its magic byte 0.
+ */
+export function eventIdIn(value: Uint8Array): string {
+  const at = (value[0] === MAGIC_BYTE ? HEADER_BYTES : 0) + ID_LENGTH_BYTES.length;
+  if (value[at - 2] !== ID_LENGTH_BYTES[0] || value[at - 1] !== ID_LENGTH_BYTES[1] || value.length < at + ID_DIGITS) return '';
+  return Buffer.from(value.buffer, value.byteOffset + at, ID_DIGITS).toString('latin1');
 }

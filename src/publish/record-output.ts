@@ -7,11 +7,11 @@
 import type { RecordTask } from '../commit/record-task.js';
 import type { OutgoingMessage } from '../kafka/types.js';
 import { traceHeaders } from '../observability/trace-context.js';
-import { eventIdOf } from './event-bytes.js';
+import { eventIdIn } from './event-bytes.js';
 import { envelopeBytes } from './output-bounds.js';
 
 export type RecordOutput =
-  | { readonly kind: 'events'; readonly messages: OutgoingMessage[]; readonly relations: string[]; readonly bytes: number }
+  | { readonly kind: 'events'; readonly messages: OutgoingMessage[]; readonly relations: readonly string[]; readonly bytes: number }
   | { readonly kind: 'too-large'; readonly detail: string };
 
 export function recordOutput(task: RecordTask, topic: string, maxMessageBytes: number): RecordOutput {
@@ -23,14 +23,13 @@ export function recordOutput(task: RecordTask, topic: string, maxMessageBytes: n
   const key = Buffer.from(task.recordId);
   // Key and headers are the same in every event: measured once.
   const envelope = envelopeBytes(key, headers);
-  for (const event of task.events) {
-    const message: OutgoingMessage = { key, value: event.value, headers };
-    const size = envelope + event.value.length;
+  for (const value of task.events) {
+    const size = envelope + value.length;
     if (size > maxMessageBytes) {
-      return { kind: 'too-large', detail: `relation event ${eventIdOf(event.pair.parts)} is ${size} bytes, more than maxMessageBytes ${maxMessageBytes}` };
+      return { kind: 'too-large', detail: `relation event ${eventIdIn(value)} is ${size} bytes, more than maxMessageBytes ${maxMessageBytes}` };
     }
-    messages.push(message);
+    messages.push({ key, value, headers });
     bytes += size;
   }
-  return { kind: 'events', messages, relations: task.events.map((e) => e.relation), bytes };
+  return { kind: 'events', messages, relations: task.relations, bytes };
 }

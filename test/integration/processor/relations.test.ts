@@ -119,6 +119,7 @@ describe('the stream processor', () => {
     }
     const tooLarge = dlq.messages.find((m) => header(m, DEAD_LETTER_HEADERS.reason) === 'output_too_large');
     assert.match(header(tooLarge ?? dlq.messages[0] ?? { headers: {} } as never, DEAD_LETTER_HEADERS.truncated) ?? '', /value \d+ bytes/, 'an outsized dead letter says it was cut');
+    assert.match(header(tooLarge ?? { headers: {} } as never, DEAD_LETTER_HEADERS.message) ?? '', /relation event [0-9a-f]{64} is \d+ bytes/, 'it names the event too large by its id');
     const malformed = dlq.messages.find((m) => header(m, DEAD_LETTER_HEADERS.reason) === 'malformed_avro' && m.value?.toString() === 'not avro at all');
     assert.equal(malformed?.value?.toString(), 'not avro at all', 'original bytes kept');
     const recordIds = new Set(out.messages.map((m) => events.decode(m.value ?? Buffer.alloc(0)).recordId));

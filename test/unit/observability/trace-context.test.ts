@@ -9,7 +9,6 @@ import type { IncomingMessage } from '../../../src/kafka/types.js';
 import { traceHeaders, TRACEPARENT, TRACESTATE } from '../../../src/observability/trace-context.js';
 import { deadLetterMessage } from '../../../src/publish/dead-letter.js';
 import { recordOutput } from '../../../src/publish/record-output.js';
-import type { EncodedEvent } from '../../../src/publish/event-bytes.js';
 
 const VALID = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const hex = (length: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'), minLength: length, maxLength: length });
@@ -42,8 +41,8 @@ describe('trace context', () => {
 
   it('puts the record\'s trace context on each relation event and on its dead letter', () => {
     const headers = { [TRACEPARENT]: Buffer.from(VALID), [TRACESTATE]: Buffer.from('vendor=1') };
-    const event: EncodedEvent = { relation: 'r', value: Buffer.from('event'), pair: { parts: { id: Buffer.alloc(0), middle: Buffer.alloc(0) } } };
-    const task = { message: source(headers), recordId: 'record', events: [event, event] } as unknown as RecordTask;
+    const event = Buffer.from('event');
+    const task = { message: source(headers), recordId: 'record', events: [event, event], relations: ['r', 'r'] } as unknown as RecordTask;
     const output = recordOutput(task, 'out', 100_000);
     assert.ok(output.kind === 'events');
     assert.equal(output.messages.length, 2);

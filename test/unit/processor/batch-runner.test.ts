@@ -43,7 +43,7 @@ function recordBatches(): PairJob[][] {
     const message = { topic: 'in', partition: 0, offset: String(offset), key: null, value: codec.encode(record), headers: {}, timestampMs: 0 };
     const outcome = intake.take(message);
     if (outcome.kind !== 'pairs' || outcome.pairs.length === 0) return [];
-    const task: RecordTask = { partition: state, offset: BigInt(offset), message, recordId: outcome.recordId, parts: outcome.parts, pairsPending: outcome.pairs.length, events: [] };
+    const task: RecordTask = { partition: state, offset: BigInt(offset), message, recordId: outcome.recordId, parts: outcome.parts, pairsPending: outcome.pairs.length, events: [], relations: [] };
     return [outcome.pairs.map((pair) => ({ task, pair, length: pair.inputIds.length }))];
   });
 }
@@ -71,7 +71,7 @@ function harness(lingerMs: number, options: { outputBufferBytes?: number; held?:
 
 const eventBytes = (jobs: readonly PairJob[]): number => {
   let bytes = 0;
-  for (const { value } of jobs[0]?.task.events ?? []) bytes += value.length;
+  for (const value of jobs[0]?.task.events ?? []) bytes += value.length;
   return bytes;
 };
 

@@ -14,7 +14,7 @@ import { loadModelDir, type ModelBundle } from '../../../src/model/model-dir.js'
 import { readOutcomes, writeOutcomes } from '../../../src/processor/intake-outcomes.js';
 import { inThreadIntake, startIntakePool, type IntakeService } from '../../../src/processor/intake-service.js';
 import { RecordIntake, type IntakeMessage, type RecordOutcome } from '../../../src/processor/record-intake.js';
-import { EventParts } from '../../../src/publish/event-bytes.js';
+import { EventParts, isPartsWriter } from '../../../src/publish/event-bytes.js';
 import { modelIdentity } from '../../../src/publish/relation-event.js';
 import { avroType, trialRecordCodec } from '../../../src/records/avro.js';
 import { DEAD_LETTER_REASONS } from '../../../src/records/validate-record.js';
@@ -55,6 +55,15 @@ describe('intake outcomes', () => {
       assert.equal(packedLength(readPairs), size);
       assert.deepEqual(readPairs.map(tokenCount), written.map((p) => p.inputIds.length));
       assert.deepEqual(packPairs(readPairs, new Int32Array(size)), packPairs(written, new Int32Array(size)));
+      // And write their event parts from it: the bytes of the parts written.
+      readPairs.forEach((pair, i) => {
+        const parts = written[i]?.parts;
+        assert.ok(isPartsWriter(pair) && parts !== undefined);
+        const into = Buffer.alloc(pair.idLength + pair.middleLength + 2, 0xee);
+        pair.writeId(into, 1);
+        pair.writeMiddle(into, 1 + pair.idLength);
+        assert.deepEqual(into, Buffer.concat([Buffer.of(0xee), parts.id, parts.middle, Buffer.of(0xee)]));
+      });
     }), { numRuns: 300 });
     assert.ok(pairs > 20, `the generators reach pairs: ${pairs}`);
   });
