@@ -46,9 +46,25 @@ export function decodeRelation(
   return decodeRelationInto(slot, logits, row, numLabels, allowedLabels, minScore) ? slot : undefined;
 }
 
-/** decodeRelation written into `slot`: false, the slot untouched, where decodeRelation gives undefined. */
+/**
+ * A pair whose allowed label ids are `labelsCount` words from `labelsFrom` of `labelWords` (an intake outcome's
+ * memory, ../processor/intake-outcomes.ts): decoded without a view of them.
+ */
+export interface LabelRange {
+  readonly labelWords: Int32Array;
+  readonly labelsFrom: number;
+  readonly labelsCount: number;
+}
+
+export const isLabelRange = (pair: object): pair is LabelRange => 'labelWords' in pair;
+
+/**
+ * decodeRelation written into `slot`: false, the slot untouched, where decodeRelation gives undefined. The allowed
+ * ids are `count` of `allowedLabels` from `from` (all of them by default).
+ */
 export function decodeRelationInto(
   slot: DecodedSlot, logits: Float32Array, row: number, numLabels: number, allowedLabels: LabelIds, minScore: number,
+  from = 0, count = allowedLabels.length,
 ): boolean {
   if (scratch.length < numLabels) scratch = new Float64Array(numLabels);
   const probabilities = softmaxInto(logits, row * numLabels, numLabels, scratch);
@@ -56,7 +72,8 @@ export function decodeRelationInto(
   for (let i = 1; i < numLabels; i++) if ((probabilities[i] ?? 0) > (probabilities[rawLabelId] ?? 0)) rawLabelId = i;
   let labelId = -1;
   let score = 0;
-  for (const id of allowedLabels) {
+  for (let i = from; i < from + count; i++) {
+    const id = allowedLabels[i] ?? -1;
     // The scratch may be longer than this model's labels: an id past them scores 0, as it always has.
     const probability = id >= 0 && id < numLabels ? probabilities[id] ?? 0 : 0;
     if (labelId < 0 || probability > score) {

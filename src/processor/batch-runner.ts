@@ -16,7 +16,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { Acknowledged } from '../commit/assignments.js';
 import type { RecordTask } from '../commit/record-task.js';
 import type { Config } from '../config/schema.js';
-import { decodeRelationInto, type DecodedSlot } from '../decoding/decode-relation.js';
+import { decodeRelationInto, isLabelRange, type DecodedSlot } from '../decoding/decode-relation.js';
 import { describeError } from '../errors.js';
 import type { InferencePool } from '../inference/inference-pool.js';
 import type { ModelBundle } from '../model/model-dir.js';
@@ -129,7 +129,10 @@ export function createBatchRunner(deps: BatchRunnerDeps): BatchRunner {
 
   function addEvent(job: PairJob, logits: Float32Array, row: number, processedAt: Buffer): void {
     const { task, pair } = job;
-    if (!decodeRelationInto(decoded, logits, row, labels.length, pair.allowedLabels, config.minScore)) {
+    const found = isLabelRange(pair)
+      ? decodeRelationInto(decoded, logits, row, labels.length, pair.labelWords, config.minScore, pair.labelsFrom, pair.labelsCount)
+      : decodeRelationInto(decoded, logits, row, labels.length, pair.allowedLabels, config.minScore);
+    if (!found) {
       metrics.relationsBelowMinScore.inc();
       return;
     }

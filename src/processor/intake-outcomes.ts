@@ -7,6 +7,7 @@
  * as length and bytes).
  */
 import type { RecordTask } from '../commit/record-task.js';
+import type { LabelRange } from '../decoding/decode-relation.js';
 import { RelstreamError } from '../errors.js';
 import { packFromWords, type SelfPackingPair } from '../inference/packed-pairs.js';
 import type { PairParts, PartsWriter } from '../publish/event-bytes.js';
@@ -86,7 +87,7 @@ export function writeOutcomes(outcomes: readonly RecordOutcome[]): ArrayBuffer {
  * than the main thread's young generation lives, so what it holds is promoted and marked again: one small object
  * per pair (it had been six views and arrays, then ten fields of offsets).
  */
-class OutcomePair implements IntakePair, SelfPackingPair, JobPair, PairJob, PartsWriter {
+class OutcomePair implements IntakePair, SelfPackingPair, JobPair, PairJob, PartsWriter, LabelRange {
   readonly #words: Int32Array;
   readonly #bytes: Buffer;
   /** Word index of the pair's ids count; its ids, span, labels count, labels and event parts follow. */
@@ -149,8 +150,20 @@ class OutcomePair implements IntakePair, SelfPackingPair, JobPair, PairJob, Part
   }
 
   get allowedLabels(): Int32Array {
-    const countAt = this.#labelsCountAt;
-    return this.#words.subarray(countAt + 1, countAt + 1 + (this.#words[countAt] ?? 0));
+    return this.#words.subarray(this.labelsFrom, this.labelsFrom + this.labelsCount);
+  }
+
+  /** Its allowed labels where they lie, for decoding without a view (../decoding/decode-relation.ts). */
+  get labelWords(): Int32Array {
+    return this.#words;
+  }
+
+  get labelsFrom(): number {
+    return this.#labelsCountAt + 1;
+  }
+
+  get labelsCount(): number {
+    return this.#words[this.#labelsCountAt] ?? 0;
   }
 
   get parts(): PairParts {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import fc from 'fast-check';
 
-import { decodeRelation, softmax } from '../../../src/decoding/decode-relation.js';
+import { decodeRelation, decodeRelationInto, softmax, type DecodedSlot } from '../../../src/decoding/decode-relation.js';
 
 describe('decodeRelation', () => {
   // Two rows of three labels.
@@ -41,11 +41,21 @@ describe('decodeRelation', () => {
       // Ids past the labels too (a pair rule the model does not know): they score 0.
       allowed: fc.array(fc.integer({ min: -1, max: 14 }), { maxLength: 5 }),
       minScore: fc.constantFrom(0, 0.1, 0.5),
+      // Words around the allowed ids, as in an intake outcome's memory: decoding a range must not read them.
+      before: fc.array(fc.integer({ min: -1, max: 14 }), { maxLength: 4 }),
+      after: fc.array(fc.integer({ min: -1, max: 14 }), { maxLength: 4 }),
     }));
     fc.assert(fc.property(fc.array(call, { minLength: 1, maxLength: 6 }), (calls) => {
-      for (const { numLabels, logits: values, allowed, minScore } of calls) {
+      for (const { numLabels, logits: values, allowed, minScore, before, after } of calls) {
         const row = Float32Array.from(values);
-        assert.deepEqual(decodeRelation(row, 0, numLabels, allowed, minScore), reference(row, numLabels, allowed, minScore));
+        const expected = reference(row, numLabels, allowed, minScore);
+        assert.deepEqual(decodeRelation(row, 0, numLabels, allowed, minScore), expected);
+        const slot: DecodedSlot = { labelId: -7, score: -7, rawLabelId: -7, rawScore: -7 };
+        const words = Int32Array.from([...before, ...allowed, ...after]);
+        const found = decodeRelationInto(slot, row, 0, numLabels, words, minScore, before.length, allowed.length);
+        assert.equal(found, expected !== undefined);
+        // Written where found, untouched where not.
+        assert.deepEqual({ ...slot }, expected ?? { labelId: -7, score: -7, rawLabelId: -7, rawScore: -7 });
       }
     }), { numRuns: 2000 });
   });

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 
 import { loadConfig } from '../../../src/config/load-config.js';
+import { isLabelRange } from '../../../src/decoding/decode-relation.js';
 import { packedLength, packPairs, tokenCount } from '../../../src/inference/packed-pairs.js';
 import { loadModelDir, type ModelBundle } from '../../../src/model/model-dir.js';
 import { readOutcomes, writeOutcomes } from '../../../src/processor/intake-outcomes.js';
@@ -63,6 +64,9 @@ describe('intake outcomes', () => {
         pair.writeId(into, 1);
         pair.writeMiddle(into, 1 + pair.idLength);
         assert.deepEqual(into, Buffer.concat([Buffer.of(0xee), parts.id, parts.middle, Buffer.of(0xee)]));
+        // Its allowed labels, as a range of the outcome's words.
+        assert.ok(isLabelRange(pair));
+        assert.deepEqual([...pair.labelWords.subarray(pair.labelsFrom, pair.labelsFrom + pair.labelsCount)], [...(written[i]?.allowedLabels ?? [])]);
       });
     }), { numRuns: 300 });
     assert.ok(pairs > 20, `the generators reach pairs: ${pairs}`);
