@@ -13,7 +13,7 @@ export function boundedMetadata(metadata: Readonly<Record<string, string>>, maxB
   let total = 0;
   for (const k of keys) total += Buffer.byteLength(k) + Buffer.byteLength(metadata[k] ?? '') + 4;
   if (total <= maxBytes) return metadata;
-  const kept: Record<string, string> = {};
+  const kept: [string, string][] = [];
   let used = 0;
   let dropped = 0;
   for (const k of keys.sort()) {
@@ -22,11 +22,12 @@ export function boundedMetadata(metadata: Readonly<Record<string, string>>, maxB
       dropped++;
       continue;
     }
-    kept[k] = metadata[k] ?? '';
+    kept.push([k, metadata[k] ?? '']);
     used += size;
   }
-  kept[METADATA_TRUNCATED_KEY] = `${dropped} of ${keys.length} entries left out (over ${maxBytes} bytes)`;
-  return kept;
+  kept.push([METADATA_TRUNCATED_KEY, `${dropped} of ${keys.length} entries left out (over ${maxBytes} bytes)`]);
+  // fromEntries: a key named __proto__ is an entry like any other, not the object's prototype.
+  return Object.fromEntries(kept);
 }
 
 /**

@@ -12,6 +12,9 @@ import { sampleRecords } from './processor.js';
 const codec = trialRecordCodec();
 
 /** Strings with the edge cases outside input brings: any code unit (lone surrogates too), astral, empty. */
+/** Metadata keys a plain object would take for its prototype's. */
+export const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'] as const;
+
 export const anyString = (maxLength: number) => fc.oneof(
   fc.string({ unit: 'binary', maxLength }),
   fc.string({ unit: 'grapheme', maxLength }),
@@ -43,7 +46,8 @@ export const records: fc.Arbitrary<TrialRecord> = fc.oneof(anyString(400), fc.co
     language: languages,
     text: fc.constant(text),
     entities: entitiesFor(Array.from(text).length),
-    metadata: fc.dictionary(anyString(20), anyString(200), { maxKeys: 20 }),
+    // Keys named as Object.prototype's too: an entry like any other, never the map's prototype.
+    metadata: fc.dictionary(fc.oneof(anyString(20), fc.constantFrom(...PROTOTYPE_KEYS)), anyString(200), { maxKeys: 20 }),
   }));
 
 /** Arbitrary bytes: nearly always malformed, sometimes (by chance) a decodable record. */

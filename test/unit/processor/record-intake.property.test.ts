@@ -19,7 +19,7 @@ import { EventParts } from '../../../src/publish/event-bytes.js';
 import { modelIdentity } from '../../../src/publish/relation-event.js';
 import { avroType, trialRecordCodec, type TrialRecord } from '../../../src/records/avro.js';
 import { DEAD_LETTER_REASONS } from '../../../src/records/validate-record.js';
-import { hostileBytes, languages, mutate, records, stoppedTheStream } from '../../helpers/hostile-records.js';
+import { hostileBytes, languages, mutate, PROTOTYPE_KEYS, records, stoppedTheStream } from '../../helpers/hostile-records.js';
 import { tinyModelDir } from '../../helpers/model.js';
 import { sampleRecords } from '../../helpers/processor.js';
 
@@ -144,6 +144,21 @@ describe('the shapes that stopped the stream', () => {
     const bytes = Object.entries(carried).reduce((n, [k, v]) => n + k.length + v.length, 0);
     assert.ok(bytes <= 16_384 + 200, `${bytes} bytes of metadata per event`);
     assert.match(carried['relstream.metadata_truncated'] ?? '', /left out/);
+  });
+
+  it('metadata keys named as Object.prototype\'s are entries like any other, carried whole and when bounded', () => {
+    const sample = sampleRecords()[1];
+    assert.ok(sample);
+    for (const size of [10, 5000]) {
+      const metadata = Object.fromEntries(PROTOTYPE_KEYS.map((key): [string, string] => [key, `${key} ${'v'.repeat(size)}`]));
+      const verdict = takeChecked(codec.encode({ ...sample, metadata }));
+      assert.ok(verdict.kind === 'pairs');
+      const carried = metadataOf(verdict.parts.metadata);
+      assert.equal(Object.getPrototypeOf(carried), Object.prototype);
+      // 5 × 5 kB is over the bound: in key order, as many as fit, then the marker.
+      const expected = size === 10 ? metadata : { ...Object.fromEntries(Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : 1)).slice(0, 3)), 'relstream.metadata_truncated': '2 of 5 entries left out (over 16384 bytes)' };
+      assert.deepEqual(Object.entries(carried).sort(), Object.entries(expected).sort());
+    }
   });
 
   it('an unexpected error while taking a record is the dead letter internal_error', () => {
