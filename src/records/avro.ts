@@ -53,8 +53,25 @@ export function schemaText(name: 'TrialRecord' | 'RelationEvent'): string {
   return readFileSync(schemaPath(name), 'utf8');
 }
 
+/**
+ * avsc reads a map's entries by assignment unless patches/avsc+*.patch is applied (`npm run build` does it): a
+ * metadata key named __proto__ would be lost from every event, silently. Refuse to run instead.
+ */
+export function assertMapKeysKept(mapType: avro.Type): void {
+  const decoded = mapType.fromBuffer(mapType.toBuffer(Object.fromEntries([['__proto__', 'kept']]))) as object;
+  if (!Object.keys(decoded).includes('__proto__')) {
+    throw new RelstreamError('RELSTREAM_DEPENDENCY_UNPATCHED', 'avsc lacks relstream\'s patch (a map key named __proto__ is lost, patches/; npm run build applies it): run `npm run build` or `npx patch-package`');
+  }
+}
+
+let mapKeysChecked = false;
+
 /** An Avro type from schema JSON, with relstream's logical types (a writer schema from a registry, too). */
 export function parseAvroType(schemaJson: string): avro.Type {
+  if (!mapKeysChecked) {
+    assertMapKeysKept(avro.Type.forSchema({ type: 'map', values: 'string' }));
+    mapKeysChecked = true;
+  }
   return avro.Type.forSchema(JSON.parse(schemaJson) as avro.Schema, { logicalTypes: { 'timestamp-millis': DateType } });
 }
 
