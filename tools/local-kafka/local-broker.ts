@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { RelstreamError } from '../../src/errors.js';
+import { describeError, RelstreamError } from '../../src/errors.js';
 import { createKafkaClient, DEFAULT_KAFKA_CLIENT } from '../../src/kafka/create-client.js';
 import { silentLogger, type Logger } from '../../src/observability/logger.js';
 import { packageRoot } from '../../src/paths.js';
@@ -210,6 +210,8 @@ async function waitUntilReady(bootstrap: string, exited: Promise<number | null>,
   let exitCode: number | null | undefined;
   void exited.then((code) => { exitCode = code; });
   const client = createKafkaClient({ brokers: [bootstrap], clientId: 'relstream-local-broker-probe', connectionTimeoutMs: 1000, retries: 0 }, silentLogger, DEFAULT_KAFKA_CLIENT);
+  /** Why the last try failed: a broker that never answers should say how it did not. */
+  let lastError: unknown;
   while (Date.now() < deadline) {
     if (exitCode !== undefined) throw new Error(`broker exited during start (code ${exitCode})`);
     try {
@@ -220,11 +222,12 @@ async function waitUntilReady(bootstrap: string, exited: Promise<number | null>,
       } finally {
         await admin.disconnect();
       }
-    } catch {
+    } catch (error) {
+      lastError = error;
       await sleep(250);
     }
   }
-  throw new Error(`broker did not accept clients within ${timeoutMs} ms`);
+  throw new Error(`broker did not accept clients within ${timeoutMs} ms${lastError === undefined ? '' : ` (last try: ${describeError(lastError)})`}`);
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
