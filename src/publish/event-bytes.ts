@@ -188,16 +188,13 @@ export class EventSplice {
   }
 }
 
-/** Avro's encoding of an event id's length (64 hex digits): the zigzag varint of 128. */
-const ID_LENGTH_BYTES = [0x80, 0x01] as const;
-const ID_DIGITS = 64;
+const STRING = avro.Type.forSchema('string');
 
 /**
- * The event id in an event's value, for a log line: the first field, after the Schema Registry frame where there
- * is one. An unframed value starts with the id's length, never 0, where a frame starts with its magic byte 0.
+ * The event id in an event's value, for a log line: its first field, after the Schema Registry frame where there
+ * is one (an unframed value starts with the id's length, never 0, where a frame starts with its magic byte 0).
  */
 export function eventIdIn(value: Uint8Array): string {
-  const at = (value[0] === MAGIC_BYTE ? HEADER_BYTES : 0) + ID_LENGTH_BYTES.length;
-  if (value[at - 2] !== ID_LENGTH_BYTES[0] || value[at - 1] !== ID_LENGTH_BYTES[1] || value.length < at + ID_DIGITS) return '';
-  return Buffer.from(value.buffer, value.byteOffset + at, ID_DIGITS).toString('latin1');
+  const decoded = STRING.decode(Buffer.from(value.buffer, value.byteOffset, value.byteLength), value[0] === MAGIC_BYTE ? HEADER_BYTES : 0).value as unknown;
+  return typeof decoded === 'string' ? decoded : '';
 }
