@@ -25,6 +25,7 @@ import { padBatch, type BatchInputs } from '../src/inference/batch-tensors.js';
 import { describeCpu, exactInt8Kernels } from '../src/inference/cpu-features.js';
 import { openModelSession, type ModelSession } from '../src/inference/model-session.js';
 import { runSelfCheck } from '../src/inference/self-check.js';
+import { fusesSkipLayerNorm } from '../src/model/model-config.js';
 import { loadModelDir } from '../src/model/model-dir.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { argmaxes, benchPairs, lengthBatches, passesPerSecond, runPythonTool, writePairsFile } from './model-pairs.js';
@@ -66,9 +67,29 @@ async function adaptiveRun(session: ModelSession, pairs: readonly EncodedPair[],
   return { pairsPerSecond: (done / (performance.now() - started)) * 1000, chosen: controller.chosen, sizesUsed };
 }
 
+/**
+ * Each export's model.onnx by its sha256, so a reference figure names the bytes it measured. An optimised export
+ * made before exports for CPU left Add and LayerNormalization apart still fuses them into SkipLayerNormalization,
+ * ~1.2x slower on full-size int8 (relstream warns at start, the bench's sessions log nothing): three runs of
+ * 2026-12-05 measured such an export unawares, so the bench refuses one, as it does one that does not say (made
+ * before exports recorded it; an export made again says).
+ */
+async function exportsOf(root: string, variants: readonly string[]): Promise<Record<string, string>> {
+  const exports: Record<string, string> = {};
+  for (const variant of variants) {
+    const { config } = await loadModelDir(join(root, variant));
+    if (fusesSkipLayerNorm(config.onnx)) {
+      throw new Error(`${root}/${variant} fuses SkipLayerNormalization, or was exported before exports said whether they do (onnx.skipLayerNormFused): export it again from ${root}/checkpoint (models/export.py --hf ${root}/checkpoint --out ${root}/${variant} ${variant === 'int8' ? '--optimize --int8' : '--optimize'})`);
+    }
+    exports[variant] = config.onnx.sha256;
+  }
+  return exports;
+}
+
 export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_000): Promise<BenchResult[]> {
   const variants = CPU_MODEL_VARIANTS.filter((v) => existsSync(join(root, v, 'relstream-model.json')));
   if (!variants.includes('fp32')) throw new Error(`${root}/fp32 missing: export.py --random-base --out ${root}/fp32, then move ${root}/fp32-checkpoint to ${root}/checkpoint`);
+  const exports = await exportsOf(root, variants);
   const pairs = await benchPairs(join(root, 'fp32'), pairCount);
   const encoded = pairs.map((p) => p.encoded);
   const meanTokens = encoded.reduce((n, p) => n + p.inputIds.length, 0) / encoded.length;
@@ -79,7 +100,7 @@ export async function cpuModelBench(root: string, pairCount = 358, minMs = 20_00
     const card = await cardWay(join(root, 'checkpoint'), pairsFile, minMs / 1000);
     const scenario = 'cpu full-size';
     // The CPU's kernel-picking features belong with every CPU figure (scripts/as-cpu.sh can mask them).
-    results.push({ scenario, metric: 'card\'s way (PyTorch, batch 1) pairs/s', value: card.pairsPerSecond, unit: 'pairs/s', detail: { ...card, pairs: pairs.length, meanTokens: Math.round(meanTokens), cpu: describeCpu() } });
+    results.push({ scenario, metric: 'card\'s way (PyTorch, batch 1) pairs/s', value: card.pairsPerSecond, unit: 'pairs/s', detail: { ...card, pairs: pairs.length, meanTokens: Math.round(meanTokens), cpu: describeCpu(), exports } });
 
     let reference: Map<EncodedPair, number> | undefined;
     // The target counts only exports that agree with fp32 on at least MIN_AGREEMENT of these pairs.
