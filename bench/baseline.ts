@@ -15,7 +15,7 @@ const COMPARED = ['pairs/s', 'events/s', 'main-thread CPU per pair', 'process CP
 /** Each thread's collections (../gc-stats.ts), compared too: both builds run with the same preload. */
 const isGcMetric = (metric: string): boolean => metric.endsWith(' GC pause per pair') || metric.endsWith(' full collections per 100k pairs');
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;

@@ -16,6 +16,8 @@
  *   npm run bench -- --ceiling --baseline DIR [--rounds N]   the ceiling A/B: this build and the checkout in DIR
  *                                      (built: npm ci && npm run build there) alternated N times (default 3) on the
  *                                      same records; medians and this build's ratio to the baseline per metric
+ *   npm run bench -- --ceiling --rounds N   without --baseline: the ceiling and its passthrough N times in turn,
+ *                                      each figure the median of its rounds (the share too: each round's own)
  *                                      --warmup SHARE: measure the ceiling and the passthrough after that share of
  *                                      the records (default 0.2: V8 compiling the hot code is not the steady state)
  *                                      --ceiling-batches gpu|cpu: batch as on the CUDA provider (default: the probe
@@ -40,6 +42,7 @@ import { packageRoot } from '../src/paths.js';
 import { backlogBench } from './backlog.bench.js';
 import { ceilingAgainstBaseline } from './baseline.js';
 import { ceilingBatchEnv, parseCeilingBatches } from './ceiling-batches.js';
+import { ceilingRounds } from './ceiling-rounds.js';
 import { encoderBench } from './encoder.bench.js';
 import { intakeBench } from './intake.bench.js';
 import { inferenceBench } from './inference.bench.js';
@@ -88,9 +91,11 @@ if (values.ceiling) {
   for (const kafkaClient of (values['kafka-client'] ?? KAFKA_CLIENTS.join(',')).split(',')) {
     const env = { ...probe, RELSTREAM_KAFKA_CLIENT: kafkaClient };
     const records = Number(values.records ?? 20_000);
+    const rounds = Number(values.rounds ?? 1);
+    if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds ${values.rounds ?? ''}: a whole number of rounds, at least 1`);
     results.push(...(values.baseline === undefined
-      ? await pipelineBench(nullModel, records, env, 'ceiling', { passthrough: true, warmupShare })
-      : await ceilingAgainstBaseline((options) => pipelineBench(nullModel, records, env, options.entry === undefined ? 'ceiling' : 'ceiling baseline', { ...options, warmupShare }), resolve(values.baseline), Number(values.rounds ?? 3))));
+      ? await ceilingRounds((options) => pipelineBench(nullModel, records, env, 'ceiling', { ...options, warmupShare }), rounds)
+      : await ceilingAgainstBaseline((options) => pipelineBench(nullModel, records, env, options.entry === undefined ? 'ceiling' : 'ceiling baseline', { ...options, warmupShare }), resolve(values.baseline), values.rounds === undefined ? 3 : rounds)));
   }
 }
 if (values.tracing) {
