@@ -42,7 +42,7 @@ import type { Sink } from '../publish/sink.js';
 import { transactionalSink } from '../publish/transactional-sink.js';
 import { avroType, trialRecordCodec, type RecordDecoder, type TrialRecord } from '../records/avro.js';
 import type { SchemaRegistryClient } from '../registry/registry-client.js';
-import { PLAIN_AVRO_SCHEMAS, RegistryDecoder, type WriterSchemas } from '../registry/registry-codecs.js';
+import { PLAIN_AVRO_SCHEMAS, RegistryDecoder, type WriterSchemas, type WriterSchemaTexts } from '../registry/registry-codecs.js';
 import { registerRelationEvent, registryClientFromConfig } from '../registry/registry-from-config.js';
 import { createBatchRunner } from '../processor/batch-runner.js';
 import type { PairJob } from '../processor/pair-job.js';
@@ -180,32 +180,38 @@ function lagReader(admin: KafkaAdmin, groupId: string): (topic: string) => Promi
 
 const PROBE_INTERVAL_MS = 2000;
 
-/** How input values are read (inputFormat): plain Avro, or framed with the writer schema fetched by id. */
-function inputDecoding(config: Config, registry: SchemaRegistryClient | undefined): { decoder: RecordDecoder<TrialRecord>; schemas: WriterSchemas } {
+/**
+ * How input values are read (inputFormat): plain Avro, or framed with the writer schema fetched by id; the
+ * processor loads a framed value's schema before admitting it, and intake workers get its text (`framed`).
+ */
+interface InputDecoding {
+  readonly decoder: RecordDecoder<TrialRecord>;
+  readonly schemas: WriterSchemas;
+  readonly framed?: WriterSchemaTexts;
+}
+
+function inputDecoding(config: Config, registry: SchemaRegistryClient | undefined): InputDecoding {
   if (config.inputFormat === 'avro') return { decoder: trialRecordCodec(), schemas: PLAIN_AVRO_SCHEMAS };
   // The configuration's cross-field check makes this unreachable; kept so the types say so.
   if (registry === undefined) throw new ConfigError(envName('schemaRegistryUrl'), 'required when inputFormat is confluent');
   const decoder = new RegistryDecoder<TrialRecord>('TrialRecord', registry);
-  return { decoder, schemas: decoder };
+  return { decoder, schemas: decoder, framed: decoder };
 }
 
 /**
  * Intake in worker threads (intakeWorkers; auto: the cores left over by the main thread and inference, up to 4),
- * or on the main thread: with intakeWorkers=0, and with framed input, whose writer schemas the main thread loads.
+ * or on the main thread with intakeWorkers=0.
  */
-async function intakeService(config: Config, bundle: ModelBundle, decoder: RecordDecoder<TrialRecord>, provider: string, logger: Logger): Promise<IntakeService> {
+async function intakeService(config: Config, bundle: ModelBundle, input: InputDecoding, provider: string, logger: Logger): Promise<IntakeService> {
   const model = modelIdentity(bundle.config);
   const workers = config.intakeWorkers === 'auto' ? Math.max(1, Math.min(4, availableParallelism() - 1 - config.inferenceConcurrency)) : Number(config.intakeWorkers);
-  if (workers === 0 || config.inputFormat === 'confluent') {
-    if (workers > 0) logger.info('intake runs on the main thread: framed input is decoded with writer schemas the main thread loads', { intakeWorkers: config.intakeWorkers });
-    return inThreadIntake(new RecordIntake(config, bundle, decoder, new EventParts(avroType('RelationEvent'), model, provider)));
-  }
+  if (workers === 0) return inThreadIntake(new RecordIntake(config, bundle, input.decoder, new EventParts(avroType('RelationEvent'), model, provider)));
   const intakeConfig: IntakeConfig = {
     maxTextLength: config.maxTextLength, maxEntitiesPerRecord: config.maxEntitiesPerRecord, maxPairsPerRecord: config.maxPairsPerRecord,
     defaultLanguage: config.defaultLanguage, maxMetadataBytes: config.maxMetadataBytes,
   };
-  const service = await startIntakePool({ modelDir: bundle.dir, config: intakeConfig, model, provider }, workers);
-  logger.info('intake runs in worker threads', { workers });
+  const service = await startIntakePool({ modelDir: bundle.dir, config: intakeConfig, model, provider }, workers, input.framed);
+  logger.info('intake runs in worker threads', { workers, inputFormat: config.inputFormat });
   return service;
 }
 
@@ -248,7 +254,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const eventHeader = registry === undefined ? Buffer.alloc(0) : frame(await registerRelationEvent(registry, config.outputTopic, logger), Buffer.alloc(0));
   const splice = new EventSplice(avroType('RelationEvent'), eventHeader, bundle.config.labels);
   const input = inputDecoding(config, registry);
-  const intake = await intakeService(config, bundle, input.decoder, pool.provider, logger);
+  const intake = await intakeService(config, bundle, input, pool.provider, logger);
   const { sink, admin } = await buildSink(config, client, consumer, { metrics, logger, connectivity, signal: retries.signal });
   const sizes = config.batchSizeControl === 'adaptive' ? new BatchSizeController({ maxPairs: config.batchMaxPairs }) : undefined;
   const assignments = new Assignments();

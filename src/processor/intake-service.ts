@@ -2,15 +2,18 @@
  * Where intake runs. A pool of worker threads (`intakeWorkers`, sized to the machine by default), each with its
  * own tokenizer and intake: the main thread sends a chunk of one partition's messages as one buffer of bytes
  * (transferred), and gets the outcomes back as one buffer (./intake-outcomes.ts), so no record or pair is ever
- * structured-cloned and the main thread keeps Kafka I/O, admission, the commit lifecycle and metrics. Or the main
- * thread itself (`intakeWorkers=0`, framed input whose writer schemas the main thread loads, and the
- * deterministic simulation), with the same outcomes.
+ * structured-cloned and the main thread keeps Kafka I/O, admission, the commit lifecycle and metrics. Framed input's
+ * writer schemas are loaded from the registry by the main thread (the processor, before admission) and travel as
+ * text with each chunk that names them. Or the main thread itself (`intakeWorkers=0`, and the deterministic
+ * simulation), with the same outcomes.
  */
 import { Worker } from 'node:worker_threads';
 
 import { RelstreamError } from '../errors.js';
+import type { WriterSchemaTexts } from '../registry/registry-codecs.js';
+import { schemaIdOf } from '../registry/wire-format.js';
 import { readOutcomes } from './intake-outcomes.js';
-import type { IntakeInit, IntakeReply, IntakeRequest } from './intake-worker.js';
+import type { IntakeInit, IntakeReply, IntakeRequest, IntakeWorkerData } from './intake-worker.js';
 import type { IntakeMessage, RecordIntake, RecordOutcome } from './record-intake.js';
 
 export interface IntakeService {
@@ -29,8 +32,8 @@ export function inThreadIntake(intake: RecordIntake): IntakeService {
   };
 }
 
-/** One chunk as bytes: the values one after another, their lengths (-1: no value) and offsets. */
-function pack(messages: readonly IntakeMessage[]): Omit<IntakeRequest, 'id'> {
+/** One chunk as bytes: the values one after another, their lengths (-1: no value) and offsets; framed, its schemas. */
+function pack(messages: readonly IntakeMessage[], texts: WriterSchemaTexts | undefined): Omit<IntakeRequest, 'id'> {
   let total = 0;
   for (const m of messages) total += m.value?.length ?? 0;
   const buffer = new ArrayBuffer(total);
@@ -49,7 +52,22 @@ function pack(messages: readonly IntakeMessage[]): Omit<IntakeRequest, 'id'> {
     at += m.value.length;
   });
   const first = messages[0];
-  return { topic: first?.topic ?? '', partition: first?.partition ?? 0, values: buffer, lengths, offsets };
+  return { topic: first?.topic ?? '', partition: first?.partition ?? 0, values: buffer, lengths, offsets, schemas: texts === undefined ? [] : schemasOf(messages, texts) };
+}
+
+/**
+ * The writer schemas a chunk's framed values name, as [id, text]. One the main thread no longer holds is left out:
+ * the worker then answers for that record as this thread would, a dead letter saying the schema was not loaded.
+ */
+function schemasOf(messages: readonly IntakeMessage[], texts: WriterSchemaTexts): [number, string][] {
+  const named = new Map<number, string>();
+  for (const m of messages) {
+    const id = m.value === null ? undefined : schemaIdOf(m.value);
+    if (id === undefined || named.has(id)) continue;
+    const text = texts.textOf(id);
+    if (text !== undefined) named.set(id, text);
+  }
+  return [...named];
 }
 
 interface PoolWorker {
@@ -57,7 +75,7 @@ interface PoolWorker {
   pending: number;
 }
 
-function startWorker(init: IntakeInit): Promise<Worker> {
+function startWorker(init: IntakeWorkerData): Promise<Worker> {
   const worker = new Worker(new URL('./intake-worker.js', import.meta.url), { workerData: init, name: 'intake' });
   return new Promise((resolve, reject) => {
     worker.once('message', (reply: IntakeReply) => {
@@ -71,8 +89,10 @@ function startWorker(init: IntakeInit): Promise<Worker> {
   });
 }
 
-export async function startIntakePool(init: IntakeInit, size: number): Promise<IntakeService> {
-  const started = await Promise.allSettled(Array.from({ length: size }, () => startWorker(init)));
+/** `size` intake workers; with `framed`, input values are framed and `framed` holds the writer schemas they name. */
+export async function startIntakePool(init: IntakeInit, size: number, framed?: WriterSchemaTexts): Promise<IntakeService> {
+  const data: IntakeWorkerData = { ...init, framed: framed !== undefined };
+  const started = await Promise.allSettled(Array.from({ length: size }, () => startWorker(data)));
   const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   if (failed) {
@@ -113,7 +133,7 @@ export async function startIntakePool(init: IntakeInit, size: number): Promise<I
       const entry = workers.reduce<PoolWorker | undefined>((best, w) => (best === undefined || w.pending < best.pending ? w : best), undefined);
       if (entry === undefined) return Promise.reject(new RelstreamError('RELSTREAM_INTAKE_WORKER', 'no intake workers'));
       const id = nextId++;
-      const request: IntakeRequest = { id, ...pack(messages) };
+      const request: IntakeRequest = { id, ...pack(messages, framed) };
       entry.pending++;
       return new Promise<RecordOutcome[]>((resolve, reject) => {
         waiting.set(id, { resolve, reject, entry });

@@ -35,13 +35,22 @@ export interface WriterSchemas {
 
 export const PLAIN_AVRO_SCHEMAS: WriterSchemas = { missing: () => undefined, load: () => Promise.resolve() };
 
-type Writer = { readonly type: avro.Type; readonly resolver: avro.Resolver } | { readonly problem: string };
+/**
+ * The text of each writer schema loaded, for a decoder in another thread: an intake worker learns from it the
+ * writer schemas its chunk names (../processor/intake-service.ts).
+ */
+export interface WriterSchemaTexts {
+  /** The schema text `id` was loaded as; undefined when it is not loaded. */
+  textOf(id: number): string | undefined;
+}
+
+type Writer = ({ readonly type: avro.Type; readonly resolver: avro.Resolver } | { readonly problem: string }) & { readonly text: string };
 
 /** Writer schemas kept at most: ids are few in practice; the bound keeps hostile ids from growing memory. */
 const MAX_WRITERS = 1000;
 
 /** Values in the Confluent wire format (input records; relation events for `relstream consume`), decoded as `name`. */
-export class RegistryDecoder<T> implements RecordDecoder<T>, WriterSchemas {
+export class RegistryDecoder<T> implements RecordDecoder<T>, WriterSchemas, WriterSchemaTexts {
   private readonly reader: avro.Type;
   private readonly writers = new Map<number, Writer>();
 
@@ -56,17 +65,35 @@ export class RegistryDecoder<T> implements RecordDecoder<T>, WriterSchemas {
 
   async load(id: number): Promise<void> {
     if (this.writers.has(id)) return;
-    const text = await this.registry.schemaById(id);
+    this.learn(id, await this.registry.schemaById(id));
+  }
+
+  /**
+   * Takes `text` as the writer schema `id` without asking the registry (an id's schema never changes). One already
+   * known is not parsed again but becomes the newest, so the ids a chunk names, learnt before it is decoded, are
+   * the last to be dropped for the bound.
+   */
+  learn(id: number, text: string): void {
+    const known = this.writers.get(id);
+    if (known !== undefined) {
+      this.writers.delete(id);
+      this.writers.set(id, known);
+      return;
+    }
     let writer: Writer;
     try {
       const type = parseAvroType(text);
-      writer = { type, resolver: this.reader.createResolver(type) };
+      writer = { type, resolver: this.reader.createResolver(type), text };
     } catch (error) {
       // Not retriable: every record written with this schema goes to the dead-letter topic, saying why.
-      writer = { problem: `writer schema ${id} cannot be read as ${this.name}: ${(error as Error).message}` };
+      writer = { problem: `writer schema ${id} cannot be read as ${this.name}: ${(error as Error).message}`, text };
     }
     if (this.writers.size >= MAX_WRITERS) this.writers.delete(this.writers.keys().next().value ?? id);
     this.writers.set(id, writer);
+  }
+
+  textOf(id: number): string | undefined {
+    return this.writers.get(id)?.text;
   }
 
   decode(bytes: Buffer): T {

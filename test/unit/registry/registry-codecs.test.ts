@@ -82,6 +82,33 @@ describe('RegistryDecoder', () => {
     assert.equal(decoder.missing(frame(9, Buffer.alloc(1))), 9);
   });
 
+  it('learns a writer schema from its text without the registry, keeps the text, and keeps the ids last learnt past the bound', async () => {
+    const registry = fakeRegistry({});
+    const decoder = new RegistryDecoder<TrialRecord>('TrialRecord', registry);
+    const record = records[0] as TrialRecord;
+    const bytes = frame(3, oldType.toBuffer({ id: record.id, text: record.text, entities: record.entities }));
+    assert.equal(decoder.missing(bytes), 3);
+    decoder.learn(3, OLD);
+    assert.equal(decoder.missing(bytes), undefined);
+    assert.equal(decoder.textOf(3), OLD);
+    assert.equal(decoder.textOf(4), undefined);
+    assert.deepEqual(plainData(decoder.decode(bytes)), plainData({ ...record, source: null, language: 'es', metadata: {} }));
+    await decoder.load(3);
+    decoder.learn(5, UNREADABLE);
+    assert.equal(decoder.textOf(5), UNREADABLE, 'an unreadable schema\'s text too: another thread reads it as unreadable');
+    assert.deepEqual(registry.calls, [], 'never asked');
+    // 3 and 5 are held; 998 more fill the bound of 1,000 writers, 3 the oldest. Learnt again, 3 is not parsed
+    // again but becomes the newest: the next two new ids drop 5 and 100, the oldest others, and not 3.
+    for (let id = 100; id < 1098; id++) decoder.learn(id, OLD);
+    decoder.learn(3, OLD);
+    decoder.learn(2000, OLD);
+    decoder.learn(2001, OLD);
+    assert.equal(decoder.textOf(5), undefined);
+    assert.equal(decoder.textOf(100), undefined);
+    assert.equal(decoder.textOf(101), OLD);
+    assert.equal(decoder.textOf(3), OLD, 'the id learnt again stayed');
+  });
+
   it('an unreadable writer schema, an unframed value or hostile bytes are RELSTREAM_RECORD_MALFORMED (a dead letter), never another error', async () => {
     const decoder = new RegistryDecoder<TrialRecord>('TrialRecord', fakeRegistry({ 3: OLD, 5: UNREADABLE }));
     await decoder.load(3);
