@@ -56,8 +56,9 @@ function pack(messages: readonly IntakeMessage[], texts: WriterSchemaTexts | und
 }
 
 /**
- * The writer schemas a chunk's framed values name, as [id, text]. One the main thread no longer holds is left out:
- * the worker then answers for that record as this thread would, a dead letter saying the schema was not loaded.
+ * The writer schemas a chunk's framed values name, as [id, text]. One the main thread no longer holds (dropped for
+ * its bound since admission) is left out: a worker that learnt it from an earlier chunk decodes the record, one that
+ * did not answers as this thread would, a dead letter saying the schema was not loaded.
  */
 function schemasOf(messages: readonly IntakeMessage[], texts: WriterSchemaTexts): [number, string][] {
   const named = new Map<number, string>();
