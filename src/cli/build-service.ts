@@ -22,6 +22,7 @@ import { ConfigError, describeError, RelstreamError } from '../errors.js';
 import { startOpsServer, type OpsServer } from '../http/ops-server.js';
 import { startInferencePool, type InferencePool } from '../inference/inference-pool.js';
 import { describeCpu, exactInt8Kernels, readCpuFeatures } from '../inference/cpu-features.js';
+import { cpuBudget, intraOpThreadsFor } from '../inference/cpu-threads.js';
 import { runSelfCheck } from '../inference/self-check.js';
 import { FENCES_ZOMBIES } from '../kafka/client-kinds.js';
 import { fetchSizes, kafkaClientFromConfig } from '../kafka/connection-from-config.js';
@@ -78,9 +79,14 @@ async function warmedPool(config: Config, bundle: ModelBundle, logger: Logger): 
   if (bundle.config.onnx.precision === 'int8' && config.executionProvider === 'cpu') {
     logger.info(`int8 kernels: ${exactInt8 ? 'exact (u8u8)' : 'fast (u8s8)'}`, { int8Kernels: config.int8Kernels, cpu: describeCpu(cpu) });
   }
+  const budget = cpuBudget();
+  const intraOpThreads = intraOpThreadsFor(config.intraOpThreads, config.inferenceConcurrency, budget);
+  if (config.intraOpThreads === 0 && intraOpThreads !== undefined) {
+    logger.info('inference threads sized to the CPUs this process may use (a CPU quota or affinity mask)', { intraOpThreads, sessions: config.inferenceConcurrency, ...budget });
+  }
   const pool = await startInferencePool({
     onnxPath: bundle.onnxPath, numLabels: bundle.config.labels.length, padId: bundle.config.padId,
-    session: { provider: config.executionProvider, cudaDeviceId: config.cudaDeviceId, cudaFallback: config.cudaFallback, intraOpThreads: config.intraOpThreads, exactInt8 },
+    session: { provider: config.executionProvider, cudaDeviceId: config.cudaDeviceId, cudaFallback: config.cudaFallback, ...(intraOpThreads === undefined ? {} : { intraOpThreads }), exactInt8 },
   }, config.inferenceConcurrency);
   if (pool.provider === 'cpu' && fusesSkipLayerNorm(bundle.config.onnx)) {
     logger.warn('the model fuses SkipLayerNormalization, whose CPU kernel is slow: export it again for CPU (export.py --optimize without --fp16) for about 1.2x on full-size int8', { model: bundle.config.name, precision: bundle.config.onnx.precision });

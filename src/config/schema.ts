@@ -74,7 +74,7 @@ export const configSchema = z.object({
   cudaFallback: z.enum(['fail', 'cpu']).default('fail').describe('If CUDA cannot load: stop at start (fail) or run on CPU, loudly (cpu).'),
   int8Kernels: z.enum(INT8_KERNELS).default('auto')
     .describe('int8 models on CPU: ONNX Runtime\'s fast int8 kernels saturate on x86 CPUs without VNNI (AVX2, AVX-512 without VNNI) and can change predictions. auto: its exact kernels there (slower), the fast ones where VNNI makes them exact; exact or fast: always that kind.'),
-  intraOpThreads: nonNegativeInt(0).describe('CPU threads per inference worker (0: ONNX Runtime decides).'),
+  intraOpThreads: nonNegativeInt(0).describe('CPU threads per inference worker. 0: ONNX Runtime decides (the host\'s physical cores), except where a CPU quota (cgroup cpu.max) or affinity mask leaves this process fewer CPUs than the host has: then those CPUs shared among the inference workers.'),
   minScore: z.coerce.number().min(0).max(1).default(0.5).describe('Relations scoring below this are not emitted (the model has no "no relation" class).'),
   batchMaxPairs: positiveInt(32).describe('A batch closes at this many pairs (CUDA provider: 512 unless set).'),
   batchSizeControl: z.enum(['fixed', 'adaptive']).default('fixed').describe('fixed: batches fill to batchMaxPairs. adaptive: the batch size (up to batchMaxPairs) with the most pairs/s of inference is measured and followed online (relstream_batch_target_pairs): for models whose inference sets the pace (full-size); with a cheap model it costs throughput.'),
