@@ -5,7 +5,6 @@
  * finish or abandon batches, commit, leave the group, close the producer, the sessions and the HTTP server),
  * each step on its own, safe to call twice.
  */
-import { availableParallelism } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
 import { Registry } from 'prom-client';
@@ -205,12 +204,12 @@ function inputDecoding(config: Config, registry: SchemaRegistryClient | undefine
 }
 
 /**
- * Intake in worker threads (intakeWorkers; auto: the cores left over by the main thread and inference, up to 4),
- * or on the main thread with intakeWorkers=0.
+ * Intake in worker threads (intakeWorkers; auto: the CPUs this process may use left over by the main thread and
+ * inference, up to 4), or on the main thread with intakeWorkers=0.
  */
 async function intakeService(config: Config, bundle: ModelBundle, input: InputDecoding, provider: string, logger: Logger): Promise<IntakeService> {
   const model = modelIdentity(bundle.config);
-  const workers = config.intakeWorkers === 'auto' ? Math.max(1, Math.min(4, availableParallelism() - 1 - config.inferenceConcurrency)) : Number(config.intakeWorkers);
+  const workers = config.intakeWorkers === 'auto' ? Math.max(1, Math.min(4, cpuBudget().available - 1 - config.inferenceConcurrency)) : Number(config.intakeWorkers);
   if (workers === 0) return inThreadIntake(new RecordIntake(config, bundle, input.decoder, new EventParts(avroType('RelationEvent'), model, provider)));
   const intakeConfig: IntakeConfig = {
     maxTextLength: config.maxTextLength, maxEntitiesPerRecord: config.maxEntitiesPerRecord, maxPairsPerRecord: config.maxPairsPerRecord,
