@@ -25,7 +25,6 @@ import { padBatch, type BatchInputs } from '../src/inference/batch-tensors.js';
 import { describeCpu, exactInt8Kernels } from '../src/inference/cpu-features.js';
 import { openModelSession, type ModelSession } from '../src/inference/model-session.js';
 import { runSelfCheck } from '../src/inference/self-check.js';
-import { fusesSkipLayerNorm } from '../src/model/model-config.js';
 import { loadModelDir } from '../src/model/model-dir.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { argmaxes, benchPairs, lengthBatches, passesPerSecond, runPythonTool, writePairsFile } from './model-pairs.js';
@@ -71,17 +70,16 @@ async function adaptiveRun(session: ModelSession, pairs: readonly EncodedPair[],
  * Each export's model.onnx by its sha256, so a reference figure names the bytes it measured. An optimised export
  * made before exports for CPU left Add and LayerNormalization apart still fuses them into SkipLayerNormalization,
  * ~1.2x slower on full-size int8 (relstream warns at start, the bench's sessions log nothing): three runs of
- * 2026-12-05 measured such an export unawares, so the bench refuses one, as it does one that does not say (made
- * before exports recorded it; an export made again says).
+ * 2026-12-05 measured such an export unawares, so the bench refuses one.
  */
 async function exportsOf(root: string, variants: readonly string[]): Promise<Record<string, string>> {
   const exports: Record<string, string> = {};
   for (const variant of variants) {
-    const { config } = await loadModelDir(join(root, variant));
-    if (fusesSkipLayerNorm(config.onnx)) {
-      throw new Error(`${root}/${variant} fuses SkipLayerNormalization, or was exported before exports said whether they do (onnx.skipLayerNormFused): export it again from ${root}/checkpoint (models/export.py --hf ${root}/checkpoint --out ${root}/${variant} ${variant === 'int8' ? '--optimize --int8' : '--optimize'})`);
+    const bundle = await loadModelDir(join(root, variant));
+    if (bundle.fusesSkipLayerNorm) {
+      throw new Error(`${root}/${variant} fuses SkipLayerNormalization: export it again from ${root}/checkpoint (models/export.py --hf ${root}/checkpoint --out ${root}/${variant} ${variant === 'int8' ? '--optimize --int8' : '--optimize'})`);
     }
-    exports[variant] = config.onnx.sha256;
+    exports[variant] = bundle.config.onnx.sha256;
   }
   return exports;
 }

@@ -31,7 +31,6 @@ import { startClusterProbe } from '../kafka/cluster-probe.js';
 import { resolveGroupProtocol } from '../kafka/group-protocol.js';
 import { KafkaConnectivity } from '../kafka/connectivity.js';
 import type { KafkaAdmin, KafkaClient, ProducerOptions } from '../kafka/types.js';
-import { fusesSkipLayerNorm } from '../model/model-config.js';
 import { loadModelDir, type ModelBundle } from '../model/model-dir.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
@@ -87,7 +86,7 @@ async function warmedPool(config: Config, bundle: ModelBundle, logger: Logger): 
     onnxPath: bundle.onnxPath, numLabels: bundle.config.labels.length, padId: bundle.config.padId,
     session: { provider: config.executionProvider, cudaDeviceId: config.cudaDeviceId, cudaFallback: config.cudaFallback, ...(intraOpThreads === undefined ? {} : { intraOpThreads }), exactInt8 },
   }, config.inferenceConcurrency);
-  if (pool.provider === 'cpu' && fusesSkipLayerNorm(bundle.config.onnx)) {
+  if (pool.provider === 'cpu' && bundle.fusesSkipLayerNorm) {
     logger.warn('the model fuses SkipLayerNormalization, whose CPU kernel is slow: export it again for CPU (export.py --optimize without --fp16) for about 1.2x on full-size int8', { model: bundle.config.name, precision: bundle.config.onnx.precision });
   }
   // Warm-up: the first run allocates and (on CUDA) compiles kernels; readiness waits for it.

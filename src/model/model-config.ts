@@ -46,12 +46,3 @@ export const modelConfigSchema = z.object({
 });
 
 export type ModelConfig = z.output<typeof modelConfigSchema>;
-
-/**
- * Whether model.onnx carries SkipLayerNormalization nodes: ONNX Runtime's CPU kernel for them is ~5x slower than the
- * Add and LayerNormalization they replace (../inference/model-session.ts). Optimised exports made before exports
- * recorded it (skipLayerNormFused absent) all fused them.
- */
-export function fusesSkipLayerNorm(onnx: ModelConfig['onnx']): boolean {
-  return onnx.optimized && onnx.skipLayerNormFused !== false;
-}

@@ -32,6 +32,11 @@ export interface ModelBundle {
   readonly typesWithoutMarkers: readonly string[];
   /** The start-up self-check's pairs and tolerances; absent in a directory exported before it existed. */
   readonly selfCheck?: SelfCheckReference;
+  /**
+   * Whether the graph carries SkipLayerNormalization nodes (slow on CPU, ../inference/model-session.ts): what the
+   * export recorded, or, where it did not (optimised exports before the record), whether model.onnx names the op.
+   */
+  readonly fusesSkipLayerNorm: boolean;
 }
 
 export interface SelfCheckCase {
@@ -93,9 +98,30 @@ async function readJson(path: string): Promise<unknown> {
 }
 
 export async function sha256File(path: string): Promise<string> {
+  return (await readOnnxFile(path)).sha256;
+}
+
+/**
+ * A file's sha256 and, with `find`, whether its bytes hold that text, in one pass: an ONNX graph stores each node's
+ * op type as a plain protobuf string, so an op's name in model.onnx says the graph has such a node.
+ */
+export async function readOnnxFile(path: string, find?: string): Promise<{ sha256: string; holds: boolean }> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const needle = find === undefined ? undefined : Buffer.from(find);
+  let holds = false;
+  // The end of the last chunk, so a name split across two chunks is still found.
+  let tail = Buffer.alloc(0);
+  for await (const chunk of createReadStream(path)) {
+    const bytes = chunk as Buffer;
+    hash.update(bytes);
+    if (needle === undefined || holds) continue;
+    const keep = needle.length - 1;
+    // Across the boundary: the last chunk's end and this one's start; then this chunk alone (no copy of it).
+    const seam = Buffer.concat([tail, bytes.subarray(0, keep)]);
+    holds = seam.includes(needle) || bytes.includes(needle);
+    tail = Buffer.from((bytes.length >= keep ? bytes : Buffer.concat([tail, bytes])).subarray(-keep));
+  }
+  return { sha256: hash.digest('hex'), holds };
 }
 
 function markerText(template: string, tag: string): string {
@@ -120,7 +146,9 @@ export async function loadModelDir(dir: string): Promise<ModelBundle> {
   const onnxPath = join(dir, config.onnx.file);
   const onnxStat = await stat(onnxPath).catch((error: unknown) => { throw invalid(onnxPath, 'missing', error); });
   if (!onnxStat.isFile()) throw invalid(onnxPath, 'not a file');
-  const actual = await sha256File(onnxPath);
+  // An optimised export that does not say whether it fused SkipLayerNormalization is read for the op's name.
+  const unrecorded = config.onnx.optimized && config.onnx.skipLayerNormFused === undefined;
+  const { sha256: actual, holds: namesSkipLayerNorm } = await readOnnxFile(onnxPath, unrecorded ? 'SkipLayerNormalization' : undefined);
   if (actual !== config.onnx.sha256) {
     throw invalid(onnxPath, `sha256 ${actual} does not match ${config.onnx.sha256} in ${MODEL_CONFIG_FILE} (a different or damaged model)`);
   }
@@ -153,5 +181,6 @@ export async function loadModelDir(dir: string): Promise<ModelBundle> {
   }
   if (markerIds.size === 0) throw invalid(tokenizerPath, 'contains no entity marker tokens for any type in typeTags');
   const selfCheck = await loadSelfCheck(dir, config);
-  return { dir, config, onnxPath, tokenizer, markerIds, typesWithoutMarkers, ...(selfCheck === undefined ? {} : { selfCheck }) };
+  const fusesSkipLayerNorm = unrecorded ? namesSkipLayerNorm : config.onnx.skipLayerNormFused === true;
+  return { dir, config, onnxPath, tokenizer, markerIds, typesWithoutMarkers, fusesSkipLayerNorm, ...(selfCheck === undefined ? {} : { selfCheck }) };
 }

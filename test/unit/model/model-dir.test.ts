@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 
-import { fusesSkipLayerNorm } from '../../../src/model/model-config.js';
 import { loadModelDir } from '../../../src/model/model-dir.js';
 import { tinyModelDir } from '../../helpers/model.js';
 
@@ -50,16 +50,30 @@ describe('loadModelDir', () => {
     assert.equal(new Set([chem.subjectOpen, chem.subjectClose, chem.objectOpen, chem.objectClose]).size, 4);
   });
 
-  it('tells a graph with SkipLayerNormalization (slow on CPU) from one without; older optimised exports had it', async () => {
-    const onnx = async (edit: (o: Record<string, unknown>) => void): Promise<boolean> => {
-      const dir = await damagedCopy((d) => editConfig(d, (c) => { edit(c['onnx'] as Record<string, unknown>); }));
-      return fusesSkipLayerNorm((await loadModelDir(dir)).config.onnx);
+  it('tells a graph with SkipLayerNormalization (slow on CPU) from one without: the record, else the graph\'s bytes', async () => {
+    /** The tiny model's directory with `onnx` edited and, when given, model.onnx replaced by `graph` (its sha256 recorded). */
+    const fuses = async (edit: (o: Record<string, unknown>) => void, graph?: Buffer): Promise<boolean> => {
+      const dir = await damagedCopy(async (d) => {
+        if (graph !== undefined) await writeFile(join(d, 'model.onnx'), graph);
+        await editConfig(d, (c) => {
+          const o = c['onnx'] as Record<string, unknown>;
+          if (graph !== undefined) o['sha256'] = createHash('sha256').update(graph).digest('hex');
+          edit(o);
+        });
+      });
+      return (await loadModelDir(dir)).fusesSkipLayerNorm;
     };
-    assert.equal(fusesSkipLayerNorm((await loadModelDir(tinyModelDir)).config.onnx), false);
-    assert.equal(await onnx((o) => { o['optimized'] = true; }), true);
-    assert.equal(await onnx((o) => { o['optimized'] = true; o['skipLayerNormFused'] = false; }), false);
-    assert.equal(await onnx((o) => { o['optimized'] = true; o['skipLayerNormFused'] = true; }), true);
-    await assert.rejects(onnx((o) => { o['skipLayerNormFused'] = 'no'; }), rejectsNaming('relstream-model.json', /skipLayerNormFused/));
+    assert.equal((await loadModelDir(tinyModelDir)).fusesSkipLayerNorm, false);
+    assert.equal(await fuses((o) => { o['optimized'] = true; o['skipLayerNormFused'] = false; }), false);
+    assert.equal(await fuses((o) => { o['optimized'] = true; o['skipLayerNormFused'] = true; }), true, 'the record is believed');
+    // Optimised exports before the record: the graph's bytes say. The op's name placed across the stream's 64 KiB
+    // chunks, and nowhere.
+    const named = (at: number): Buffer => { const b = Buffer.alloc(200_000, 7); b.write('SkipLayerNormalization', at, 'latin1'); return b; };
+    for (const at of [10, 65_536 - 11, 65_536 - 1, 150_000]) assert.equal(await fuses((o) => { o['optimized'] = true; }, named(at)), true, `named at ${at}`);
+    assert.equal(await fuses((o) => { o['optimized'] = true; }, Buffer.alloc(200_000, 7)), false, 'an optimised export without the op');
+    assert.equal(await fuses((o) => { o['optimized'] = true; }), false, 'the tiny graph has none');
+    assert.equal(await fuses((o) => { o['optimized'] = false; }, named(10)), false, 'an export not optimised is not read for it');
+    await assert.rejects(fuses((o) => { o['skipLayerNormFused'] = 'no'; }), rejectsNaming('relstream-model.json', /skipLayerNormFused/));
   });
 
   it('names a missing relstream-model.json', async () => {
