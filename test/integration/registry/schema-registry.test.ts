@@ -16,6 +16,7 @@ import { DEAD_LETTER_HEADERS } from '../../../src/publish/dead-letter.js';
 import { schemaText, type TrialRecord } from '../../../src/records/avro.js';
 import { frame } from '../../../src/registry/wire-format.js';
 import { expectedRelations } from '../../helpers/expected-relations.js';
+import { waitFor } from '../../helpers/cli.js';
 import { karapaceMissing, startKarapace, type Karapace } from '../../helpers/karapace.js';
 import { useKafka } from '../../helpers/kafka.js';
 import { produceRecords, readTopic, sampleRecords, testConfig, testTopics, type TestTopics } from '../../helpers/processor.js';
@@ -120,6 +121,10 @@ describe('the Schema Registry (Karapace)', { skip: karapaceMissing() }, () => {
     // An earlier version the shipped schema cannot read under BACKWARD: a required field it lacks no default for.
     await register(registry.url, `${topics.outputTopic}-value`, { type: 'record', name: 'RelationEvent', namespace: 'dev.relstream', fields: [{ name: 'legacy', type: 'int' }] });
     await fetch(`${registry.url}/config/${topics.outputTopic}-value`, { method: 'PUT', headers: JSON_TYPE, body: JSON.stringify({ compatibility: 'FORWARD' }) });
+    // Sockets and timers this process holds: a refused start must leave none of its own behind (it had left the
+    // cluster probe's admin connection and timer, and the consumer's connection, open).
+    const held = (): number => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'Timeout').length;
+    const before = held();
     await assert.rejects(startService(testConfig(topics, { schemaRegistryUrl: registry.url }), silentLogger), (error: Error & { code?: string; retriable?: boolean }) => {
       assert.equal(error.code, 'RELSTREAM_REGISTRY_REFUSED');
       assert.equal(error.retriable, false);
@@ -127,6 +132,8 @@ describe('the Schema Registry (Karapace)', { skip: karapaceMissing() }, () => {
       assert.match(error.message, new RegExp(`${topics.outputTopic}-value`));
       return true;
     });
+    // Closed sockets leave the list once their close completes: waited for, with a deadline, not a fixed sleep.
+    await waitFor(() => (held() <= before ? true : undefined), `the failed start's sockets and timers closed (held ${held()}, ${before} before it)`, 30_000);
   });
 
   it('holds a record back while the registry is down and processes it once the registry is back: no dead letter', TIMEOUT, async (t) => {
