@@ -30,7 +30,7 @@ import type { GroupProtocol } from '../kafka/client-kinds.js';
 import { startClusterProbe } from '../kafka/cluster-probe.js';
 import { resolveGroupProtocol } from '../kafka/group-protocol.js';
 import { KafkaConnectivity } from '../kafka/connectivity.js';
-import type { KafkaAdmin, KafkaClient, KafkaConsumer, ProducerOptions } from '../kafka/types.js';
+import type { KafkaAdmin, KafkaClient, ProducerOptions } from '../kafka/types.js';
 import { loadModelDir, type ModelBundle } from '../model/model-dir.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
@@ -252,34 +252,26 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   // What this build has opened, closed in reverse if a later step fails (a refused schema, a sink that does not
   // start): the caller gets the error with no probe timer, consumer, registry agent or intake worker left running.
   const opened: (() => Promise<void> | void)[] = [() => probe.stop()];
-  let consumer: KafkaConsumer;
-  let registry: SchemaRegistryClient | undefined;
-  let eventHeader: Buffer;
-  let input: InputDecoding;
-  let intake: IntakeService;
-  let sink: Sink;
-  let admin: KafkaAdmin | undefined;
-  try {
-    const opening = await client.consumer({
+  const open = async () => {
+    const consumer = await client.consumer({
       groupId: config.groupId, groupProtocol, sessionTimeoutMs: config.sessionTimeoutMs, heartbeatIntervalMs: config.heartbeatIntervalMs,
       ...fetchSizes(config),
     });
-    consumer = opening;
-    opened.push(() => opening.disconnect());
-    const openingRegistry = registryClientFromConfig(config);
-    registry = openingRegistry;
-    if (openingRegistry !== undefined) opened.push(() => { openingRegistry.close(); });
+    opened.push(() => consumer.disconnect());
+    const registry = registryClientFromConfig(config);
+    if (registry !== undefined) opened.push(() => { registry.close(); });
     // Framed for the registry: each value starts with the frame of the id the schema was registered under.
-    eventHeader = openingRegistry === undefined ? Buffer.alloc(0) : frame(await registerRelationEvent(openingRegistry, config.outputTopic, logger), Buffer.alloc(0));
-    input = inputDecoding(config, openingRegistry);
-    const openingIntake = await intakeService(config, bundle, input, pool.provider, logger);
-    intake = openingIntake;
-    opened.push(() => openingIntake.close());
-    ({ sink, admin } = await buildSink(config, client, opening, { metrics, logger, connectivity, signal: retries.signal }));
-  } catch (error) {
+    const eventHeader = registry === undefined ? Buffer.alloc(0) : frame(await registerRelationEvent(registry, config.outputTopic, logger), Buffer.alloc(0));
+    const input = inputDecoding(config, registry);
+    const intake = await intakeService(config, bundle, input, pool.provider, logger);
+    opened.push(() => intake.close());
+    const { sink, admin } = await buildSink(config, client, consumer, { metrics, logger, connectivity, signal: retries.signal });
+    return { consumer, registry, eventHeader, input, intake, sink, admin };
+  };
+  const { consumer, registry, eventHeader, input, intake, sink, admin } = await open().catch(async (error: unknown) => {
     for (const close of opened.reverse()) await Promise.resolve(close()).catch(() => undefined);
     throw error;
-  }
+  });
   const splice = new EventSplice(avroType('RelationEvent'), eventHeader, bundle.config.labels);
   const sizes = config.batchSizeControl === 'adaptive' ? new BatchSizeController({ maxPairs: config.batchMaxPairs }) : undefined;
   const assignments = new Assignments();
