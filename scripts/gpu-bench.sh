@@ -31,7 +31,8 @@ if [ ! -f "$root/fp16/relstream-model.json" ]; then
   (cd models && "$python" export.py --hf "$root/checkpoint" --out "$root/fp16" --optimize --fp16)
 fi
 
-save() { cp bench/results/latest.json "bench/results/gpu-$1.json"; }
+# Each result as it is made, and into $OUT where set (a lent device's command may run out of time mid-way).
+save() { cp bench/results/latest.json "bench/results/gpu-$1.json"; if [ -n "${OUT:-}" ]; then cp "bench/results/gpu-$1.json" "$OUT/"; fi; }
 # Inference: relstream's CUDA session by batch size beside PyTorch fp16, FLOP share.
 node dist/bench/run.js --pipeline-only --skip-pipeline --backlog none --gpu-model "$root" && save inference
 # End to end, Kafka to Kafka, fp16 on the GPU, every pair an event (minScore 0): the CPU provider's batching

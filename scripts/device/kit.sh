@@ -164,8 +164,7 @@ run() {
   fi
   export RELSTREAM_BENCH_PYTHON=$py
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$out/log"
-  ORT_GPU_LIBS="$root/ort" bash scripts/gpu-bench.sh "$root/model" "$records" 2>&1 | tee -a "$out/log"
-  cp bench/results/gpu-*.json "$out/"
+  OUT=$out ORT_GPU_LIBS="$root/ort" bash scripts/gpu-bench.sh "$root/model" "$records" 2>&1 | tee -a "$out/log"
 }
 
 case "${1:-}" in
