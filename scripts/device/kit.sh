@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The GPU benchmark's kit for a lent device machine (issue 19, item 4): the device has a GPU, PyTorch with CUDA 13
 # and no registry access, and each command carries at most 64 MiB of ignored files. This builds, here, what the
-# device lacks, as numbered chunks of at most 60 MiB under .device-kit/; each device call carries the next chunk
-# (chunks already there stay); the last call unpacks them and runs scripts/gpu-bench.sh.
+# device lacks, as numbered chunks of at most 56 MiB under .device-kit/ (the tracked tree travels too, ~4 MB); each
+# device call carries the next chunk (chunks already there stay); the last call unpacks them and runs
+# scripts/gpu-bench.sh. The device's image has its own Python with torch, transformers, onnx and onnxruntime
+# (/work/.library/device/KINDS.md); wheels for them are built only when asked (--python).
 #
-#   bash scripts/device/kit.sh build [ARCH]   here: node 24, the runtime node_modules and dist/, a Java 17 runtime
+#   bash scripts/device/kit.sh build [ARCH] [--python]
+#                                             here: node 24, the runtime node_modules and dist/, a Java 17 runtime
 #                                             (jlink), the Kafka 4.4.0 jars, ONNX Runtime's CUDA provider from the
 #                                             onnxruntime-gpu wheel with only sm_ARCH kernels (90: H100, H200):
-#                                             .device-kit/core.NN; cp312 wheels for the export and PyTorch's side
-#                                             (transformers, onnx, onnxruntime), carried only where the device's
-#                                             Python lacks them: .device-kit/python.NN. Prints the carry of each call.
+#                                             .device-kit/core.NN; with --python, cp312 wheels for the export and
+#                                             PyTorch's side (transformers, onnx, onnxruntime, numpy) for a host
+#                                             whose Python lacks them: .device-kit/python.NN. Prints each call's carry.
 #   bash scripts/device/kit.sh probe          there: the GPU, the Python with torch, what it lacks, the chunks present
 #   bash scripts/device/kit.sh run [RECORDS]  there: unpacks, exports the random full-size model (fp32, fp16) and
 #                                             runs scripts/gpu-bench.sh; results and the log go to $OUT
@@ -19,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 KIT=.device-kit
-CHUNK_BYTES=$((60 * 1024 * 1024))
+CHUNK_BYTES=$((56 * 1024 * 1024))
 ORT_VERSION=$(node -p 'require("./package.json").dependencies["onnxruntime-node"]' 2>/dev/null || echo 1.30.0)
 KAFKA_VERSION=4.4.0
 # The model tooling's pins (models/requirements.txt) for the device's Python (3.12 on the H200 of 2026-11-26).
@@ -32,7 +35,8 @@ cache_dir() { echo "${RELSTREAM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/relst
 split_into() { split -b "$CHUNK_BYTES" -d -a 2 - "$KIT/$1."; }
 
 build() {
-  local arch=${1:-90} stage
+  local arch=90 python=false stage a
+  for a in "$@"; do if [ "$a" = --python ]; then python=true; else arch=$a; fi; done
   command -v xz >/dev/null && command -v jlink >/dev/null || { echo "kit: needs xz and jlink (a JDK 17)" >&2; exit 1; }
   [ -x models/.venv/bin/python ] || { echo "kit: needs models/.venv (bash scripts/setup-python.sh)" >&2; exit 1; }
   [ -f dist/bench/run.js ] || { echo "kit: build first (npm ci && npm run build)" >&2; exit 1; }
@@ -70,21 +74,23 @@ build() {
       --exclude='node_modules/onnxruntime-node/bin/napi-v6/linux/arm64' --exclude='*.map' \
       $(cat "$stage/modules") dist -C "$stage" root | xz -T0 -6 | split_into core
 
-  echo "kit: cp$PY_VERSION wheels for the device's Python (torch is its own)"
-  models/.venv/bin/python -m pip download -q --only-binary=:all: --python-version "$PY_VERSION" --implementation cp \
-    --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform any \
-    -d "$stage/wheels" "${PY_PINS[@]}"
-  tar -cf - -C "$stage" wheels | split_into python
+  if $python; then
+    echo "kit: cp$PY_VERSION wheels for the device's Python (torch is its own)"
+    models/.venv/bin/python -m pip download -q --only-binary=:all: --python-version "$PY_VERSION" --implementation cp \
+      --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform any \
+      -d "$stage/wheels" "${PY_PINS[@]}"
+    tar -cf - -C "$stage" wheels | split_into python
+  fi
 
   echo
   echo "kit: one device call per chunk, in order (each carries one; those before stay there):"
   local n=0 f
-  for f in "$KIT"/core.* "$KIT"/python.*; do
+  for f in "$KIT"/core.* $($python && echo "$KIT"/python.*); do
     n=$((n + 1))
     printf '  call %d: carry ["%s"] (%s MiB)\n' "$n" "$f" "$(( $(stat -c %s "$f") / 1048576 ))"
   done
-  echo "  the python chunks only where 'probe' says the device's Python lacks a module; the last call runs:"
-  echo "  bash scripts/device/kit.sh run"
+  echo "  each call's command: bash scripts/device/kit.sh probe (what arrived, what the device's Python lacks);"
+  echo "  the last chunk's call, or one after it: bash scripts/device/kit.sh run [RECORDS]"
 }
 
 # The Python with torch: the one on PATH, else the device's venv of 2026-11-26.
@@ -171,5 +177,5 @@ case "${1:-}" in
   build) shift; build "$@" ;;
   probe) probe ;;
   run) shift; run "$@" ;;
-  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,/^set /{/^set /!p}' "$0" >&2; exit 2 ;;
 esac
