@@ -34,7 +34,7 @@ import type { KafkaAdmin, KafkaClient, ProducerOptions } from '../kafka/types.js
 import { loadModelDir, type ModelBundle } from '../model/model-dir.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { createTracing, type Tracing } from '../observability/tracing.js';
+import type { Tracing } from '../observability/tracing.js';
 import { packageRoot, packageVersion } from '../paths.js';
 import { atLeastOnceSink } from '../publish/at-least-once-sink.js';
 import type { Sink } from '../publish/sink.js';
@@ -382,7 +382,9 @@ export async function startService(config: Config, logger: Logger, stop?: AbortS
   try {
     const client = kafkaClientFromConfig(config, logger);
     const probeClient = kafkaClientFromConfig(config, silentLogger, { clientId: `${config.kafkaClientId}-probe`, retries: 0, connectionTimeoutMs: Math.min(config.kafkaConnectionTimeoutMs, 2000) });
-    const tracing = createTracing({ config, metrics, serviceVersion: packageVersion() });
+    // The OpenTelemetry SDK and exporter (~4 MB of the main thread's heap, marked at every full collection) are
+    // loaded only when tracing is on.
+    const tracing = config.otlpTracesEndpoint === '' ? undefined : (await import('../observability/tracing.js')).createTracing({ config, metrics, serviceVersion: packageVersion() });
     if (tracing) {
       closers.push(['tracing', () => tracing.shutdown()]);
       logger.info('tracing on: spans exported over OTLP', { endpoint: config.otlpTracesEndpoint, sampleRatio: config.tracingSampleRatio });
