@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU benchmark on a CUDA host (issue: performance, item 6). onnxruntime-node ships the CPU provider only;
+# The GPU benchmark on a CUDA host (issue 10 item 6, issue 19 items 3 and 4). onnxruntime-node ships the CPU provider only;
 # its CUDA provider comes from the PyPI wheel onnxruntime-gpu of the same version (1.30.0), whose
 # libonnxruntime_providers_cuda.so links CUDA 13 (cublas, cublasLt, curand, cudart; cuDNN 9 is opened at run
 # time). Those CUDA libraries are taken from the host's PyTorch (its nvidia-* packages).
@@ -44,3 +44,12 @@ node dist/bench/run.js --pipeline-only --model "$root/fp16" --provider cuda --re
 unset RELSTREAM_MIN_SCORE
 # This host's pipeline ceiling (the capacity probe), for the end-to-end figures above.
 node dist/bench/run.js --pipeline-only --skip-pipeline --backlog none --ceiling --records "$records" --kafka-client platformatic && save ceiling
+# How the ceiling (and its share of the passthrough) grows with cores (issue 19, item 3): the bench, its broker and
+# relstream pinned to the first N CPUs, as the 2-core figures in the README were read; the whole host is the run above.
+if command -v taskset >/dev/null; then
+  cpus=$(nproc)
+  for n in 2 4 8; do
+    [ "$n" -lt "$cpus" ] || continue
+    taskset -c "0-$((n - 1))" node dist/bench/run.js --pipeline-only --skip-pipeline --backlog none --ceiling --records "$records" --kafka-client platformatic && save "ceiling-$n-cpus"
+  done
+fi
