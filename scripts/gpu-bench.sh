@@ -23,7 +23,7 @@ site=$("$python" -c 'import torch, pathlib; print(pathlib.Path(torch.__file__).p
 cuda_dirs=$(find "$site/nvidia" -name 'lib*.so*' \( -name 'libcublas*' -o -name 'libcudnn*' -o -name 'libcudart*' -o -name 'libcurand*' -o -name 'libcufft*' -o -name 'libnvrtc*' -o -name 'libnvJitLink*' \) -printf '%h\n' | sort -u | paste -sd:)
 export LD_LIBRARY_PATH="$cuda_dirs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 echo "CUDA libraries from: $cuda_dirs"
-readelf -d "$ort_dir/libonnxruntime_providers_cuda.so" | grep NEEDED | sed 's/.*\[/  needs /; s/\]//'
+if command -v readelf >/dev/null; then readelf -d "$ort_dir/libonnxruntime_providers_cuda.so" | grep NEEDED | sed 's/.*\[/  needs /; s/\]//'; fi
 
 if [ ! -f "$root/fp16/relstream-model.json" ]; then
   (cd models && "$python" export.py --random-base --out "$root/fp32")
