@@ -23,8 +23,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 KIT=.device-kit
 CHUNK_BYTES=$((56 * 1024 * 1024))
-ORT_VERSION=$(node -p 'require("./package.json").dependencies["onnxruntime-node"]' 2>/dev/null || echo 1.30.0)
-KAFKA_VERSION=4.4.0
 # The model tooling's pins (models/requirements.txt) for the device's Python (3.12 on the H200 of 2026-11-26).
 PY_PINS=(transformers==5.24.0 tokenizers==0.23.3 safetensors==0.8.0 onnx==1.23.2 onnxruntime==1.32.0)
 PY_VERSION=3.12
@@ -40,6 +38,10 @@ build() {
   command -v xz >/dev/null && command -v jlink >/dev/null || { echo "kit: needs xz and jlink (a JDK 17)" >&2; exit 1; }
   [ -x models/.venv/bin/python ] || { echo "kit: needs models/.venv (bash scripts/setup-python.sh)" >&2; exit 1; }
   [ -f dist/bench/run.js ] || { echo "kit: build first (npm ci && npm run build)" >&2; exit 1; }
+  # The versions the project runs: the CUDA provider must match onnxruntime-node, the jars the bench's default broker.
+  local ORT_VERSION KAFKA_VERSION
+  ORT_VERSION=$(node -p 'require("./package.json").dependencies["onnxruntime-node"]')
+  KAFKA_VERSION=$(node --input-type=module -e 'import { DEFAULT_KAFKA_VERSION } from "./dist/tools/local-kafka/kafka-jars.js"; console.log(DEFAULT_KAFKA_VERSION)')
   local libs; libs="$(cache_dir)/kafka-$KAFKA_VERSION/libs"
   [ -f "$libs/.verified" ] || node bin/relstream.js kafka fetch --kafka-version "$KAFKA_VERSION" >/dev/null
   rm -rf "$KIT" && mkdir -p "$KIT"
