@@ -21,7 +21,7 @@ KIND_PTX = 1
 ENTRY_HEADER_BYTES = 32  # at least up to the architecture field
 
 
-def section(elf: bytes, name: bytes) -> tuple[int, int]:
+def section(elf: bytes | bytearray, name: bytes) -> tuple[int, int]:
     """File offset and size of the named section of a 64-bit little-endian ELF file."""
     if elf[:4] != b'\x7fELF' or elf[4] != 2 or elf[5] != 1:
         raise ValueError('not a 64-bit little-endian ELF file')
@@ -41,7 +41,7 @@ def section(elf: bytes, name: bytes) -> tuple[int, int]:
 
 
 def trim(elf: bytearray, arch: int) -> dict[str, int]:
-    start, size = section(bytes(elf[:]), b'.nv_fatbin')
+    start, size = section(elf, b'.nv_fatbin')
     at, end = start, start + size
     counts = {'containers': 0, 'kept': 0, 'zeroed': 0, 'zeroed_bytes': 0, 'without_arch': 0}
     while at < end:
@@ -53,6 +53,8 @@ def trim(elf: bytearray, arch: int) -> dict[str, int]:
         _, _, header_size, entries_size = CONTAINER.unpack_from(elf, at)
         counts['containers'] += 1
         entry, entries_end = at + header_size, at + header_size + entries_size
+        if entries_end > end:
+            raise ValueError(f'fatbin container at {at:#x}: its entries overrun the section')
         kept = 0
         while entry < entries_end:
             kind, _, entry_header, payload = ENTRY.unpack_from(elf, entry)
